@@ -1,0 +1,40 @@
+/**
+ * Selectors, job names and addresses that the generators share (the mixin `_config`).
+ * Thresholds live in slo.ts; this file says *where* things are, not how good they must be.
+ */
+
+/** Prometheus job names. Alerts and dashboards select on these. */
+export const jobs = {
+  /** Multi-target probes of /health/pools/detailed through the pool exporter. */
+  poolProbe: 'grpc-pools',
+  /** The pool exporter's own /metrics. */
+  poolExporter: 'pool-exporter',
+  prometheus: 'prometheus',
+  alertmanager: 'alertmanager',
+} as const;
+
+/** Default ports of the stack. Native mode and compose use the same numbers. */
+export const ports = {
+  prometheus: 9090,
+  alertmanager: 9093,
+  grafana: 3000,
+  poolExporter: 9470,
+  notificationSink: 9097,
+  demoGateway: 8000,
+} as const;
+
+/** Fixed datasource uids: dashboards and provisioning must agree on them. */
+export const datasourceUids = {
+  prometheus: 'prometheus',
+  alertmanager: 'alertmanager',
+} as const;
+
+/** Probe targets of the demo shop: exporter target name -> pool health URL path host:port. */
+export const demoPoolTargets = {
+  'api-gateway': '127.0.0.1:8000',
+  'order-service': '127.0.0.1:9003',
+  'payment-service': '127.0.0.1:9005',
+} as const;
+
+/** Base of runbook links in alert annotations (the README's runbook section). */
+export const runbookBaseUrl = 'https://github.com/example/grpc-pool-observability/blob/main/docs/runbooks.md';

@@ -1,0 +1,152 @@
+/**
+ * Start, wait for and stop local processes. Used by the native stack (scripts/stack) and by the
+ * tests, which run the same real binaries (prometheus, alertmanager, the exporter, the demo shop).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface StartOptions {
+  /** Short name used in errors and logs. */
+  name: string;
+  command: string;
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Append stdout and stderr here; otherwise they are kept in memory (last 64 KiB) for errors. */
+  logFile?: string;
+  /** Resolve only once this URL answers 2xx (or a status in readyStatuses). */
+  readyUrl?: string;
+  readyStatuses?: number[];
+  readyTimeoutMs?: number;
+  /** Run in its own process group, so stop() also ends its children. Default true. */
+  detached?: boolean;
+}
+
+export interface RunningProcess {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  /** Output so far (when no logFile was given). */
+  output(): string;
+  /** SIGTERM the process group, SIGKILL after graceMs; resolves when it has exited. */
+  stop(graceMs?: number): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+/** Ask the kernel for a free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') {
+        server.close();
+        reject(new Error('freePort: no TCP address was assigned'));
+        return;
+      }
+      const { port } = address;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Poll a URL until it answers with an accepted status. */
+export async function waitForHttp(
+  url: string,
+  { timeoutMs = 20_000, statuses, isAlive }: { timeoutMs?: number; statuses?: number[]; isAlive?: () => boolean } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (isAlive && !isAlive()) throw new Error(`waitForHttp ${url}: the process exited before it was ready`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      await res.arrayBuffer();
+      if (statuses ? statuses.includes(res.status) : res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await sleep(100);
+  }
+  throw new Error(`waitForHttp ${url}: not ready after ${timeoutMs} ms (last: ${last})`);
+}
+
+export async function startProcess(opts: StartOptions): Promise<RunningProcess> {
+  const detached = opts.detached ?? true;
+  const child = spawn(opts.command, opts.args ?? [], {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    detached,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let buffer = '';
+  const keep = (chunk: Buffer): void => {
+    buffer = (buffer + chunk.toString('utf8')).slice(-65_536);
+  };
+  if (opts.logFile) {
+    const log = createWriteStream(opts.logFile, { flags: 'a' });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  } else {
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  }
+  let alive = true;
+  const exited = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => {
+      alive = false;
+      resolve(code);
+    });
+    child.on('error', (err) => {
+      alive = false;
+      buffer += `\nspawn error: ${err.message}`;
+      resolve(null);
+    });
+  });
+  const pid = child.pid;
+  if (pid === undefined) {
+    await exited;
+    throw new Error(`${opts.name}: could not start ${opts.command}: ${buffer.trim()}`);
+  }
+  const handle: RunningProcess = {
+    name: opts.name,
+    child,
+    pid,
+    exited,
+    output: () => buffer,
+    async stop(graceMs = 5_000) {
+      if (!alive) return;
+      const signal = (sig: NodeJS.Signals): void => {
+        try {
+          if (detached) process.kill(-pid, sig);
+          else child.kill(sig);
+        } catch {
+          // already gone
+        }
+      };
+      signal('SIGTERM');
+      const timer = setTimeout(() => signal('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  if (opts.readyUrl) {
+    try {
+      await waitForHttp(opts.readyUrl, {
+        timeoutMs: opts.readyTimeoutMs,
+        statuses: opts.readyStatuses,
+        isAlive: () => alive,
+      });
+    } catch (err) {
+      await handle.stop();
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Error(`${opts.name}: ${message}\n--- output ---\n${buffer.slice(-4000)}`);
+    }
+  }
+  return handle;
+}

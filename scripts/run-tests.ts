@@ -1,0 +1,39 @@
+/**
+ * `npm test`: runs every tests/**\/*.test.ts file with Node's test runner (through tsx).
+ * Extra arguments filter files by substring: `npm test -- exporter`.
+ * The suite needs the real binaries; a missing one is an error here, never a silent skip.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const REQUIRED_BINARIES = ['prometheus', 'promtool', 'prometheus-alertmanager', 'amtool', 'docker-compose'];
+
+function findTests(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : findTests(path);
+    return entry.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const missing = REQUIRED_BINARIES.filter((bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0);
+if (missing.length > 0) {
+  console.error(`npm test needs these binaries on PATH: ${missing.join(', ')}.`);
+  console.error('Install them with: sudo apt-get install -y prometheus prometheus-alertmanager docker-compose');
+  process.exit(2);
+}
+
+const filters = process.argv.slice(2);
+const files = findTests('tests')
+  .map((file) => relative('.', file))
+  .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
+  .sort();
+if (files.length === 0) {
+  console.error(`No test files match ${filters.join(' ') || 'tests/**/*.test.ts'}.`);
+  process.exit(1);
+}
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+});
+process.exit(result.status ?? 1);

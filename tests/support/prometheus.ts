@@ -1,0 +1,153 @@
+/**
+ * Real Prometheus and Alertmanager for tests: Debian's binaries on free 127.0.0.1 ports,
+ * each in a temporary directory, stopped by the returned handle.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, startProcess, type RunningProcess } from '../../scripts/lib/process.ts';
+
+export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? 'prometheus';
+export const ALERTMANAGER_BIN = process.env.ALERTMANAGER_BIN ?? 'prometheus-alertmanager';
+
+export interface PromSample {
+  metric: Record<string, string>;
+  value?: [number, string];
+  values?: [number, string][];
+  histogram?: [number, unknown];
+}
+
+export interface TestPrometheus {
+  url: string;
+  port: number;
+  dir: string;
+  process: RunningProcess;
+  /** Instant query; throws with Prometheus' own error text when the query is rejected. */
+  query(expr: string, time?: number): Promise<PromSample[]>;
+  /** Range query over [start, end] (unix seconds). */
+  queryRange(expr: string, start: number, end: number, step: number): Promise<PromSample[]>;
+  /** GET /api/v1/<path> and return `data`. */
+  api<T = unknown>(path: string): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export interface StartPrometheusOptions {
+  /** prometheus.yml text; `{{DIR}}` is replaced by the temp dir (for rule_files paths). */
+  config?: string;
+  /** Or an existing config file path. */
+  configFile?: string;
+  /** Extra files to write into the temp dir before start (name -> content). */
+  files?: Record<string, string>;
+  /** Extra flags. Remote-write receiver, native histograms and lifecycle are on by default. */
+  flags?: string[];
+}
+
+const DEFAULT_CONFIG = `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n`;
+
+async function promApi<T>(base: string, path: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(`${base}/api/v1/${path}`, init);
+  const body = (await res.json()) as { status: string; data: T; error?: string; errorType?: string };
+  if (body.status !== 'success') {
+    throw new Error(`Prometheus ${path}: ${body.errorType ?? 'error'}: ${body.error ?? res.status}`);
+  }
+  return body.data;
+}
+
+export async function startPrometheus(opts: StartPrometheusOptions = {}): Promise<TestPrometheus> {
+  const dir = await mkdtemp(join(tmpdir(), 'prom-test-'));
+  for (const [name, content] of Object.entries(opts.files ?? {})) {
+    await writeFile(join(dir, name), content.replaceAll('{{DIR}}', dir));
+  }
+  let configFile = opts.configFile;
+  if (!configFile) {
+    configFile = join(dir, 'prometheus.yml');
+    await writeFile(configFile, (opts.config ?? DEFAULT_CONFIG).replaceAll('{{DIR}}', dir));
+  }
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = await startProcess({
+    name: 'prometheus',
+    command: PROMETHEUS_BIN,
+    args: [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-remote-write-receiver',
+      '--web.enable-lifecycle',
+      '--enable-feature=native-histograms',
+      ...(opts.flags ?? []),
+    ],
+    readyUrl: `${url}/-/ready`,
+    readyTimeoutMs: 30_000,
+  });
+  return {
+    url,
+    port,
+    dir,
+    process: proc,
+    async query(expr, time) {
+      const params = new URLSearchParams({ query: expr });
+      if (time !== undefined) params.set('time', String(time));
+      const data = await promApi<{ resultType: string; result: PromSample[] | [number, string] }>(url, 'query', {
+        method: 'POST',
+        body: params,
+      });
+      if (data.resultType === 'scalar' || data.resultType === 'string') {
+        return [{ metric: {}, value: data.result as [number, string] }];
+      }
+      return data.result as PromSample[];
+    },
+    async queryRange(expr, start, end, step) {
+      const params = new URLSearchParams({ query: expr, start: String(start), end: String(end), step: String(step) });
+      const data = await promApi<{ result: PromSample[] }>(url, 'query_range', { method: 'POST', body: params });
+      return data.result;
+    },
+    api: (path) => promApi(url, path),
+    async stop() {
+      await proc.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestAlertmanager {
+  url: string;
+  port: number;
+  dir: string;
+  process: RunningProcess;
+  stop(): Promise<void>;
+}
+
+/** Start Alertmanager with the given config text (or file). Clustering is off. */
+export async function startAlertmanager(opts: { config?: string; configFile?: string }): Promise<TestAlertmanager> {
+  const dir = await mkdtemp(join(tmpdir(), 'am-test-'));
+  let configFile = opts.configFile;
+  if (!configFile) {
+    configFile = join(dir, 'alertmanager.yml');
+    await writeFile(configFile, opts.config ?? 'route:\n  receiver: none\nreceivers:\n  - name: none\n');
+  }
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const proc = await startProcess({
+    name: 'alertmanager',
+    command: ALERTMANAGER_BIN,
+    args: [
+      `--config.file=${configFile}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=',
+    ],
+    readyUrl: `${url}/-/ready`,
+    readyTimeoutMs: 30_000,
+  });
+  return {
+    url,
+    port,
+    dir,
+    process: proc,
+    async stop() {
+      await proc.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
