@@ -284,7 +284,8 @@ export async function remoteWrite(url: string, data: RemoteWriteData): Promise<v
         'X-Prometheus-Remote-Write-Version': '0.1.0',
         'User-Agent': 'grpc-pool-observability-remote-write/0.1',
       },
-      body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+      // A copy typed Uint8Array<ArrayBuffer>, which fetch accepts as a body.
+      body: new Uint8Array(body),
       signal: AbortSignal.timeout(10_000),
     });
   } catch (err) {
