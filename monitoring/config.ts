@@ -38,3 +38,14 @@ export const demoPoolTargets = {
 
 /** Base of runbook links in alert annotations (the README's runbook section). */
 export const runbookBaseUrl = 'https://github.com/example/grpc-pool-observability/blob/main/docs/runbooks.md';
+
+/**
+ * Default ports of the demo shop's backends (docs/demo.md): each has an HTTP health port and a
+ * gRPC port; `admin` is the fault-injection endpoint that `npm run demo:fault` talks to.
+ * The gateway is `ports.demoGateway`; demoPoolTargets above must agree with `health`.
+ */
+export const demoShopPorts = {
+  admin: 8099,
+  health: { user: 9001, product: 9002, order: 9003, inventory: 9004, payment: 9005, notification: 9006 },
+  grpc: { user: 50051, product: 50052, order: 50053, inventory: 50054, payment: 50055, notification: 50056 },
+} as const;
