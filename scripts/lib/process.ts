@@ -3,7 +3,7 @@
  * tests, which run the same real binaries (prometheus, alertmanager, the exporter, the demo shop).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -22,6 +22,8 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Run in its own process group, so stop() also ends its children. Default true. */
   detached?: boolean;
+  /** Let this Node process exit while the child keeps running (needs logFile). */
+  daemon?: boolean;
 }
 
 export interface RunningProcess {
@@ -78,24 +80,30 @@ export async function waitForHttp(
 
 export async function startProcess(opts: StartOptions): Promise<RunningProcess> {
   const detached = opts.detached ?? true;
+  if (opts.daemon && !opts.logFile) throw new Error(`${opts.name}: a daemon needs a logFile`);
+  // With a log file the child writes to it directly, so it does not depend on this process.
+  const logFd = opts.logFile ? openSync(opts.logFile, 'a') : undefined;
   const child = spawn(opts.command, opts.args ?? [], {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
     detached,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: logFd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', logFd, logFd],
   });
+  if (logFd !== undefined) closeSync(logFd);
   let buffer = '';
   const keep = (chunk: Buffer): void => {
     buffer = (buffer + chunk.toString('utf8')).slice(-65_536);
   };
-  if (opts.logFile) {
-    const log = createWriteStream(opts.logFile, { flags: 'a' });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-  } else {
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-  }
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const output = (): string => {
+    if (!opts.logFile) return buffer;
+    try {
+      return readFileSync(opts.logFile, 'utf8').slice(-65_536);
+    } catch {
+      return buffer;
+    }
+  };
   let alive = true;
   const exited = new Promise<number | null>((resolve) => {
     child.on('exit', (code) => {
@@ -111,14 +119,14 @@ export async function startProcess(opts: StartOptions): Promise<RunningProcess> 
   const pid = child.pid;
   if (pid === undefined) {
     await exited;
-    throw new Error(`${opts.name}: could not start ${opts.command}: ${buffer.trim()}`);
+    throw new Error(`${opts.name}: could not start ${opts.command}: ${output().trim()}`);
   }
   const handle: RunningProcess = {
     name: opts.name,
     child,
     pid,
     exited,
-    output: () => buffer,
+    output,
     async stop(graceMs = 5_000) {
       if (!alive) return;
       const signal = (sig: NodeJS.Signals): void => {
@@ -145,8 +153,53 @@ export async function startProcess(opts: StartOptions): Promise<RunningProcess> 
     } catch (err) {
       await handle.stop();
       const message = err instanceof Error ? err.message : String(err);
-      throw new Error(`${opts.name}: ${message}\n--- output ---\n${buffer.slice(-4000)}`);
+      throw new Error(`${opts.name}: ${message}\n--- output ---\n${output().slice(-4000)}`);
     }
   }
+  if (opts.daemon) child.unref();
   return handle;
+}
+
+/** Is a process with this pid alive (signal 0 probes without killing)? */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    // A zombie (exited, not yet reaped by its parent) answers signal 0 but runs nothing.
+    try {
+      return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    } catch {
+      return true;
+    }
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Stop a process group started with detached: true, from any process that knows its pid:
+ * SIGTERM, then SIGKILL after graceMs. Resolves true when it is gone.
+ */
+export async function stopProcessGroup(pid: number, graceMs = 5_000): Promise<boolean> {
+  const signal = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  if (!isAlive(pid)) return true;
+  signal('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await sleep(50);
+  }
+  signal('SIGKILL');
+  await sleep(100);
+  return !isAlive(pid);
 }

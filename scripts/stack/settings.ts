@@ -1,0 +1,54 @@
+/**
+ * Where the stack's pieces listen and keep their state. Defaults come from monitoring/config.ts;
+ * every port can be moved by an environment variable (or a line in .env), so a test or a second
+ * stack can run beside the first.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ports } from '../../monitoring/config.ts';
+
+export const repoRoot = resolve(import.meta.dirname, '../..');
+export const composeFile = resolve(repoRoot, 'docker-compose-monitoring.yaml');
+export const composeProject = 'grpc-pool-observability';
+
+export interface StackSettings {
+  stateDir: string;
+  ports: {
+    prometheus: number;
+    alertmanager: number;
+    grafana: number;
+    poolExporter: number;
+    notificationSink: number;
+  };
+  /** Where Grafana reads its admin password (created with a random value when missing). */
+  grafanaPasswordFile: string;
+}
+
+function portFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new Error(`${name} must be a TCP port (1-65535), got "${raw}"`);
+  }
+  return port;
+}
+
+/** Load .env (if any) into process.env without overriding what is already set. */
+export function loadDotEnv(file = resolve(repoRoot, '.env')): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettings {
+  return {
+    stateDir: resolve(repoRoot, env.STACK_STATE_DIR ?? '.state/native'),
+    ports: {
+      prometheus: portFromEnv(env, 'PROMETHEUS_PORT', ports.prometheus),
+      alertmanager: portFromEnv(env, 'ALERTMANAGER_PORT', ports.alertmanager),
+      grafana: portFromEnv(env, 'GRAFANA_PORT', ports.grafana),
+      poolExporter: portFromEnv(env, 'POOL_EXPORTER_PORT', ports.poolExporter),
+      notificationSink: portFromEnv(env, 'NOTIFICATION_SINK_PORT', ports.notificationSink),
+    },
+    grafanaPasswordFile: resolve(repoRoot, env.GF_ADMIN_PASSWORD_FILE ?? 'secrets/grafana_admin_password'),
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * npm run stack:up [-- --native] [--demo] [--no-generate]
+ *
+ * Generates every config, then brings the stack up with docker compose, or natively from local
+ * binaries when asked (--native) or when no Docker engine answers (with a notice).
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compose, composeCommand } from './compose.ts';
+import { nativeUp } from './native.ts';
+import { loadDotEnv, repoRoot, stackSettings, type StackSettings } from './settings.ts';
+
+const { values } = parseArgs({
+  options: {
+    native: { type: 'boolean', default: false },
+    demo: { type: 'boolean', default: false },
+    'no-generate': { type: 'boolean', default: false },
+  },
+});
+
+/** Grafana's admin password lives in a git-ignored secret file, random unless .env sets one. */
+function ensureGrafanaPassword(settings: StackSettings): void {
+  const file = settings.grafanaPasswordFile;
+  if (existsSync(file)) return;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const password = process.env.GF_ADMIN_PASSWORD || randomBytes(18).toString('base64url');
+  writeFileSync(file, password, { mode: 0o600 });
+  console.log(`Grafana admin password written to ${file} (user: admin).`);
+}
+
+async function main(): Promise<void> {
+  loadDotEnv();
+  const settings = stackSettings();
+  if (!values['no-generate']) {
+    const gen = spawnSync(process.execPath, ['--import', 'tsx', 'monitoring/generate.ts'], { cwd: repoRoot, stdio: 'inherit' });
+    if (gen.status !== 0) throw new Error('`npm run generate` failed; the stack was not started');
+  }
+  ensureGrafanaPassword(settings);
+
+  const composeCmd = values.native ? undefined : composeCommand();
+  if (composeCmd) {
+    const profiles = values.demo ? ['demo'] : [];
+    const wait = composeCmd[0] === 'docker' ? ['--wait'] : [];
+    compose(composeCmd, ['up', '-d', '--build', ...wait], profiles);
+    const p = { grafana: 3000, prometheus: 9090, alertmanager: 9093, poolExporter: 9470, notificationSink: 9097 };
+    console.log(`\nStack is up (docker compose).
+  Grafana            http://localhost:${p.grafana}
+  Prometheus         http://localhost:${p.prometheus}
+  Alertmanager       http://localhost:${p.alertmanager}
+  Pool exporter      http://localhost:${p.poolExporter}
+  Notifications      http://localhost:${p.notificationSink}${values.demo ? '\n  Demo shop          http://localhost:8000/api/v1/products' : ''}`);
+    return;
+  }
+  if (!values.native) console.log('Notice: no Docker engine answers (`docker info` failed): starting the stack natively.');
+  const { state, notices } = await nativeUp({ settings, demo: values.demo, log: (l) => console.log(l) });
+  console.log(`\nStack is up (native; state in ${settings.stateDir}).`);
+  for (const s of state.services) console.log(`  ${s.name.padEnd(18)} ${s.url}   (pid ${s.pid}, log ${s.logFile})`);
+  for (const n of notices) console.log(`\n${n}`);
+  console.log('\nStop it with `npm run stack:down`; check it with `npm run stack:status`.');
+}
+
+main().catch((err: unknown) => {
+  console.error(`stack:up: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
