@@ -71,6 +71,13 @@ export function isOurProcess(record: ServiceRecord): boolean {
   }
 }
 
+/** Prometheus flags beyond paths and address; docker-compose-monitoring.yaml passes the same (a test checks). */
+export const PROMETHEUS_FEATURE_FLAGS = [
+  '--web.enable-remote-write-receiver', // k6 pushes its results here
+  '--web.enable-lifecycle', // POST /-/reload after `npm run generate`
+  '--enable-feature=native-histograms', // k6 trends arrive as native histograms
+] as const;
+
 interface ServiceSpec {
   name: string;
   command: string;
@@ -141,10 +148,7 @@ function serviceSpecs(opts: NativeUpOptions): { specs: ServiceSpec[]; notices: s
       `--config.file=${configs.prometheusConfig}`,
       `--storage.tsdb.path=${join(dir, 'prometheus')}`,
       `--web.listen-address=127.0.0.1:${p.prometheus}`,
-      // The same flags as in docker-compose-monitoring.yaml.
-      '--web.enable-remote-write-receiver',
-      '--web.enable-lifecycle',
-      '--enable-feature=native-histograms',
+      ...PROMETHEUS_FEATURE_FLAGS,
     ],
     url: `http://127.0.0.1:${p.prometheus}/`,
     healthUrl: `http://127.0.0.1:${p.prometheus}/-/ready`,

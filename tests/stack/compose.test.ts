@@ -1,0 +1,111 @@
+/**
+ * The compose file, checked statically: `docker-compose config` (Debian's package) accepts it
+ * with every profile, every image is pinned, ports bind to loopback, services wait on health,
+ * no password is in it, and Prometheus gets the same flags as in native mode.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import YAML from 'yaml';
+import { PROMETHEUS_FEATURE_FLAGS } from '../../scripts/stack/native.ts';
+import { composeFile, repoRoot } from '../../scripts/stack/settings.ts';
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string[] | string;
+  ports?: string[];
+  volumes?: string[];
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  environment?: Record<string, string | null>;
+  profiles?: string[];
+}
+
+function composeConfig(env: NodeJS.ProcessEnv = {}): { services: Record<string, ComposeService> } {
+  const out = execFileSync(
+    'docker-compose',
+    ['-f', composeFile, '--profile', 'demo', '--profile', 'loadtest', 'config'],
+    { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env } },
+  );
+  return YAML.parse(out) as { services: Record<string, ComposeService> };
+}
+
+describe('docker-compose-monitoring.yaml', () => {
+  const config = composeConfig();
+  const services = Object.entries(config.services);
+
+  it('is accepted by docker-compose config with the demo and loadtest profiles', () => {
+    assert.deepEqual(
+      Object.keys(config.services).sort(),
+      ['alertmanager', 'demo', 'grafana', 'k6', 'notification-sink', 'pool-exporter', 'prometheus'],
+    );
+  });
+
+  it('pins every image to a version (no :latest, no bare name)', () => {
+    for (const [name, svc] of services) {
+      assert.ok(svc.image, `${name} has no image name`);
+      const tag = /:([^/:]+)$/.exec(svc.image)?.[1];
+      assert.ok(tag, `${name}: image ${svc.image} has no tag`);
+      assert.notEqual(tag, 'latest', `${name}: image ${svc.image} floats on :latest`);
+      assert.match(tag, /\d/, `${name}: image tag ${tag} is not a version`);
+    }
+  });
+
+  it('binds every published port to 127.0.0.1 by default', () => {
+    for (const [name, svc] of services) {
+      for (const port of svc.ports ?? []) {
+        const published = typeof port === 'string' ? port : JSON.stringify(port);
+        assert.match(published, /127\.0\.0\.1/, `${name} publishes ${published} beyond loopback`);
+      }
+    }
+  });
+
+  it('gives every long-running service a healthcheck and waits on health', () => {
+    for (const [name, svc] of services) {
+      if (name === 'k6') continue; // one-shot job
+      assert.ok(svc.healthcheck?.test?.length, `${name} has no healthcheck`);
+      for (const [dep, cond] of Object.entries(svc.depends_on ?? {})) {
+        assert.equal(cond.condition, 'service_healthy', `${name} depends on ${dep} without waiting for health`);
+      }
+    }
+  });
+
+  it('keeps passwords out of the file: Grafana reads its admin password from a secret file', () => {
+    const grafana = config.services.grafana;
+    assert.ok(grafana?.environment);
+    assert.equal(grafana.environment.GF_SECURITY_ADMIN_PASSWORD, undefined);
+    assert.equal(grafana.environment.GF_SECURITY_ADMIN_PASSWORD__FILE, '/run/secrets/grafana_admin_password');
+    assert.equal(grafana.environment.GF_AUTH_ANONYMOUS_ENABLED, 'false', 'anonymous access must be opt-in');
+  });
+
+  it('starts Prometheus with the same feature flags as native mode', () => {
+    const command = config.services.prometheus?.command;
+    assert.ok(Array.isArray(command));
+    for (const flag of PROMETHEUS_FEATURE_FLAGS) assert.ok(command.includes(flag), `compose Prometheus lacks ${flag}`);
+  });
+
+  it('mounts config folders that exist in the repository', () => {
+    for (const [name, svc] of services) {
+      for (const volume of svc.volumes ?? []) {
+        const source = String(volume).split(':')[0] ?? '';
+        if (!source.startsWith('/')) continue; // named volume
+        if (source.endsWith('/secrets') || source.endsWith('/results')) continue; // created at run time
+        assert.ok(existsSync(source), `${name} mounts ${source}, which does not exist`);
+      }
+    }
+  });
+
+  it('lets .env move the bind address and the probed host', () => {
+    const moved = composeConfig({ STACK_BIND: '0.0.0.0', POOL_TARGET_HOST: 'gateway.internal' });
+    assert.ok(moved.services.prometheus?.ports?.some((p) => String(p).startsWith('0.0.0.0:9090')));
+    assert.equal(moved.services['pool-exporter']?.environment?.DEMO_HOST, 'gateway.internal');
+  });
+
+  it('builds the Node services from Dockerfiles that exist', () => {
+    assert.ok(existsSync(resolve(repoRoot, 'Dockerfile')));
+    assert.ok(existsSync(resolve(repoRoot, 'exporters/pool-exporter/Dockerfile')));
+  });
+});
