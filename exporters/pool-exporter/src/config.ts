@@ -1,0 +1,243 @@
+/**
+ * The exporter's configuration: YAML schema, `${VAR}` expansion, secret headers, defaults and
+ * validation. Every error names the file, the key and what is wrong, so a bad file is fixed in
+ * one read. Secrets (`{ env: … }`, `{ file: … }`) are resolved here, at load and on reload.
+ */
+import { readFileSync } from 'node:fs';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { dirname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+
+export interface ListenAddress {
+  /** Undefined means every interface (written `:9470`). */
+  readonly host: string | undefined;
+  readonly port: number;
+}
+
+export interface TargetConfig {
+  readonly name: string;
+  readonly url: URL;
+  /** Upper bound of one probe (connect, headers and body); a scrape timeout may shorten it. */
+  readonly timeoutMs: number;
+  /** The TCP (and TLS) connect must finish within this, inside the probe timeout. */
+  readonly connectTimeoutMs: number;
+  /** Resolved header values: secrets are read at load time, never logged. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface ExporterConfig {
+  readonly listen: ListenAddress;
+  /** Bodies larger than this fail the probe with reason too_large. */
+  readonly bodySizeLimitBytes: number;
+  readonly targets: ReadonlyMap<string, TargetConfig>;
+}
+
+export const defaults = {
+  listen: '127.0.0.1:9470',
+  timeout: '5s',
+  connectTimeout: '2s',
+  bodySizeLimit: '1MiB',
+} as const;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Target names appear in URLs, logs and the landing page: keep them plain. */
+const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+const DURATION_PART = /(\d+)(ms|s|m|h)/gy;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+const MAX_TIMEOUT_MS = 5 * 60_000;
+const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+export function loadConfig(path: string, env: Env = process.env): ExporterConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${path}: cannot read the config file: ${(err as Error).message}`);
+  }
+  return parseConfig(text, { source: path, env, baseDir: dirname(resolve(path)) });
+}
+
+export function parseConfig(
+  text: string,
+  { source, env, baseDir }: { source: string; env: Env; baseDir: string },
+): ExporterConfig {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(`${source}: invalid YAML: ${doc.errors.map((e) => e.message).join('; ')}`);
+  }
+  const ctx: Ctx = { source, env, baseDir };
+  const root: unknown = doc.toJS();
+  const top = object(ctx, root, '', ['listen', 'body_size_limit', 'targets']);
+  const targetsNode = object(ctx, top.targets ?? fail(ctx, 'targets', 'is required (a map of target name to { url })'), 'targets');
+  const targets = new Map<string, TargetConfig>();
+  for (const [name, node] of Object.entries(targetsNode)) {
+    if (!TARGET_NAME.test(name)) {
+      fail(ctx, `targets.${name}`, 'a target name must match [A-Za-z0-9][A-Za-z0-9_.:-]* (at most 128 characters)');
+    }
+    targets.set(name, parseTarget(ctx, name, node));
+  }
+  if (targets.size === 0) fail(ctx, 'targets', 'must name at least one target');
+  return {
+    listen: parseListen(expandString(ctx, top.listen ?? defaults.listen, 'listen'), `${source}: listen`),
+    bodySizeLimitBytes: parseSize(ctx, top.body_size_limit ?? defaults.bodySizeLimit, 'body_size_limit'),
+    targets,
+  };
+}
+
+interface Ctx {
+  source: string;
+  env: Env;
+  baseDir: string;
+}
+
+function parseTarget(ctx: Ctx, name: string, node: unknown): TargetConfig {
+  const where = `targets.${name}`;
+  const t = object(ctx, node, where, ['url', 'timeout', 'connect_timeout', 'headers']);
+  const url = parseUrl(ctx, expandString(ctx, t.url ?? fail(ctx, `${where}.url`, 'is required'), `${where}.url`), `${where}.url`);
+  const timeoutMs = parseDuration(ctx, t.timeout ?? defaults.timeout, `${where}.timeout`);
+  const connectTimeoutMs = Math.min(
+    timeoutMs,
+    parseDuration(ctx, t.connect_timeout ?? defaults.connectTimeout, `${where}.connect_timeout`),
+  );
+  const headers: Record<string, string> = {};
+  for (const [header, value] of Object.entries(object(ctx, t.headers ?? {}, `${where}.headers`))) {
+    const at = `${where}.headers.${header}`;
+    try {
+      validateHeaderName(header);
+    } catch {
+      fail(ctx, at, 'is not a valid HTTP header name');
+    }
+    const resolved = headerValue(ctx, value, at);
+    try {
+      validateHeaderValue(header, resolved);
+    } catch {
+      // Never echo the value: it is likely a secret.
+      fail(ctx, at, 'the value contains characters not allowed in an HTTP header (CR, LF, NUL…)');
+    }
+    headers[header] = resolved;
+  }
+  return { name, url, timeoutMs, connectTimeoutMs, headers };
+}
+
+/** A header value: a string (with `${VAR}` expansion), `{ env: NAME }` or `{ file: PATH }`. */
+function headerValue(ctx: Ctx, value: unknown, at: string): string {
+  if (typeof value === 'string') return expandString(ctx, value, at);
+  const source = object(ctx, value, at, ['env', 'file']);
+  const keys = Object.keys(source);
+  if (keys.length !== 1) fail(ctx, at, 'give exactly one of a string, { env: NAME } or { file: PATH }');
+  if (source.env !== undefined) {
+    const name = expandString(ctx, source.env, `${at}.env`);
+    const v = ctx.env[name];
+    if (v === undefined || v === '') fail(ctx, `${at}.env`, `environment variable ${name} is not set or empty`);
+    return v;
+  }
+  const file = resolve(ctx.baseDir, expandString(ctx, source.file, `${at}.file`));
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (err) {
+    fail(ctx, `${at}.file`, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  // Secret files usually end with a newline that is not part of the secret.
+  const secret = content.replace(/[\r\n]+$/, '');
+  if (secret === '') fail(ctx, `${at}.file`, `${file} is empty`);
+  return secret;
+}
+
+/**
+ * `${VAR}` (must be set), `${VAR:-default}` (default when unset or empty) and `$$` (a literal
+ * `$`). The default is taken literally. Only string values are expanded, never keys.
+ */
+export function expandString(ctx: Pick<Ctx, 'source' | 'env'>, value: unknown, at: string): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value !== 'string') fail(ctx, at, `must be a string, got ${describe(value)}`);
+  return value.replace(/\$\$|\$\{([^}]*)(\}?)/g, (match, inner: string | undefined, close: string) => {
+    if (match === '$$') return '$';
+    if (close !== '}') fail(ctx, at, `unterminated \${ in "${value}"`);
+    const ref = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s.exec(inner ?? '');
+    if (!ref) fail(ctx, at, `invalid reference \${${inner}} (use \${NAME} or \${NAME:-default}; $$ for a literal $)`);
+    const [, name = '', fallback] = ref;
+    const v = ctx.env[name];
+    if (fallback !== undefined) return v === undefined || v === '' ? fallback : v;
+    if (v === undefined) fail(ctx, at, `environment variable ${name} is not set (use \${${name}:-default} for a default)`);
+    return v;
+  });
+}
+
+function parseUrl(ctx: Ctx, text: string, at: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    fail(ctx, at, `"${text}" is not an absolute URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(ctx, at, `scheme ${url.protocol} is not http: or https:`);
+  // Credentials in a URL end up in logs and on the landing page: headers are the place for them.
+  if (url.username !== '' || url.password !== '') fail(ctx, at, 'must not contain user:password@ (use headers)');
+  url.hash = '';
+  return url;
+}
+
+function parseDuration(ctx: Ctx, value: unknown, at: string): number {
+  const text = expandString(ctx, value, at);
+  let ms = 0;
+  let pos = 0;
+  DURATION_PART.lastIndex = 0;
+  for (let m = DURATION_PART.exec(text); m; m = DURATION_PART.exec(text)) {
+    ms += Number(m[1]) * (UNIT_MS[m[2] ?? ''] ?? Number.NaN);
+    pos = DURATION_PART.lastIndex;
+  }
+  if (text === '' || pos !== text.length || !Number.isFinite(ms)) {
+    fail(ctx, at, `"${text}" is not a duration (examples: 500ms, 3s, 1m30s)`);
+  }
+  if (ms <= 0 || ms > MAX_TIMEOUT_MS) fail(ctx, at, `${text} is out of range (more than 0, at most 5m)`);
+  return ms;
+}
+
+function parseSize(ctx: Ctx, value: unknown, at: string): number {
+  const text = expandString(ctx, value, at);
+  const m = /^(\d+)\s*(B|KiB|MiB)?$/.exec(text);
+  if (!m) fail(ctx, at, `"${text}" is not a size (bytes, or with KiB / MiB: 512KiB, 1MiB)`);
+  const bytes = Number(m[1]) * (m[2] === 'MiB' ? 1024 * 1024 : m[2] === 'KiB' ? 1024 : 1);
+  if (bytes < 1024 || bytes > MAX_BODY_BYTES) fail(ctx, at, `${text} is out of range (1KiB to 64MiB)`);
+  return bytes;
+}
+
+/** `HOST:PORT`, `[IPv6]:PORT` or `:PORT` (every interface). */
+export function parseListen(text: string, where: string): ListenAddress {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || port < 0 || port > 65_535) {
+    throw new ConfigError(`${where}: "${text}" is not HOST:PORT (examples: 127.0.0.1:9470, [::1]:9470, :9470)`);
+  }
+  const host = m[1] ?? m[2];
+  return { host: host === '' ? undefined : host, port };
+}
+
+function object(ctx: Pick<Ctx, 'source'>, value: unknown, at: string, allowed?: string[]): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    fail(ctx, at || '(top level)', `must be a map, got ${describe(value)}`);
+  }
+  const record = value as Record<string, unknown>;
+  if (allowed) {
+    for (const key of Object.keys(record)) {
+      if (!allowed.includes(key)) fail(ctx, at ? `${at}.${key}` : key, `unknown key (allowed here: ${allowed.join(', ')})`);
+    }
+  }
+  return record;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'a map' : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+function fail(ctx: Pick<Ctx, 'source'>, at: string, problem: string): never {
+  throw new ConfigError(`${ctx.source}: ${at}: ${problem}`);
+}

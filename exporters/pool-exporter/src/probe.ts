@@ -1,0 +1,125 @@
+/**
+ * Fetch one target's pool health document, with limits: a probe deadline, a connect deadline,
+ * a body size cap, no redirects. Never rejects: every failure comes back as a reason.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import type { TargetConfig } from './config.ts';
+
+export const failureReasons = ['timeout', 'connect', 'http_status', 'invalid_json', 'schema', 'too_large'] as const;
+export type FailureReason = (typeof failureReasons)[number];
+
+export type FetchResult =
+  | { ok: true; status: number; body: string }
+  /** status is 0 when no response was received. */
+  | { ok: false; status: number; reason: FailureReason; detail: string };
+
+export interface FetchLimits {
+  timeoutMs: number;
+  bodySizeLimitBytes: number;
+  /** Aborted when the scrape that asked for this probe has gone away. */
+  signal?: AbortSignal;
+}
+
+/** A 503 carries the same document as a 200 (the service is up, its pools are not). */
+export function isAcceptedStatus(status: number): boolean {
+  return (status >= 200 && status < 300) || status === 503;
+}
+
+// Keep-alive across scrapes. Idle sockets are dropped after 4 s, before the common 5 s server
+// idle timeout (Node's default); Node also honours a shorter `Keep-Alive: timeout=` hint.
+const agentOptions = { keepAlive: true, timeout: 4_000, maxFreeSockets: 64 };
+const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
+
+export function closeIdleSockets(): void {
+  agents['http:'].destroy();
+  agents['https:'].destroy();
+}
+
+export function fetchTarget(target: TargetConfig, limits: FetchLimits): Promise<FetchResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let current: http.ClientRequest | undefined;
+    let connectTimer: NodeJS.Timeout | undefined;
+    let status = 0;
+
+    const finish = (result: FetchResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      clearTimeout(connectTimer);
+      limits.signal?.removeEventListener('abort', onAbort);
+      resolve(result);
+    };
+    const fail = (reason: FailureReason, detail: string): void => {
+      finish({ ok: false, status, reason, detail });
+      current?.destroy();
+    };
+    const onAbort = (): void => fail('timeout', 'the scrape was cancelled by its client');
+    const deadline = setTimeout(
+      () => fail('timeout', `no complete answer within ${limits.timeoutMs} ms`),
+      limits.timeoutMs,
+    );
+    if (limits.signal?.aborted) return onAbort();
+    limits.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const attempt = (mayRetry: boolean): void => {
+      const req = (target.url.protocol === 'https:' ? https : http).request(target.url, {
+        method: 'GET',
+        agent: agents[target.url.protocol === 'https:' ? 'https:' : 'http:'],
+        headers: { accept: 'application/json', 'user-agent': 'pool-exporter', ...target.headers },
+      });
+      current = req;
+      req.on('socket', (socket: Socket) => {
+        clearTimeout(connectTimer);
+        if (!socket.connecting) return;
+        connectTimer = setTimeout(
+          () => fail('timeout', `could not connect within ${target.connectTimeoutMs} ms`),
+          target.connectTimeoutMs,
+        );
+        socket.once('connect', () => clearTimeout(connectTimer));
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (settled) return;
+        // A kept-alive socket the server closed while idle: the request never reached it.
+        if (mayRetry && req.reusedSocket && status === 0 && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          attempt(false);
+          return;
+        }
+        fail('connect', `${err.code ?? 'error'}: ${err.message}`);
+      });
+      req.on('response', (res) => {
+        status = res.statusCode ?? 0;
+        if (!isAcceptedStatus(status)) {
+          const where = res.headers.location ? ` (redirects are not followed; Location: ${res.headers.location})` : '';
+          fail('http_status', `HTTP ${status}${where}`);
+          return;
+        }
+        const declared = Number(res.headers['content-length']);
+        if (declared > limits.bodySizeLimitBytes) {
+          fail('too_large', `Content-Length ${declared} exceeds the ${limits.bodySizeLimitBytes} byte limit`);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (settled) return;
+          size += chunk.length;
+          if (size > limits.bodySizeLimitBytes) {
+            fail('too_large', `body exceeds the ${limits.bodySizeLimitBytes} byte limit`);
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => finish({ ok: true, status, body: Buffer.concat(chunks, size).toString('utf8') }));
+        res.on('error', (err) => fail('connect', `body read failed: ${err.message}`));
+        res.on('close', () => {
+          if (!res.complete) fail('connect', 'the connection closed before the body was complete');
+        });
+      });
+      req.end();
+    };
+    attempt(true);
+  });
+}
