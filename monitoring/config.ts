@@ -49,3 +49,16 @@ export const demoShopPorts = {
   health: { user: 9001, product: 9002, order: 9003, inventory: 9004, payment: 9005, notification: 9006 },
   grpc: { user: 50051, product: 50052, order: 50053, inventory: 50054, payment: 50055, notification: 50056 },
 } as const;
+
+/**
+ * Which service each load-test latency target measures: the `service` label of the load-test
+ * alerts, so Alertmanager groups and inhibits them with that service's pool alerts.
+ * `loadtest` stands for the shop as a whole (full flow, errors, checks).
+ */
+export const latencyTargetService = {
+  fullFlow: 'loadtest',
+  apiGateway: 'api-gateway',
+  orderService: 'order-service',
+  paymentService: 'payment-service',
+} as const;
+export const loadTestService = latencyTargetService.fullFlow;

@@ -1,0 +1,135 @@
+/**
+ * alertmanager.yml: routes by severity, grouped per alert and service, with inhibitions.
+ * Every receiver posts to the notification sink (a webhook); Slack and email are added when
+ * configured, with their secrets read from files at run time so no secret is ever in git.
+ * Only fields that both Alertmanager 0.25 (Debian) and 0.2x/0.3x (compose) accept.
+ */
+import { ports } from '../config.ts';
+import { POOL_EXPORTER_SERVICE } from './rules/pool-alerts.ts';
+
+export interface SlackOptions {
+  /** File holding the incoming-webhook URL (a secret). */
+  apiUrlFile: string;
+  channel: string;
+}
+
+export interface EmailOptions {
+  to: string;
+  from: string;
+  /** host:port of the SMTP server. */
+  smarthost: string;
+  authUsername?: string;
+  /** File holding the SMTP password (a secret). */
+  authPasswordFile?: string;
+  requireTls?: boolean;
+}
+
+export interface AlertmanagerConfigOptions {
+  /** Webhook URL of the notification sink. */
+  sinkUrl: string;
+  slack?: SlackOptions;
+  email?: EmailOptions;
+}
+
+export const composeSinkUrl = `http://notification-sink:${ports.notificationSink}/alerts`;
+
+/** Pool warnings that a dead pool manager or a dead exporter explains away. */
+const POOL_WARNINGS = ['GrpcPoolDegraded', 'GrpcPoolConnectionsFailing', 'PoolHealthProbeFailing'];
+
+/** Read Slack and email settings from the environment (unset variables: that channel is off). */
+export function alertmanagerOptionsFromEnv(env: NodeJS.ProcessEnv, sinkUrl: string): AlertmanagerConfigOptions {
+  const options: AlertmanagerConfigOptions = { sinkUrl };
+  if (env.ALERTMANAGER_SLACK_API_URL_FILE) {
+    options.slack = { apiUrlFile: env.ALERTMANAGER_SLACK_API_URL_FILE, channel: env.ALERTMANAGER_SLACK_CHANNEL ?? '#alerts' };
+  }
+  if (env.ALERTMANAGER_EMAIL_TO) {
+    const { ALERTMANAGER_EMAIL_FROM: from, ALERTMANAGER_SMTP_SMARTHOST: smarthost } = env;
+    if (!from || !smarthost) {
+      throw new Error('alertmanager config: ALERTMANAGER_EMAIL_TO is set, so ALERTMANAGER_EMAIL_FROM and ALERTMANAGER_SMTP_SMARTHOST are required too');
+    }
+    options.email = {
+      to: env.ALERTMANAGER_EMAIL_TO,
+      from,
+      smarthost,
+      authUsername: env.ALERTMANAGER_SMTP_USERNAME,
+      authPasswordFile: env.ALERTMANAGER_SMTP_PASSWORD_FILE,
+      requireTls: env.ALERTMANAGER_SMTP_REQUIRE_TLS !== 'false',
+    };
+  }
+  return options;
+}
+
+function receiver(name: string, options: AlertmanagerConfigOptions, channels: { slack: boolean; email: boolean }) {
+  const result: Record<string, unknown> = { name, webhook_configs: [{ url: options.sinkUrl, send_resolved: true }] };
+  if (channels.slack && options.slack) {
+    result.slack_configs = [
+      {
+        api_url_file: options.slack.apiUrlFile,
+        channel: options.slack.channel,
+        send_resolved: true,
+        title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.service }})',
+        text: '{{ range .Alerts }}{{ .Annotations.description }}\n{{ .Annotations.runbook_url }}\n{{ end }}',
+      },
+    ];
+  }
+  if (channels.email && options.email) {
+    const { to, from, smarthost, authUsername, authPasswordFile, requireTls } = options.email;
+    result.email_configs = [
+      {
+        to,
+        from,
+        smarthost,
+        send_resolved: true,
+        require_tls: requireTls ?? true,
+        ...(authUsername ? { auth_username: authUsername } : {}),
+        ...(authPasswordFile ? { auth_password_file: authPasswordFile } : {}),
+      },
+    ];
+  }
+  return result;
+}
+
+export function alertmanagerConfig(options: AlertmanagerConfigOptions): Record<string, unknown> {
+  try {
+    new URL(options.sinkUrl);
+  } catch {
+    throw new Error(`alertmanager config: sinkUrl is not a URL: ${JSON.stringify(options.sinkUrl)}`);
+  }
+  return {
+    global: { resolve_timeout: '5m' },
+    route: {
+      receiver: 'default',
+      group_by: ['alertname', 'service'],
+      group_wait: '10s',
+      group_interval: '1m',
+      repeat_interval: '4h',
+      routes: [
+        // Critical: notify fast (the end-to-end test measures detection to notification).
+        { matchers: ['severity="critical"'], receiver: 'critical', group_wait: '5s', repeat_interval: '1h' },
+        { matchers: ['severity="warning"'], receiver: 'warning' },
+        { matchers: ['severity="info"'], receiver: 'info', group_wait: '1m', repeat_interval: '24h' },
+      ],
+    },
+    inhibit_rules: [
+      // The same problem at critical level makes its warning noise.
+      { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'service'] },
+      // Without a pool manager, the pool warnings of that service say nothing new.
+      {
+        source_matchers: ['alertname="GrpcPoolManagerUnavailable"'],
+        target_matchers: [`alertname=~"${POOL_WARNINGS.join('|')}"`],
+        equal: ['service'],
+      },
+      // Without the exporter, no pool of any service is observed.
+      {
+        source_matchers: ['alertname="PoolExporterDown"', `service="${POOL_EXPORTER_SERVICE}"`],
+        target_matchers: [`alertname=~"${POOL_WARNINGS.join('|')}"`],
+      },
+    ],
+    receivers: [
+      receiver('default', options, { slack: false, email: false }),
+      receiver('critical', options, { slack: true, email: true }),
+      receiver('warning', options, { slack: true, email: false }),
+      receiver('info', options, { slack: false, email: false }),
+    ],
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Everything `npm run generate` writes, as (repo-relative path, content) pairs. Pure and
+ * deterministic: the drift test compares it with the committed files byte for byte.
+ */
+import { dashboards } from '../../dashboards/index.ts';
+import { alertmanagerConfig, composeSinkUrl } from './alertmanager-config.ts';
+import { composeGrafanaDatasources, grafanaDashboardProvider, grafanaDatasources } from './grafana-provisioning.ts';
+import { poolExporterConfig } from './pool-exporter-config.ts';
+import { composePrometheusOptions, prometheusConfig } from './prometheus-config.ts';
+import { ruleTestFiles } from './rule-tests/index.ts';
+import { ruleFiles } from './rules/index.ts';
+import { defaultSlo, type SloConfig } from './slo-config.ts';
+import { generatedYaml } from './yaml.ts';
+
+export interface Artifact {
+  path: string;
+  content: string;
+}
+
+export function buildArtifacts(slo: SloConfig = defaultSlo): Artifact[] {
+  const artifacts: Artifact[] = [];
+  const add = (path: string, content: string): void => {
+    if (artifacts.some((a) => a.path === path)) throw new Error(`generate: two artifacts would write ${path}`);
+    artifacts.push({ path, content });
+  };
+  for (const [name, file] of Object.entries(ruleFiles(slo))) {
+    add(`monitoring/prometheus/rules/${name}`, generatedYaml(file, 'monitoring/generators/rules'));
+  }
+  for (const [name, file] of Object.entries(ruleTestFiles(slo))) {
+    add(`monitoring/prometheus/tests/${name}`, generatedYaml(file, 'monitoring/generators/rule-tests'));
+  }
+  add('monitoring/prometheus/prometheus.yml', generatedYaml(prometheusConfig(composePrometheusOptions), 'monitoring/generators/prometheus-config.ts'));
+  add(
+    'monitoring/alertmanager/alertmanager.yml',
+    generatedYaml(alertmanagerConfig({ sinkUrl: composeSinkUrl }), 'monitoring/generators/alertmanager-config.ts'),
+  );
+  add('monitoring/pool-exporter/pool-exporter.yml', generatedYaml(poolExporterConfig(), 'monitoring/generators/pool-exporter-config.ts'));
+  add(
+    'monitoring/grafana/provisioning/datasources/datasources.yml',
+    generatedYaml(grafanaDatasources(composeGrafanaDatasources), 'monitoring/generators/grafana-provisioning.ts'),
+  );
+  add('monitoring/grafana/provisioning/dashboards/dashboards.yml', generatedYaml(grafanaDashboardProvider(), 'monitoring/generators/grafana-provisioning.ts'));
+  for (const dashboard of dashboards(slo)) {
+    add(`monitoring/grafana/dashboards/${dashboard.uid}.json`, `${JSON.stringify(dashboard, null, 2)}\n`);
+  }
+  return artifacts;
+}

@@ -1,0 +1,59 @@
+/** Grafana provisioning: the two datasources (fixed uids from config.ts) and the dashboards folder. */
+import { datasourceUids, ports } from '../config.ts';
+
+export const GRAFANA_DASHBOARDS_PATH = '/var/lib/grafana/dashboards';
+
+export interface GrafanaDatasourceOptions {
+  prometheusUrl: string;
+  alertmanagerUrl: string;
+}
+
+export const composeGrafanaDatasources: GrafanaDatasourceOptions = {
+  prometheusUrl: `http://prometheus:${ports.prometheus}`,
+  alertmanagerUrl: `http://alertmanager:${ports.alertmanager}`,
+};
+
+export function grafanaDatasources(options: GrafanaDatasourceOptions): Record<string, unknown> {
+  return {
+    apiVersion: 1,
+    datasources: [
+      {
+        name: 'Prometheus',
+        uid: datasourceUids.prometheus,
+        type: 'prometheus',
+        access: 'proxy',
+        url: options.prometheusUrl,
+        isDefault: true,
+        editable: false,
+        // Matches the scrape interval, so $__rate_interval covers at least four samples.
+        jsonData: { timeInterval: '5s', httpMethod: 'POST' },
+      },
+      {
+        name: 'Alertmanager',
+        uid: datasourceUids.alertmanager,
+        type: 'alertmanager',
+        access: 'proxy',
+        url: options.alertmanagerUrl,
+        editable: false,
+        jsonData: { implementation: 'prometheus', handleGrafanaManagedAlerts: false },
+      },
+    ],
+  };
+}
+
+export function grafanaDashboardProvider(): Record<string, unknown> {
+  return {
+    apiVersion: 1,
+    providers: [
+      {
+        name: 'grpc-pool-observability',
+        folder: 'gRPC pool observability',
+        type: 'file',
+        disableDeletion: true,
+        allowUiUpdates: false,
+        updateIntervalSeconds: 30,
+        options: { path: GRAFANA_DASHBOARDS_PATH, foldersFromFilesStructure: false },
+      },
+    ],
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Alerts on the gRPC connection pools, from the series the pool exporter answers on /probe.
+ * Ratio thresholds come from slo.pool; `service` is the probed target (a Prometheus target label).
+ */
+import { jobs } from '../../config.ts';
+import { poolMetric } from '../../metrics.ts';
+import { series } from '../promql.ts';
+import { defaultSlo, type SloConfig } from '../slo-config.ts';
+import { percent, runbookUrl } from './format.ts';
+import { poolJobSelector } from './recording.ts';
+import type { AlertingRule, RuleFile } from './types.ts';
+
+export const POOL_EXPORTER_SERVICE = 'pool-exporter';
+
+export function poolAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRule> {
+  const { unhealthyBelowRatio, degradedBelowRatio } = slo.pool;
+  const ratio = series(poolMetric.healthyRatio, poolJobSelector);
+  const exporterUp = `up{job="${jobs.poolExporter}"}`;
+  const rules: AlertingRule[] = [
+    {
+      alert: 'GrpcPoolUnhealthy',
+      expr: `${ratio} < ${unhealthyBelowRatio}`,
+      for: '30s',
+      labels: { severity: 'critical' },
+      annotations: {
+        summary: 'A gRPC connection pool has too few usable connections.',
+        description: `Pool {{ $labels.pool }} of {{ $labels.service }} has {{ $value | humanizePercentage }} of its connections READY or IDLE, below the ${percent(unhealthyBelowRatio)} unhealthy line.`,
+        runbook_url: runbookUrl('GrpcPoolUnhealthy'),
+      },
+    },
+    {
+      alert: 'GrpcPoolDegraded',
+      // Exclusive with GrpcPoolUnhealthy: a pool is in one band at a time.
+      expr: `${ratio} < ${degradedBelowRatio} >= ${unhealthyBelowRatio}`,
+      for: '1m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: 'A gRPC connection pool is degraded.',
+        description: `Pool {{ $labels.pool }} of {{ $labels.service }} has {{ $value | humanizePercentage }} of its connections READY or IDLE, below the ${percent(degradedBelowRatio)} degraded line.`,
+        runbook_url: runbookUrl('GrpcPoolDegraded'),
+      },
+    },
+    {
+      alert: 'GrpcPoolConnectionsFailing',
+      expr: `${series(poolMetric.connections, `${poolJobSelector},state="transient_failure"`)} > 0`,
+      for: '1m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: 'gRPC pool connections are in TRANSIENT_FAILURE.',
+        description: 'Pool {{ $labels.pool }} of {{ $labels.service }} has {{ $value }} connection(s) in TRANSIENT_FAILURE.',
+        runbook_url: runbookUrl('GrpcPoolConnectionsFailing'),
+      },
+    },
+    {
+      alert: 'GrpcPoolManagerUnavailable',
+      expr: `${series(poolMetric.managerStatus, `${poolJobSelector},status="unavailable"`)} == 1`,
+      for: '30s',
+      labels: { severity: 'critical' },
+      annotations: {
+        summary: 'A service reports that its gRPC pool manager is not running.',
+        description: '{{ $labels.service }} answers /health/pools/detailed with status unavailable: its pool manager is not initialised, so it holds no pooled connections.',
+        runbook_url: runbookUrl('GrpcPoolManagerUnavailable'),
+      },
+    },
+    {
+      alert: 'PoolHealthProbeFailing',
+      expr: `${series(poolMetric.probeSuccess, poolJobSelector)} == 0`,
+      for: '1m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: 'The pool health endpoint of a service cannot be read.',
+        description: 'The pool exporter cannot read /health/pools/detailed of {{ $labels.service }} (instance {{ $labels.instance }}): the service is down, unreachable, or answers something that is not the pool health contract.',
+        runbook_url: runbookUrl('PoolHealthProbeFailing'),
+      },
+    },
+    {
+      alert: 'PoolExporterDown',
+      expr: `${exporterUp} == 0 or absent(${exporterUp})`,
+      for: '1m',
+      labels: { severity: 'critical', service: POOL_EXPORTER_SERVICE },
+      annotations: {
+        summary: 'The pool exporter is down, so pool health is not observed.',
+        description: 'Prometheus cannot scrape the pool exporter (job {{ $labels.job }}{{ with $labels.instance }}, instance {{ . }}{{ end }}); no pool series are collected while it is down.',
+        runbook_url: runbookUrl('PoolExporterDown'),
+      },
+    },
+  ];
+  return { groups: [{ name: 'grpc-pools.alerts', rules }] };
+}
