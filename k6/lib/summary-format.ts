@@ -1,0 +1,45 @@
+/**
+ * The results/<testid>/summary.json format. scripts/report.ts and baseline.ts read it, so it is
+ * a plain data contract (no k6 imports).
+ */
+
+export interface MetricSummary {
+  type: 'counter' | 'gauge' | 'rate' | 'trend';
+  contains: 'default' | 'time' | 'data';
+  /** k6's values: trend avg/min/med/max/p(N)/count in ms for time trends, rate, count, value. */
+  values: Record<string, number>;
+  /** Threshold expression -> passed. */
+  thresholds?: Record<string, boolean>;
+}
+
+export interface TargetRow {
+  /** What is measured, e.g. "Order service p95". */
+  title: string;
+  metric: string;
+  stat: string;
+  /** Comparison as in the threshold, e.g. "<". */
+  op: '<' | '<=' | '>' | '>=';
+  target: number;
+  /** null when the run produced no sample for the metric. */
+  measured: number | null;
+  unit: 'ms' | 'ratio' | 'count';
+  pass: boolean;
+}
+
+export interface RunSummary {
+  formatVersion: 1;
+  testid: string;
+  script: string;
+  label: 'pooled' | 'baseline';
+  profile: 'full' | 'smoke';
+  baseUrl: string;
+  /** ISO time the summary was written. */
+  finishedAt: string;
+  testRunDurationMs: number;
+  /** All thresholds passed. */
+  passed: boolean;
+  /** testid of the baseline that connection_pool_time_saved_ms was measured against, if any. */
+  baselineTestid: string | null;
+  targets: TargetRow[];
+  metrics: Record<string, MetricSummary>;
+}
