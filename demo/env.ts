@@ -1,0 +1,55 @@
+/** ShopOptions from environment variables (docs/demo.md lists them). Bad values are errors, never ignored. */
+import type { ShopOptions } from './shop.ts';
+import { serviceNames, type ServiceName } from './lib/services.ts';
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name}=${raw}: an integer from ${min} to ${max} is expected`);
+  return value;
+}
+
+function flag(env: Env, name: string): boolean | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new Error(`${name}=${raw}: expected 1/0, true/false, yes/no or on/off`);
+}
+
+function perService(env: Env, suffix: string): Partial<Record<ServiceName, number>> {
+  const ports: Partial<Record<ServiceName, number>> = {};
+  for (const service of serviceNames) {
+    const port = integer(env, `DEMO_${service.toUpperCase()}_${suffix}`, 1, 65_535);
+    if (port !== undefined) ports[service] = port;
+  }
+  return ports;
+}
+
+export function shopOptionsFromEnv(env: Env): ShopOptions {
+  const mode = env.POOL_MODE;
+  if (mode !== undefined && mode !== '' && mode !== 'pooled' && mode !== 'per-call') {
+    throw new Error(`POOL_MODE=${mode}: expected pooled or per-call`);
+  }
+  const ports: NonNullable<ShopOptions['ports']> = { health: perService(env, 'HEALTH_PORT'), grpc: perService(env, 'GRPC_PORT') };
+  const gateway = integer(env, 'DEMO_GATEWAY_PORT', 1, 65_535);
+  const admin = integer(env, 'DEMO_ADMIN_PORT', 1, 65_535);
+  if (gateway !== undefined) ports.gateway = gateway;
+  if (admin !== undefined) ports.admin = admin;
+  const options: ShopOptions = { ports };
+  if (mode === 'pooled' || mode === 'per-call') options.poolMode = mode;
+  const poolSize = integer(env, 'POOL_SIZE', 1, 100);
+  if (poolSize !== undefined) options.poolSize = poolSize;
+  const tls = flag(env, 'DEMO_TLS');
+  if (tls !== undefined) options.tls = tls;
+  const rtt = integer(env, 'DEMO_RTT_MS', 0, 10_000);
+  if (rtt !== undefined) options.rttMs = rtt;
+  const deadline = integer(env, 'DEMO_RPC_DEADLINE_MS', 1, 600_000);
+  if (deadline !== undefined) options.rpcDeadlineMs = deadline;
+  if (env.DEMO_API_PREFIX) options.apiPrefix = env.DEMO_API_PREFIX;
+  if (env.DEMO_BIND_HOST) options.bindHost = env.DEMO_BIND_HOST;
+  return options;
+}

@@ -1,0 +1,106 @@
+/**
+ * One backend's gRPC listener, which fault injection can take down and bring back up, slow down,
+ * and put behind an RTT proxy. Handlers stay the same objects across restarts, so data survives.
+ */
+import { Server, type ServerCredentials, type UntypedHandleCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { serviceDefinition } from './proto.ts';
+import { RttProxy } from './rtt-proxy.ts';
+import type { ServiceName } from './services.ts';
+
+export interface EndpointOptions {
+  service: ServiceName;
+  /** The port clients dial (the proxy's when rttMs > 0). */
+  port: number;
+  implementation: UntypedServiceImplementation;
+  credentials: ServerCredentials;
+  rttMs: number;
+}
+
+export interface EndpointState {
+  grpc: 'up' | 'down';
+  latency_ms: number;
+  grpc_port: number;
+  rpcs_handled: number;
+}
+
+export class GrpcEndpoint {
+  private server: Server | undefined;
+  private readonly proxy: RttProxy | undefined;
+  private latencyMs = 0;
+  private rpcsHandled = 0;
+  private transition: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: EndpointOptions) {
+    this.proxy = options.rttMs > 0 ? new RttProxy(options.port, options.rttMs) : undefined;
+  }
+
+  get service(): ServiceName {
+    return this.options.service;
+  }
+
+  state(): EndpointState {
+    return { grpc: this.server ? 'up' : 'down', latency_ms: this.latencyMs, grpc_port: this.options.port, rpcs_handled: this.rpcsHandled };
+  }
+
+  /** Server-side delay added before every handler of this service (0 clears it). */
+  setLatency(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new Error(`${this.service}-service latency must be a number of ms >= 0, got ${ms}`);
+    this.latencyMs = ms;
+  }
+
+  /** Up and down are serialised: a quick down/up from a script must not interleave. */
+  up(): Promise<void> {
+    this.transition = this.transition.catch(() => undefined).then(() => this.start());
+    return this.transition;
+  }
+
+  down(): Promise<void> {
+    this.transition = this.transition.catch(() => undefined).then(() => this.stop());
+    return this.transition;
+  }
+
+  private async start(): Promise<void> {
+    if (this.server) return;
+    const server = new Server();
+    server.addService(serviceDefinition(this.service), this.instrumented());
+    const bindPort = this.proxy ? 0 : this.options.port;
+    const boundPort = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(`127.0.0.1:${bindPort}`, this.options.credentials, (err, port) => {
+        if (err) reject(new Error(`${this.service}-service: cannot bind gRPC on 127.0.0.1:${bindPort}: ${err.message}`));
+        else resolve(port);
+      });
+    });
+    this.server = server;
+    if (this.proxy) await this.proxy.start(boundPort);
+  }
+
+  private async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    if (this.proxy) await this.proxy.stop();
+    // forceShutdown: like a killed process, open connections drop at once.
+    server.forceShutdown();
+  }
+
+  /** Wraps every handler: count it, then apply the injected latency. */
+  private instrumented(): UntypedServiceImplementation {
+    const wrapped: UntypedServiceImplementation = {};
+    for (const [name, handler] of Object.entries(this.options.implementation)) {
+      wrapped[name] = this.wrap(handler);
+    }
+    return wrapped;
+  }
+
+  private wrap(handler: UntypedHandleCall): UntypedHandleCall {
+    if (typeof handler !== 'function') throw new Error(`${this.service}-service: only unary handlers are supported`);
+    const unaryHandler = handler as (call: unknown, callback: unknown) => void;
+    const wrapped = (call: unknown, callback: unknown): void => {
+      this.rpcsHandled += 1;
+      const delay = this.latencyMs;
+      if (delay > 0) setTimeout(() => unaryHandler(call, callback), delay);
+      else unaryHandler(call, callback);
+    };
+    return wrapped as UntypedHandleCall;
+  }
+}
