@@ -1,0 +1,224 @@
+/**
+ * Helpers for the exporter tests: start the real exporter process, tiny real HTTP servers,
+ * a strict reader of the exposition text (for exact values) and promtool as the real parser.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startProcess, type RunningProcess } from '../../scripts/lib/process.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The pool health contract's samples live beside the repo (../shared from its root). */
+export const FIXTURES_DIR = join(REPO_ROOT, '..', 'shared', 'fixtures', 'pool-health');
+export const EXPORTER_MAIN = join(REPO_ROOT, 'exporters', 'pool-exporter', 'src', 'main.ts');
+
+export interface TestExporter {
+  url: string;
+  port: number;
+  dir: string;
+  configFile: string;
+  process: RunningProcess;
+  /** Everything the exporter wrote to stdout and stderr so far. */
+  log(): Promise<string>;
+  probe(target: string, headers?: Record<string, string>): Promise<{ status: number; text: string; contentType: string }>;
+  stop(): Promise<void>;
+}
+
+/** Start the exporter as `node --import tsx main.ts --config FILE --listen 127.0.0.1:PORT`. */
+export async function startExporter(config: string, opts: { env?: NodeJS.ProcessEnv; files?: Record<string, string> } = {}): Promise<TestExporter> {
+  const dir = await mkdtemp(join(tmpdir(), 'pool-exporter-test-'));
+  for (const [name, content] of Object.entries(opts.files ?? {})) await writeFile(join(dir, name), content);
+  const configFile = join(dir, 'pool-exporter.yml');
+  await writeFile(configFile, config);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const logFile = join(dir, 'exporter.log');
+  const proc = await startProcess({
+    name: 'pool-exporter',
+    command: process.execPath,
+    args: ['--import', 'tsx', EXPORTER_MAIN, '--config', configFile, '--listen', `127.0.0.1:${port}`],
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...opts.env },
+    logFile,
+    readyUrl: `${url}/-/ready`,
+    readyTimeoutMs: 30_000,
+  });
+  return {
+    url,
+    port,
+    dir,
+    configFile,
+    process: proc,
+    log: () => readFile(logFile, 'utf8').catch(() => ''),
+    async probe(target, headers = {}) {
+      const res = await fetch(`${url}/probe?target=${encodeURIComponent(target)}`, { headers });
+      return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') ?? '' };
+    },
+    async stop() {
+      await proc.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestServer {
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** A real HTTP server on 127.0.0.1 with the given handler. */
+export async function startHttpServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<TestServer> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('test server: no TCP address');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    port: address.port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/**
+ * A strict reader of the Prometheus text format (0.0.4) used to assert exact values. It throws
+ * on anything malformed and on a repeated series. promtool stays the judge of validity.
+ */
+export function parseExposition(text: string): Sample[] {
+  const samples: Sample[] = [];
+  const seen = new Set<string>();
+  if (text !== '' && !text.endsWith('\n')) throw new Error('exposition does not end with a newline');
+  const lines = text.split('\n');
+  lines.forEach((line, index) => {
+    const where = `line ${index + 1}: ${JSON.stringify(line.slice(0, 120))}`;
+    if (line === '' || line.startsWith('#')) {
+      if (line.startsWith('#') && !/^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* ./.test(line) && !/^#( |$)/.test(line)) {
+        throw new Error(`bad comment, ${where}`);
+      }
+      return;
+    }
+    const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0];
+    if (!name) throw new Error(`no metric name, ${where}`);
+    let pos = name.length;
+    const labels: Record<string, string> = {};
+    if (line[pos] === '{') {
+      pos++;
+      while (line[pos] !== '}') {
+        const label = /^[a-zA-Z_][a-zA-Z0-9_]*/.exec(line.slice(pos))?.[0];
+        if (!label || line.slice(pos + label.length, pos + label.length + 2) !== '="') throw new Error(`bad label, ${where}`);
+        pos += label.length + 2;
+        let value = '';
+        for (;;) {
+          const c = line[pos];
+          if (c === undefined) throw new Error(`unterminated label value, ${where}`);
+          pos++;
+          if (c === '"') break;
+          if (c === '\\') {
+            const e = line[pos++];
+            if (e === 'n') value += '\n';
+            else if (e === '\\' || e === '"') value += e;
+            else throw new Error(`bad escape \\${e}, ${where}`);
+          } else value += c;
+        }
+        if (label in labels) throw new Error(`repeated label ${label}, ${where}`);
+        labels[label] = value;
+        if (line[pos] === ',') pos++;
+        else if (line[pos] !== '}') throw new Error(`expected , or }, ${where}`);
+      }
+      pos++;
+    }
+    const rest = line.slice(pos);
+    const m = /^ (\S+)( -?\d+)?$/.exec(rest);
+    if (!m?.[1]) throw new Error(`bad value, ${where}`);
+    const raw = m[1];
+    const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : raw === 'NaN' ? NaN : Number(raw);
+    if (Number.isNaN(value) && raw !== 'NaN') throw new Error(`value is not a number, ${where}`);
+    const key = `${name}${JSON.stringify(Object.entries(labels).sort())}`;
+    if (seen.has(key)) throw new Error(`repeated series ${name}${JSON.stringify(labels)}, ${where}`);
+    seen.add(key);
+    samples.push({ name, labels, value });
+  });
+  return samples;
+}
+
+/** The value of the one series with exactly these labels; throws when absent. */
+export function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+  const want = JSON.stringify(Object.entries(labels).sort());
+  const hit = samples.find((s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === want);
+  if (!hit) throw new Error(`no series ${name}${JSON.stringify(labels)}`);
+  return hit.value;
+}
+
+export interface PromtoolVerdict {
+  /** Text-format parse errors: the exposition is invalid. */
+  parseErrors: string[];
+  /** Naming lints (no help text, units...): style, not validity. */
+  lints: string[];
+}
+
+/** `promtool check metrics` on one exposition (stdin). Exit 1 with a parsing error = invalid. */
+export function promtoolCheck(text: string): Promise<PromtoolVerdict> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.env.PROMTOOL_BIN ?? 'promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const lines = out.split('\n').filter((l) => l.trim() !== '');
+      const parseErrors = lines.filter((l) => /error/i.test(l));
+      if (code !== 0 && code !== 3 && parseErrors.length === 0) parseErrors.push(`promtool exited ${code}: ${out}`);
+      resolve({ parseErrors, lints: lines.filter((l) => !/error/i.test(l)) });
+    });
+    child.stdin.on('error', () => {}); // promtool may stop reading after the first error
+    child.stdin.end(text);
+  });
+}
+
+/**
+ * Check many expositions with few promtool runs: each answer's metric names get a unique
+ * prefix (`c<i>_`) so that their families do not collide, then they are concatenated.
+ * Only the names at the start of a line are rewritten, so a raw newline that leaked into a label
+ * value still shows up as a parse error. Returns the parse errors, each mapped back to its case.
+ */
+export async function promtoolCheckBatch(texts: string[]): Promise<{ parseErrors: string[]; lints: Set<string> }> {
+  const lineOwner: number[] = [];
+  const parts: string[] = [];
+  texts.forEach((text, i) => {
+    const renamed = text
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => {
+        lineOwner.push(i);
+        return line.replace(/^(# (?:HELP|TYPE) )?/, (prefix) => `${prefix}c${i}_`);
+      });
+    parts.push(...renamed);
+  });
+  const verdict = await promtoolCheck(`${parts.join('\n')}\n`);
+  const parseErrors = verdict.parseErrors.map((err) => {
+    const line = Number(/line (\d+)/.exec(err)?.[1]);
+    const owner = Number.isFinite(line) ? lineOwner[line - 1] : undefined;
+    return owner === undefined ? err : `case ${owner}: ${err}\n--- its exposition ---\n${texts[owner]}`;
+  });
+  return { parseErrors, lints: new Set(verdict.lints.map((l) => l.replace(/^c\d+_/, ''))) };
+}
+
+/** Read a fixture of the pool health contract. */
+export function fixture(name: string): Promise<string> {
+  return readFile(join(FIXTURES_DIR, name), 'utf8');
+}
