@@ -1,3 +1,10 @@
-import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
-import type { SloConfig } from '../monitoring/generators/slo-config.ts';
-export function dashboards(_slo: SloConfig): (Dashboard & { uid: string })[] { return []; }
+/** Every dashboard that `npm run generate` writes to monitoring/grafana/dashboards/<uid>.json. */
+import { defaultSlo, type SloConfig } from '../monitoring/generators/slo-config.ts';
+import type { BuiltDashboard } from './common.ts';
+import { loadTestDashboard } from './loadtest.ts';
+import { overviewDashboard } from './overview.ts';
+import { poolsDashboard } from './pools.ts';
+
+export function dashboards(slo: SloConfig = defaultSlo): BuiltDashboard[] {
+  return [overviewDashboard(slo), loadTestDashboard(slo), poolsDashboard(slo)];
+}
