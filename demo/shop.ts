@@ -4,7 +4,7 @@
  * over TCP on 127.0.0.1 through the pools (or per-call channels). Tests, the benchmark, the k6
  * harness and `npm run demo` all start it through here.
  */
-import { credentials, ServerCredentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { credentials, ServerCredentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import type { Server } from 'node:http';
 import { freePort } from '../scripts/lib/process.ts';
 import { createAdminApp, type FaultAction } from './admin.ts';
@@ -127,14 +127,17 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
 
   let serverCredentials = ServerCredentials.createInsecure();
   let channelCredentials: ChannelCredentials = credentials.createInsecure();
+  let channelOptions: ChannelOptions = {};
   if (resolved.tls) {
+    // Dial 127.0.0.1 but check the certificate as "localhost": SNI may not carry an IP address.
+    channelOptions = { 'grpc.ssl_target_name_override': 'localhost', 'grpc.default_authority': 'localhost' };
     const cert = await generateSelfSignedCert();
     serverCredentials = ServerCredentials.createSsl(null, [{ cert_chain: cert.certPem, private_key: cert.keyPem }], false);
     channelCredentials = credentials.createSsl(cert.certPem);
   }
 
   const dialPorts = { ...ports.grpc, ...options.dialPorts };
-  const downstreamOptions = { mode: poolMode, poolSize, credentials: channelCredentials, deadlineMs: rpcDeadlineMs, dialPorts };
+  const downstreamOptions = { mode: poolMode, poolSize, credentials: channelCredentials, channelOptions, deadlineMs: rpcDeadlineMs, dialPorts };
   const gatewayOut = new Downstreams(poolsOf.gateway, downstreamOptions);
   const orderOut = new Downstreams(poolsOf.order, downstreamOptions);
   const paymentOut = new Downstreams(poolsOf.payment, downstreamOptions);

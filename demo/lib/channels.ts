@@ -21,6 +21,8 @@ export interface DialSettings {
   /** host:port */
   target: string;
   credentials: ChannelCredentials;
+  /** Merged over channelOptions (TLS sets the name the certificate is checked against). */
+  options?: ChannelOptions;
 }
 
 /**
@@ -45,7 +47,7 @@ export class ChannelPool implements ChannelSource {
 
   constructor(dial: DialSettings, size: number) {
     if (!Number.isInteger(size) || size < 1) throw new Error(`ChannelPool ${dial.target}: size must be a positive integer, got ${size}`);
-    this.clients = Array.from({ length: size }, () => new Client(dial.target, dial.credentials, channelOptions));
+    this.clients = Array.from({ length: size }, () => new Client(dial.target, dial.credentials, { ...channelOptions, ...dial.options }));
   }
 
   /** Connect every channel now and keep it connected (call once the backends listen). */
@@ -97,7 +99,7 @@ export class PerCallDialer implements ChannelSource {
   constructor(private readonly dial: DialSettings) {}
 
   lease(): Lease {
-    const client = new Client(this.dial.target, this.dial.credentials, channelOptions);
+    const client = new Client(this.dial.target, this.dial.credentials, { ...channelOptions, ...this.dial.options });
     this.open.add(client);
     return {
       client,

@@ -2,7 +2,7 @@
  * The outbound side of one process role (gateway, order, payment): a typed client per backend it
  * calls, each fed by a ChannelPool or a PerCallDialer, and the live pool states for the health JSON.
  */
-import type { ChannelCredentials, connectivityState } from '@grpc/grpc-js';
+import type { ChannelCredentials, ChannelOptions, connectivityState } from '@grpc/grpc-js';
 import { ChannelPool, PerCallDialer, type ChannelSource, type PoolMode } from './channels.ts';
 import { ServiceClient } from './client.ts';
 import { poolKey, type ServiceName } from './services.ts';
@@ -13,6 +13,8 @@ export interface DownstreamOptions {
   mode: PoolMode;
   poolSize: number;
   credentials: ChannelCredentials;
+  /** Extra channel options (TLS: the certificate's host name). */
+  channelOptions?: ChannelOptions;
   deadlineMs: number;
   /** Port each backend is dialled on (127.0.0.1). */
   dialPorts: Record<ServiceName, number>;
@@ -26,7 +28,7 @@ export class Downstreams<T extends ServiceName> {
   constructor(targets: readonly T[], options: DownstreamOptions) {
     const clients: Partial<Record<ServiceName, ServiceClient<ServiceName>>> = {};
     for (const service of targets) {
-      const dial = { target: `127.0.0.1:${options.dialPorts[service]}`, credentials: options.credentials };
+      const dial = { target: `127.0.0.1:${options.dialPorts[service]}`, credentials: options.credentials, options: options.channelOptions };
       let source: ChannelSource;
       if (options.mode === 'pooled') {
         const pool = new ChannelPool(dial, options.poolSize);
