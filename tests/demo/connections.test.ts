@@ -1,0 +1,70 @@
+/**
+ * Per-call mode really dials once per RPC and pooled mode really holds `poolSize` connections per
+ * pool, counted on the server side: a counting TCP proxy sits in front of product-service and
+ * every client of product-service dials through it.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { freeShopPorts, startShop, type RunningShop, type ShopOptions } from '../../demo/shop.ts';
+import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
+import { eventually, requestJson } from './helpers.ts';
+
+const REQUESTS = 30;
+
+async function shopBehindProxy(options: ShopOptions): Promise<{ shop: RunningShop; proxy: CountingProxy }> {
+  const ports = await freeShopPorts();
+  const proxy = await startCountingProxy(ports.grpc.product);
+  const shop = await startShop({ ...options, ports, dialPorts: { product: proxy.port } });
+  return { shop, proxy };
+}
+
+/** GET /products/:id calls product-service exactly once (and inventory once). */
+async function fetchProducts(shop: RunningShop, count: number, concurrency: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      next += 1;
+      const res = await requestJson(`${shop.urls.api}/products/prod-0001`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+async function productRpcsHandled(shop: RunningShop): Promise<number> {
+  const res = await requestJson(`${shop.urls.admin}/admin/services`);
+  return (res.body as { data: { product: { rpcs_handled: number } } }).data.product.rpcs_handled;
+}
+
+describe('connections seen by product-service', () => {
+  for (const tls of [false, true]) {
+    it(`per-call${tls ? ' + TLS' : ''}: one new connection per RPC, each closed afterwards`, async () => {
+      const { shop, proxy } = await shopBehindProxy({ poolMode: 'per-call', tls });
+      try {
+        assert.equal(proxy.accepted(), 0, 'nothing dials before the first RPC');
+        await fetchProducts(shop, REQUESTS, 4);
+        assert.equal(await productRpcsHandled(shop), REQUESTS);
+        assert.equal(proxy.accepted(), REQUESTS);
+        await eventually('per-call connections closed', async () => (proxy.open() === 0 ? true : undefined), 5_000);
+      } finally {
+        await shop.stop();
+        await proxy.close();
+      }
+    });
+  }
+
+  it('pooled: 5 connections per pool (gateway and order-service pools), reused by every RPC', async () => {
+    const { shop, proxy } = await shopBehindProxy({ poolMode: 'pooled', poolSize: 5 });
+    try {
+      // Two pools dial product-service: the gateway's and order-service's, 5 channels each.
+      await eventually('both pools connected', async () => (proxy.open() === 10 ? true : undefined), 5_000);
+      await fetchProducts(shop, REQUESTS, 4);
+      assert.equal(await productRpcsHandled(shop), REQUESTS);
+      assert.equal(proxy.accepted(), 10, 'no connection beyond the pools');
+      assert.equal(proxy.open(), 10);
+    } finally {
+      await shop.stop();
+      await proxy.close();
+    }
+  });
+});
