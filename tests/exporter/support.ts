@@ -146,8 +146,11 @@ export function parseExposition(text: string): Sample[] {
     const m = /^ (\S+)( -?\d+)?$/.exec(rest);
     if (!m?.[1]) throw new Error(`bad value, ${where}`);
     const raw = m[1];
-    const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : raw === 'NaN' ? NaN : Number(raw);
-    if (Number.isNaN(value) && raw !== 'NaN') throw new Error(`value is not a number, ${where}`);
+    // As Go's strconv.ParseFloat, which Prometheus uses: Inf and NaN in any case (prom-client writes "Nan").
+    const special = /^([+-]?)(inf|infinity)$/i.exec(raw);
+    const isNaNText = /^nan$/i.test(raw);
+    const value = special ? (special[1] === '-' ? -Infinity : Infinity) : isNaNText ? NaN : Number(raw);
+    if (Number.isNaN(value) && !isNaNText) throw new Error(`value is not a number, ${where}`);
     const key = `${name}${JSON.stringify(Object.entries(labels).sort())}`;
     if (seen.has(key)) throw new Error(`repeated series ${name}${JSON.stringify(labels)}, ${where}`);
     seen.add(key);
