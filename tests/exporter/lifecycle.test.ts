@@ -1,0 +1,93 @@
+/**
+ * Reload (SIGHUP and POST /-/reload) keeps the old config when the new one is broken, and
+ * SIGTERM stops accepting while finishing the probe in flight.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseExposition, startExporter, startHttpServer, valueOf, type TestExporter, type TestServer } from './support.ts';
+
+const doc = JSON.stringify({ status: 'healthy', services: { a: { total_connections: 5, ready_connections: 5, idle_connections: 0, status: 'healthy' } } });
+
+describe('pool exporter lifecycle', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startHttpServer((req, res) => {
+      const delay = req.url === '/slow' ? 800 : 0;
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(doc);
+      }, delay);
+    });
+  });
+  after(() => server?.close());
+
+  const targets = (...names: string[]): string => `targets:\n${names.map((n) => `  ${n}:\n    url: ${server.url}/${n}\n`).join('')}`;
+  const selfMetric = async (exporter: TestExporter, name: string, labels: Record<string, string> = {}): Promise<number> =>
+    valueOf(parseExposition(await (await fetch(`${exporter.url}/metrics`)).text()), name, labels);
+  const probeSuccess = async (exporter: TestExporter, target: string): Promise<number | 'rejected'> => {
+    const res = await exporter.probe(target);
+    return res.status === 200 ? valueOf(parseExposition(res.text), 'probe_success') : 'rejected';
+  };
+
+  for (const trigger of ['POST /-/reload', 'SIGHUP'] as const) {
+    describe(`reload by ${trigger}`, () => {
+      let exporter: TestExporter;
+      before(async () => {
+        exporter = await startExporter(targets('first'));
+      });
+      after(() => exporter?.stop());
+
+      const reload = async (): Promise<number | undefined> => {
+        if (trigger === 'SIGHUP') {
+          process.kill(exporter.process.pid, 'SIGHUP');
+          await sleep(300);
+          return undefined;
+        }
+        return (await fetch(`${exporter.url}/-/reload`, { method: 'POST' })).status;
+      };
+
+      it('keeps the old config when the new file is broken', async () => {
+        assert.equal(await probeSuccess(exporter, 'first'), 1);
+        await writeFile(exporter.configFile, `${targets('second')}    timout: 3s\n`);
+        const status = await reload();
+        if (status !== undefined) assert.equal(status, 500);
+        assert.equal(await probeSuccess(exporter, 'first'), 1, 'old target still served');
+        assert.equal(await probeSuccess(exporter, 'second'), 'rejected');
+        assert.equal(await selfMetric(exporter, 'pool_exporter_config_last_reload_successful'), 0);
+        assert.match(await exporter.log(), /config reload failed; keeping the previous config.*targets\.second\.timout: unknown key/);
+      });
+
+      it('takes a valid new file', async () => {
+        await writeFile(exporter.configFile, targets('second', 'third'));
+        const status = await reload();
+        if (status !== undefined) assert.equal(status, 200);
+        assert.equal(await probeSuccess(exporter, 'second'), 1);
+        assert.equal(await probeSuccess(exporter, 'third'), 1);
+        assert.equal(await probeSuccess(exporter, 'first'), 'rejected', 'removed targets are no longer probed');
+        assert.equal(await selfMetric(exporter, 'pool_exporter_config_last_reload_successful'), 1);
+        assert.equal(await selfMetric(exporter, 'pool_exporter_probes_total', { target: 'third' }), 1);
+        await assert.rejects(selfMetric(exporter, 'pool_exporter_probes_total', { target: 'first' }), /no series/);
+      });
+    });
+  }
+
+  it('SIGTERM: stops accepting, finishes the probe in flight, exits 0', async () => {
+    const exporter = await startExporter(targets('slow'));
+    try {
+      const inFlight = exporter.probe('slow');
+      await sleep(200);
+      process.kill(exporter.process.pid, 'SIGTERM');
+      await sleep(100);
+      await assert.rejects(fetch(`${exporter.url}/-/healthy`), 'no new connections while draining');
+      const answer = await inFlight;
+      assert.equal(answer.status, 200);
+      assert.equal(valueOf(parseExposition(answer.text), 'probe_success'), 1);
+      assert.equal(await exporter.process.exited, 0);
+      assert.match(await exporter.log(), /shutting down.*\n.*stopped/);
+    } finally {
+      await exporter.stop();
+    }
+  });
+});
