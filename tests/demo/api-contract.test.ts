@@ -12,8 +12,8 @@ describe('demo gateway HTTP API', () => {
 
   before(async () => {
     shop = await startTestShop();
-    token = await registerAndLogin(shop, 'alice@example.com');
-    otherToken = await registerAndLogin(shop, 'bob@example.com');
+    token = await registerAndLogin(shop.urls.api, 'alice@example.com');
+    otherToken = await registerAndLogin(shop.urls.api, 'bob@example.com');
   });
   after(async () => {
     await shop?.stop();

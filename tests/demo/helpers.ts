@@ -53,11 +53,12 @@ export function shapeOf(value: unknown): unknown {
   return typeof value;
 }
 
-export async function registerAndLogin(shop: RunningShop, email: string): Promise<string> {
+/** Registers and logs in through the gateway API at apiUrl (…/api/v1); returns the access token. */
+export async function registerAndLogin(apiUrl: string, email: string): Promise<string> {
   const password = 'correct-horse-1';
-  const reg = await requestJson(`${shop.urls.api}/auth/register`, { method: 'POST', body: { email, password } });
+  const reg = await requestJson(`${apiUrl}/auth/register`, { method: 'POST', body: { email, password } });
   if (reg.status !== 201) throw new Error(`register ${email}: HTTP ${reg.status} ${JSON.stringify(reg.body)}`);
-  const login = await requestJson(`${shop.urls.api}/auth/login`, { method: 'POST', body: { email, password } });
+  const login = await requestJson(`${apiUrl}/auth/login`, { method: 'POST', body: { email, password } });
   const token = dataOf(login).access_token;
   if (typeof token !== 'string') throw new Error(`login ${email}: no data.access_token in ${JSON.stringify(login.body)}`);
   return token;
