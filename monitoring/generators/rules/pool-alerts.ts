@@ -46,7 +46,7 @@ export function poolAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRule> 
       for: '1m',
       labels: { severity: 'warning' },
       annotations: {
-        summary: 'gRPC pool connections are in TRANSIENT_FAILURE.',
+        summary: 'Connections of a gRPC pool are in TRANSIENT_FAILURE.',
         description: 'Pool {{ $labels.pool }} of {{ $labels.service }} has {{ $value }} connection(s) in TRANSIENT_FAILURE.',
         runbook_url: runbookUrl('GrpcPoolConnectionsFailing'),
       },

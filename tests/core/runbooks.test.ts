@@ -1,0 +1,49 @@
+/**
+ * Every alert links to a runbook section that exists in docs/runbooks.md, and every alert follows
+ * the house style (CamelCase, severity, for, summary sentence without templating, templated
+ * description, service label passthrough).
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { jobs, runbookBaseUrl } from '../../monitoring/config.ts';
+import { allAlerts } from '../../monitoring/generators/rules/index.ts';
+import { repoRoot } from './support.ts';
+
+/** GitHub's heading anchor: lower case, spaces to dashes, punctuation dropped. */
+const anchorOf = (heading: string): string =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\w\- ]/g, '')
+    .replace(/ /g, '-');
+
+test('every runbook_url points at a section of docs/runbooks.md, and every section has an alert', async () => {
+  const text = await readFile(join(repoRoot, 'docs/runbooks.md'), 'utf8');
+  const anchors = [...text.matchAll(/^## (.+)$/gm)].map((m) => anchorOf(m[1] ?? ''));
+  const alerts = allAlerts();
+  for (const alert of alerts) {
+    const url = alert.annotations.runbook_url;
+    assert.ok(url.startsWith(`${runbookBaseUrl}#`), `${alert.alert}: runbook_url ${url}`);
+    const anchor = url.slice(runbookBaseUrl.length + 1);
+    assert.ok(anchors.includes(anchor), `${alert.alert}: no "## ..." section with anchor #${anchor} in docs/runbooks.md`);
+  }
+  assert.deepEqual(anchors.sort(), alerts.map((a) => a.alert.toLowerCase()).sort(), 'runbook sections and alerts differ');
+});
+
+test('every alert follows the house style', () => {
+  const alerts = allAlerts();
+  assert.equal(alerts.length, 12);
+  for (const alert of alerts) {
+    assert.match(alert.alert, /^[A-Z][a-zA-Z0-9]+$/, `${alert.alert}: not CamelCase`);
+    assert.ok(['critical', 'warning', 'info'].includes(alert.labels.severity));
+    assert.match(alert.for, /^(\d+s|1m)$/, `${alert.alert}: for ${alert.for} is longer than a minute`);
+    assert.match(alert.annotations.summary, /^[A-Z].*\.$/, `${alert.alert}: summary is not a sentence`);
+    assert.doesNotMatch(alert.annotations.summary, /\{\{/, `${alert.alert}: summary is templated`);
+    assert.match(alert.annotations.description, /\{\{ \$(labels|value)/, `${alert.alert}: description is not templated`);
+    // service is a target label of the probe job (pool alerts) or set per rule (load test, exporter).
+    const passesService = alert.expr.includes(`job="${jobs.poolProbe}"`) || alert.labels.service !== undefined;
+    assert.ok(passesService, `${alert.alert}: no service label for Alertmanager grouping`);
+  }
+});
