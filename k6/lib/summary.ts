@@ -46,9 +46,11 @@ export function targetRows(data: K6SummaryData): TargetRow[] {
       const [, stat = '', percentile, op = '<', target = '0'] = match;
       let measured = summary.values[stat];
       if (measured === undefined && percentile === '50') measured = summary.values.med;
+      // A trend without samples reports zeros; that is "no data", not a measurement.
+      if (summary.type === 'trend' && summary.values.count === 0) measured = undefined;
       const unit: TargetRow['unit'] = stat === 'rate' ? 'ratio' : stat === 'count' ? 'count' : 'ms';
       rows.push({
-        title: `${titles[metric] ?? metric} ${stat}`,
+        title: stat === 'rate' || stat === 'count' ? (titles[metric] ?? metric) : `${titles[metric] ?? metric} ${stat}`,
         metric,
         stat,
         op: op as TargetRow['op'],

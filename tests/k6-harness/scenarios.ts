@@ -1,0 +1,143 @@
+/**
+ * k6 scenario options to execution plans: ramping-vus, constant-vus and per-vu-iterations
+ * executors, plus the `stages` and `vus`/`duration` shortcuts. Durations can be scaled down.
+ */
+
+export interface Stage {
+  durationMs: number;
+  target: number;
+}
+
+export interface Plan {
+  name: string;
+  executor: 'ramping-vus' | 'constant-vus' | 'per-vu-iterations';
+  exec: string;
+  startMs: number;
+  /** When new iterations stop being started. */
+  durationMs: number;
+  gracefulStopMs: number;
+  maxVus: number;
+  tags: Record<string, string>;
+  startVus: number;
+  stages: Stage[];
+  /** per-vu-iterations only. */
+  iterations: number;
+}
+
+export function parseDuration(value: unknown, where: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
+  if (typeof value !== 'string') throw new Error(`${where}: ${JSON.stringify(value)} is not a duration such as 30s or 1m30s`);
+  const re = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const match of value.matchAll(re)) {
+    const amount = Number(match[1]);
+    total += amount * (match[2] === 'ms' ? 1 : match[2] === 's' ? 1000 : match[2] === 'm' ? 60_000 : 3_600_000);
+    consumed += match[0].length;
+  }
+  if (consumed !== value.length || value === '') throw new Error(`${where}: ${JSON.stringify(value)} is not a duration such as 30s or 1m30s`);
+  return total;
+}
+
+type Raw = Record<string, unknown>;
+
+function int(value: unknown, where: string, fallback?: number): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new Error(`${where}: a non-negative integer is required, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function planFor(name: string, raw: Raw, scale: number): Plan {
+  const where = `scenario ${name}`;
+  const executor = raw.executor;
+  const base = {
+    name,
+    exec: typeof raw.exec === 'string' ? raw.exec : 'default',
+    startMs: raw.startTime === undefined ? 0 : parseDuration(raw.startTime, `${where} startTime`) * scale,
+    gracefulStopMs: (raw.gracefulStop === undefined ? 30_000 : parseDuration(raw.gracefulStop, `${where} gracefulStop`)) * scale,
+    tags: (raw.tags ?? {}) as Record<string, string>,
+    startVus: 0,
+    stages: [] as Stage[],
+    iterations: 0,
+  };
+  switch (executor) {
+    case 'constant-vus': {
+      const vus = int(raw.vus, `${where} vus`, 1);
+      return { ...base, executor, durationMs: parseDuration(raw.duration, `${where} duration`) * scale, maxVus: vus, startVus: vus };
+    }
+    case 'ramping-vus': {
+      if (!Array.isArray(raw.stages) || raw.stages.length === 0) throw new Error(`${where}: ramping-vus needs stages`);
+      const stages = (raw.stages as Raw[]).map((s, i) => ({
+        durationMs: parseDuration(s.duration, `${where} stages[${i}].duration`) * scale,
+        target: int(s.target, `${where} stages[${i}].target`),
+      }));
+      const startVus = int(raw.startVUs, `${where} startVUs`, 1);
+      return {
+        ...base,
+        executor,
+        stages,
+        startVus,
+        durationMs: stages.reduce((sum, s) => sum + s.durationMs, 0),
+        maxVus: Math.max(startVus, ...stages.map((s) => s.target)),
+      };
+    }
+    case 'per-vu-iterations': {
+      const vus = int(raw.vus, `${where} vus`, 1);
+      return {
+        ...base,
+        executor,
+        maxVus: vus,
+        startVus: vus,
+        iterations: int(raw.iterations, `${where} iterations`, 1),
+        durationMs: (raw.maxDuration === undefined ? 600_000 : parseDuration(raw.maxDuration, `${where} maxDuration`)) * scale,
+      };
+    }
+    default:
+      throw new Error(`${where}: executor ${JSON.stringify(executor)} is not implemented by the harness (ramping-vus, constant-vus, per-vu-iterations are)`);
+  }
+}
+
+/** Plans from k6 options; `scale` multiplies every duration (1 = as written). */
+export function plansFromOptions(options: Raw, scale = 1): Plan[] {
+  if (options.scenarios !== undefined) {
+    return Object.entries(options.scenarios as Record<string, Raw>).map(([name, raw]) => planFor(name, raw, scale));
+  }
+  if (Array.isArray(options.stages)) return [planFor('default', { executor: 'ramping-vus', stages: options.stages, startVUs: 1 }, scale)];
+  if (options.duration !== undefined) {
+    return [planFor('default', { executor: 'constant-vus', vus: options.vus ?? 1, duration: options.duration }, scale)];
+  }
+  return [planFor('default', { executor: 'per-vu-iterations', vus: options.vus ?? 1, iterations: options.iterations ?? 1 }, scale)];
+}
+
+/** VUs a ramping-vus plan wants at `elapsedMs` after its start (linear within a stage). */
+export function targetVus(plan: Plan, elapsedMs: number): number {
+  if (plan.executor !== 'ramping-vus') return plan.maxVus;
+  let from = plan.startVus;
+  let stageStart = 0;
+  for (const stage of plan.stages) {
+    const end = stageStart + stage.durationMs;
+    if (elapsedMs < end) {
+      const exact = from + ((stage.target - from) * (elapsedMs - stageStart)) / Math.max(stage.durationMs, 1);
+      return stage.target >= from ? Math.floor(exact) : Math.ceil(exact);
+    }
+    from = stage.target;
+    stageStart = end;
+  }
+  return from;
+}
+
+/** Most VUs the plans need at once (a plan holds its VUs until its gracefulStop has passed). */
+export function peakVus(plans: Plan[]): number {
+  const edges = plans.flatMap((p) => [
+    { at: p.startMs, delta: p.maxVus },
+    { at: p.startMs + p.durationMs + p.gracefulStopMs, delta: -p.maxVus },
+  ]);
+  edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
+  let current = 0;
+  let peak = 0;
+  for (const edge of edges) {
+    current += edge.delta;
+    peak = Math.max(peak, current);
+  }
+  return peak;
+}
