@@ -6,7 +6,7 @@
  */
 import { credentials, ServerCredentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import type { Server } from 'node:http';
-import { freePort } from '../scripts/lib/process.ts';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { createAdminApp, type FaultAction } from './admin.ts';
 import { createGatewayApp } from './gateway/app.ts';
 import { createHealthApp } from './health-server.ts';
@@ -111,14 +111,35 @@ export function resolveShopOptions(options: ShopOptions = {}): ResolvedShopOptio
   return resolved;
 }
 
-/** Fourteen free ports on 127.0.0.1, so a test shop never collides with a running one. */
+/**
+ * Fourteen distinct free ports on 127.0.0.1, so a test shop never collides with a running one.
+ * All fourteen are held open together before any is released: asking one at a time can hand out
+ * the same port twice.
+ */
 export async function freeShopPorts(): Promise<ShopPorts> {
-  const perService = async (): Promise<Record<ServiceName, number>> => {
-    const entries: [ServiceName, number][] = [];
-    for (const service of serviceNames) entries.push([service, await freePort()]);
-    return Object.fromEntries(entries) as Record<ServiceName, number>;
+  const count = 2 + 2 * serviceNames.length;
+  const held = await Promise.all(Array.from({ length: count }, () => holdFreePort()));
+  await Promise.all(held.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  const ports = held.map(({ port }) => port);
+  const take = (): number => {
+    const port = ports.shift();
+    if (port === undefined) throw new Error('freeShopPorts: ran out of ports');
+    return port;
   };
-  return { gateway: await freePort(), admin: await freePort(), health: await perService(), grpc: await perService() };
+  const perService = (): Record<ServiceName, number> => Object.fromEntries(serviceNames.map((s) => [s, take()])) as Record<ServiceName, number>;
+  return { gateway: take(), admin: take(), health: perService(), grpc: perService() };
+}
+
+function holdFreePort(): Promise<{ server: NetServer; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') reject(new Error('freeShopPorts: no TCP port was assigned'));
+      else resolve({ server, port: address.port });
+    });
+  });
 }
 
 export async function startShop(options: ShopOptions = {}): Promise<RunningShop> {
