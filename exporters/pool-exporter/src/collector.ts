@@ -37,6 +37,8 @@ export type ParseResult =
   | { ok: true; doc: PoolHealthDocument }
   | { ok: false; reason: 'invalid_json' | 'schema'; detail: string };
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 /** Which JSON field carries each connectivity state. */
 const stateField: Record<ConnectionState, string> = {
   ready: 'ready_connections',
@@ -69,14 +71,19 @@ export function parsePoolHealth(body: string): ParseResult {
   if (!isRecord(services)) return { ok: false, reason: 'schema', detail: `"services" is ${kind(services)}, not a map` };
 
   const pools: PoolReading[] = [];
-  for (const [name, entry] of Object.entries(services)) {
+  const seen = new Set<string>();
+  for (const [key, entry] of Object.entries(services)) {
     if (!isRecord(entry)) {
-      return { ok: false, reason: 'schema', detail: `services[${JSON.stringify(name)}] is ${kind(entry)}, not an object` };
+      return { ok: false, reason: 'schema', detail: `services[${JSON.stringify(key)}] is ${kind(entry)}, not an object` };
     }
-    if (name === '') {
-      notes.push('services[""]: a pool without a name is skipped');
+    // The exposition is UTF-8: a lone surrogate (legal in JSON escapes) becomes U+FFFD, and two
+    // keys that only differ there would become one series twice.
+    const name = key.replace(LONE_SURROGATE, '\ufffd');
+    if (name === '' || seen.has(name)) {
+      notes.push(`services[${JSON.stringify(key)}]: ${name === '' ? 'a pool without a name' : 'a repeated pool name'} is skipped`);
       continue;
     }
+    seen.add(name);
     pools.push(readPool(name, entry, notes));
   }
   return { ok: true, doc: { managerStatus, pools, notes } };
