@@ -1,0 +1,103 @@
+/**
+ * The command line `npm run loadtest` runs: a local k6 binary, or the pinned grafana/k6 image.
+ * Pure functions (no process spawning), so the exact command is testable without k6 installed.
+ */
+import { isAbsolute, join, relative } from 'node:path';
+
+/** k6 >= 1.0 runs TypeScript directly and ships the experimental-prometheus-rw output. */
+export const K6_IMAGE = 'grafana/k6:1.3.0';
+
+export const scenarios = {
+  order: 'k6/order-creation-test.ts',
+  payment: 'k6/payment-processing-test.ts',
+  e2e: 'k6/end-to-end-test.ts',
+} as const;
+export type ScenarioName = keyof typeof scenarios;
+
+export interface LoadtestPlan {
+  scenario: ScenarioName;
+  profile: 'full' | 'smoke';
+  label: 'pooled' | 'baseline';
+  testid: string;
+  /** Script env (k6 `-e`): BASE_URL, API_PREFIX, ..., BASELINE_SUMMARY as an absolute path. */
+  env: Record<string, string>;
+  remoteWriteUrl: string;
+  /** Passed to k6 unchanged (after `--`). */
+  k6Args: string[];
+}
+
+export interface Command {
+  command: string;
+  args: string[];
+  /** Extra environment for the spawned process. */
+  env: Record<string, string>;
+}
+
+function outputEnv(plan: LoadtestPlan): Record<string, string> {
+  return {
+    K6_PROMETHEUS_RW_SERVER_URL: plan.remoteWriteUrl,
+    K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: 'true',
+  };
+}
+
+function runArgs(plan: LoadtestPlan, script: string, env: Record<string, string>): string[] {
+  return [
+    'run',
+    '-o',
+    'experimental-prometheus-rw',
+    '--tag',
+    `testid=${plan.testid}`,
+    ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+    ...plan.k6Args,
+    script,
+  ];
+}
+
+/** `k6 run ...` from the repository root (handleSummary writes results/<testid>/ there). */
+export function localK6Command(plan: LoadtestPlan, k6Binary = 'k6'): Command {
+  return { command: k6Binary, args: runArgs(plan, scenarios[plan.scenario], plan.env), env: outputEnv(plan) };
+}
+
+/**
+ * `docker run grafana/k6 run ...` with the repository mounted at /src and host networking (the
+ * gateway and Prometheus are on the host's loopback). It runs as the calling user so the results
+ * it writes into the mount stay the user's.
+ */
+export function dockerK6Command(plan: LoadtestPlan, repoRoot: string, user: { uid: number; gid: number }): Command {
+  const inContainer = (path: string): string => {
+    if (!isAbsolute(path)) return path;
+    const rel = relative(repoRoot, path);
+    if (rel.startsWith('..') || isAbsolute(rel)) {
+      throw new Error(`docker runner: ${path} is outside the repository ${repoRoot}, so the container cannot read it`);
+    }
+    return join('/src', rel);
+  };
+  const env = Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, k === 'BASELINE_SUMMARY' ? inContainer(v) : v]));
+  const output = outputEnv(plan);
+  return {
+    command: 'docker',
+    args: [
+      'run',
+      '--rm',
+      '--network',
+      'host',
+      '--user',
+      `${user.uid}:${user.gid}`,
+      '-v',
+      `${repoRoot}:/src`,
+      '-w',
+      '/src',
+      ...Object.entries(output).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+      K6_IMAGE,
+      ...runArgs(plan, scenarios[plan.scenario], env),
+    ],
+    env: {},
+  };
+}
+
+/** Shell-quoted rendering, for --dry-run and error messages. */
+export function renderCommand(cmd: Command): string {
+  const quote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
+  const env = Object.entries(cmd.env).map(([k, v]) => `${k}=${quote(v)}`);
+  return [...env, cmd.command, ...cmd.args].map((part, i) => (i < env.length ? part : quote(part))).join(' ');
+}

@@ -1,0 +1,98 @@
+/** Parsing `npm run loadtest -- <order|payment|e2e> [options] [-- k6 args]`. */
+import { resolve } from 'node:path';
+import { scenarios, type ScenarioName } from './k6-command.ts';
+
+export const LOADTEST_USAGE = `usage: npm run loadtest -- <order|payment|e2e> [options] [-- <k6 args>]
+  --profile smoke|full      load profile (default full; smoke runs for seconds with a few VUs)
+  --label pooled|baseline   what this run measures (default pooled)
+  --testid ID               names the run: testid label and results/<ID>/ (default <scenario>-<label>-<time>)
+  --baseline ID|PATH        a baseline run (results/<ID>/summary.json) to measure pool time saved against
+  --base-url URL            gateway origin (default $BASE_URL or http://localhost:8000)
+  --remote-write URL        Prometheus remote write (default $K6_PROMETHEUS_RW_SERVER_URL or http://127.0.0.1:9090/api/v1/write)
+  --runner k6|docker|harness  force a runner (default: k6 on PATH, else docker, else an install hint)
+  --harness                 same as --runner harness: the Node test harness (no k6 needed; see docs/k6.md)
+  --time-scale N            harness only: multiply every duration by N (e.g. 0.1)
+  --dry-run                 print the command that would run, and exit
+Arguments after -- go to k6 unchanged.`;
+
+export type Runner = 'k6' | 'docker' | 'harness';
+
+export interface LoadtestArgs {
+  scenario: ScenarioName;
+  profile: 'full' | 'smoke';
+  label: 'pooled' | 'baseline';
+  testid: string;
+  baseline: string | null;
+  baseUrl: string | null;
+  remoteWriteUrl: string;
+  runner: Runner | null;
+  timeScale: number;
+  dryRun: boolean;
+  k6Args: string[];
+}
+
+function stamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+}
+
+export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv, now = new Date()): LoadtestArgs {
+  const split = argv.indexOf('--');
+  const own = split === -1 ? argv : argv.slice(0, split);
+  const k6Args = split === -1 ? [] : argv.slice(split + 1);
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
+  const positional: string[] = [];
+  const withValue = ['--profile', '--label', '--testid', '--baseline', '--base-url', '--remote-write', '--runner', '--time-scale'];
+  for (let i = 0; i < own.length; i += 1) {
+    const arg = own[i] ?? '';
+    if (withValue.includes(arg)) {
+      const value = own[i + 1];
+      if (value === undefined || value.startsWith('--')) throw new Error(`${arg} needs a value\n${LOADTEST_USAGE}`);
+      values.set(arg, value);
+      i += 1;
+    } else if (arg === '--harness' || arg === '--dry-run') {
+      flags.add(arg);
+    } else if (arg.startsWith('--')) {
+      throw new Error(`unknown option ${arg} (k6 options go after --)\n${LOADTEST_USAGE}`);
+    } else {
+      positional.push(arg);
+    }
+  }
+  const scenario = positional[0];
+  if (positional.length !== 1 || !scenario || !(scenario in scenarios)) {
+    throw new Error(`expected exactly one scenario (order, payment or e2e), got ${JSON.stringify(positional)}\n${LOADTEST_USAGE}`);
+  }
+  const profile = values.get('--profile') ?? 'full';
+  if (profile !== 'full' && profile !== 'smoke') throw new Error(`--profile ${profile}: expected smoke or full`);
+  const label = values.get('--label') ?? 'pooled';
+  if (label !== 'pooled' && label !== 'baseline') throw new Error(`--label ${label}: expected pooled or baseline`);
+  const testid = values.get('--testid') ?? `${scenario}-${label}-${stamp(now)}`;
+  if (!/^[A-Za-z0-9._-]+$/.test(testid)) throw new Error(`--testid ${testid}: only letters, digits, '.', '_' and '-' (it names a folder)`);
+  let runner = (values.get('--runner') ?? null) as Runner | null;
+  if (runner !== null && !['k6', 'docker', 'harness'].includes(runner)) throw new Error(`--runner ${runner}: expected k6, docker or harness`);
+  if (flags.has('--harness')) {
+    if (runner !== null && runner !== 'harness') throw new Error(`--harness conflicts with --runner ${runner}`);
+    runner = 'harness';
+  }
+  const timeScale = Number(values.get('--time-scale') ?? '1');
+  if (!(timeScale > 0)) throw new Error(`--time-scale ${values.get('--time-scale')}: a positive number is required`);
+  const baseline = values.get('--baseline') ?? null;
+  return {
+    scenario: scenario as ScenarioName,
+    profile,
+    label,
+    testid,
+    baseline,
+    baseUrl: values.get('--base-url') ?? null,
+    remoteWriteUrl: values.get('--remote-write') ?? env.K6_PROMETHEUS_RW_SERVER_URL ?? 'http://127.0.0.1:9090/api/v1/write',
+    runner,
+    timeScale,
+    dryRun: flags.has('--dry-run'),
+    k6Args,
+  };
+}
+
+/** --baseline accepts a testid (results/<id>/summary.json) or a path to a summary.json. */
+export function baselinePath(baseline: string, repoRoot: string): string {
+  return baseline.endsWith('.json') ? resolve(baseline) : resolve(repoRoot, 'results', baseline, 'summary.json');
+}

@@ -1,0 +1,115 @@
+/**
+ * Before/after comparison of two runs' summary.json files (baseline = per-call connections,
+ * pooled = connection pool): measured p95 per flow metric, speed-up, SLO target, and whether the
+ * pooled run regressed.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { k6Custom, k6TrendForTarget } from '../../monitoring/metrics.ts';
+import { latencyTargets, type LatencyTargetKey } from '../../monitoring/slo.ts';
+import type { RunSummary } from '../../k6/lib/summary-format.ts';
+
+export interface ComparisonRow {
+  key: LatencyTargetKey;
+  title: string;
+  metric: string;
+  targetP95Ms: number;
+  /** null when that run did not measure the metric (e.g. no full flow in the order test). */
+  baselineP95Ms: number | null;
+  pooledP95Ms: number | null;
+  /** baseline / pooled: 2 means twice as fast. */
+  speedup: number | null;
+  meetsTarget: boolean | null;
+  regression: boolean;
+}
+
+export interface Comparison {
+  baseline: { testid: string; script: string; label: string };
+  pooled: { testid: string; script: string; label: string };
+  tolerance: number;
+  rows: ComparisonRow[];
+  /** Measured per-order saving in the pooled run (mean of connection_pool_time_saved_ms), if measured. */
+  poolTimeSavedAvgMs: number | null;
+  regressions: string[];
+}
+
+export async function loadSummary(resultsDir: string, testid: string): Promise<RunSummary> {
+  const path = testid.endsWith('.json') ? testid : join(resultsDir, testid, 'summary.json');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`report: cannot read ${path} (${err instanceof Error ? err.message : String(err)}); run the load test with --testid ${testid} first`);
+  }
+  let parsed: RunSummary;
+  try {
+    parsed = JSON.parse(text) as RunSummary;
+  } catch (err) {
+    throw new Error(`report: ${path} is not JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (parsed.formatVersion !== 1 || typeof parsed.metrics !== 'object') throw new Error(`report: ${path} is not a k6 suite summary (formatVersion 1)`);
+  return parsed;
+}
+
+function p95(summary: RunSummary, metric: string): number | null {
+  const m = summary.metrics[metric];
+  if (!m || m.type !== 'trend' || !(m.values.count && m.values.count > 0)) return null;
+  return m.values['p(95)'] ?? null;
+}
+
+/** Compare two runs; a pooled p95 above baseline * (1 + tolerance) is a regression. */
+export function compareRuns(baseline: RunSummary, pooled: RunSummary, tolerance = 0.05): Comparison {
+  const rows: ComparisonRow[] = (Object.keys(latencyTargets) as LatencyTargetKey[]).map((key) => {
+    const metric = k6TrendForTarget[key];
+    const before = p95(baseline, metric);
+    const after = p95(pooled, metric);
+    const target = latencyTargets[key].p95Ms;
+    return {
+      key,
+      title: latencyTargets[key].title,
+      metric,
+      targetP95Ms: target,
+      baselineP95Ms: before,
+      pooledP95Ms: after,
+      speedup: before !== null && after !== null && after > 0 ? before / after : null,
+      meetsTarget: after === null ? null : after < target,
+      regression: before !== null && after !== null && after > before * (1 + tolerance),
+    };
+  });
+  const saved = pooled.metrics[k6Custom.poolTimeSaved];
+  return {
+    baseline: { testid: baseline.testid, script: baseline.script, label: baseline.label },
+    pooled: { testid: pooled.testid, script: pooled.script, label: pooled.label },
+    tolerance,
+    rows,
+    poolTimeSavedAvgMs: saved && saved.values.count ? (saved.values.avg ?? null) : null,
+    regressions: rows.filter((r) => r.regression).map((r) => `${r.title}: p95 ${r.pooledP95Ms?.toFixed(1)} ms pooled vs ${r.baselineP95Ms?.toFixed(1)} ms baseline`),
+  };
+}
+
+const ms = (v: number | null): string => (v === null ? 'n/a' : `${v.toFixed(1)} ms`);
+
+export function renderComparison(c: Comparison): string {
+  const lines = [
+    `Connection pool before/after: baseline ${c.baseline.testid} (${c.baseline.script}, ${c.baseline.label}) vs pooled ${c.pooled.testid} (${c.pooled.script}, ${c.pooled.label})`,
+    '',
+    '| Metric | Baseline p95 | Pooled p95 | Speed-up | Target p95 | Pooled meets target |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...c.rows.map((r) =>
+      [
+        r.title,
+        ms(r.baselineP95Ms),
+        ms(r.pooledP95Ms),
+        r.speedup === null ? 'n/a' : `${r.speedup.toFixed(2)}x`,
+        `< ${r.targetP95Ms} ms`,
+        r.meetsTarget === null ? 'n/a' : r.meetsTarget ? 'yes' : 'NO',
+      ].join(' | '),
+    ).map((row) => `| ${row} |`),
+    '',
+    `Pool time saved per order (measured against the baseline run): ${c.poolTimeSavedAvgMs === null ? 'not measured (run the pooled test with --baseline <baseline-testid>)' : `${c.poolTimeSavedAvgMs.toFixed(1)} ms on average`}`,
+    c.regressions.length === 0
+      ? `No regression (tolerance ${(c.tolerance * 100).toFixed(0)} %).`
+      : `REGRESSION (pooled slower than baseline by more than ${(c.tolerance * 100).toFixed(0)} %):\n${c.regressions.map((r) => `  - ${r}`).join('\n')}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,94 @@
+/**
+ * `npm run loadtest -- <order|payment|e2e> [options] [-- k6 args]`: runs a k6 script with the
+ * Prometheus remote-write output (native histograms) and a testid tag. Runner: a local k6, else
+ * the pinned grafana/k6 image, else install instructions; `--harness` runs the Node test harness.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dockerK6Command, K6_IMAGE, localK6Command, renderCommand, scenarios, type Command, type LoadtestPlan } from './lib/k6-command.ts';
+import { baselinePath, parseLoadtestArgs, type Runner } from './lib/loadtest-args.ts';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const INSTALL_HINT = `No k6 found: install k6 >= 1.0 (https://grafana.com/docs/k6/latest/set-up/install-k6/, e.g. the
+Debian/Ubuntu package from Grafana's k6 apt repository, or 'brew install k6'), or start Docker so that
+'docker run ${K6_IMAGE}' can be used. Without either, 'npm run loadtest -- <scenario> --harness'
+runs the scripts in the Node test harness (a test tool, see docs/k6.md).`;
+
+function has(command: string, args: string[]): boolean {
+  const result = spawnSync(command, args, { stdio: 'ignore', timeout: 15_000 });
+  return result.status === 0;
+}
+
+function pickRunner(forced: Runner | null): Runner | null {
+  if (forced) return forced;
+  if (has(process.env.K6_BIN ?? 'k6', ['version'])) return 'k6';
+  if (has('docker', ['info'])) return 'docker';
+  return null;
+}
+
+function run(cmd: Command): Promise<number> {
+  return new Promise((resolveExit) => {
+    const child = spawn(cmd.command, cmd.args, { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, ...cmd.env } });
+    child.on('error', (err) => {
+      console.error(`loadtest: cannot start ${cmd.command}: ${err.message}`);
+      resolveExit(2);
+    });
+    child.on('exit', (code, signal) => resolveExit(code ?? (signal ? 1 : 0)));
+  });
+}
+
+async function main(): Promise<number> {
+  const args = parseLoadtestArgs(process.argv.slice(2), process.env);
+  const env: Record<string, string> = { PROFILE: args.profile, RUN_LABEL: args.label, TESTID: args.testid };
+  for (const name of ['API_PREFIX', 'DETAILED_LOGS', 'SKIP_AUTH'] as const) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  env.BASE_URL = args.baseUrl ?? process.env.BASE_URL ?? 'http://localhost:8000';
+  if (args.baseline) {
+    const path = baselinePath(args.baseline, repoRoot);
+    if (!existsSync(path)) throw new Error(`--baseline ${args.baseline}: ${path} does not exist (run the baseline first, e.g. --label baseline --testid ${args.baseline})`);
+    env.BASELINE_SUMMARY = path;
+  }
+  const plan: LoadtestPlan = { ...args, env };
+
+  const runner = pickRunner(args.runner);
+  if (runner === null) {
+    console.error(INSTALL_HINT);
+    return 2;
+  }
+  if (runner === 'harness') {
+    if (args.k6Args.length > 0) console.error(`loadtest: the harness ignores k6 arguments: ${args.k6Args.join(' ')}`);
+    if (args.dryRun) {
+      console.log(`harness: runHarness(${JSON.stringify({ script: scenarios[args.scenario], env, testid: args.testid, remoteWriteUrl: args.remoteWriteUrl, timeScale: args.timeScale })})`);
+      return 0;
+    }
+    const { runHarness } = await import('../tests/k6-harness/index.ts');
+    const result = await runHarness({
+      script: resolve(repoRoot, scenarios[args.scenario]),
+      env,
+      testid: args.testid,
+      profile: args.profile,
+      remoteWriteUrl: args.remoteWriteUrl,
+      timeScale: args.timeScale,
+      cwd: repoRoot,
+    });
+    // k6 exits 99 when thresholds are crossed.
+    return result.passed ? 0 : 99;
+  }
+  const cmd = runner === 'k6' ? localK6Command(plan, process.env.K6_BIN ?? 'k6') : dockerK6Command(plan, repoRoot, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+  console.log(`loadtest: ${renderCommand(cmd)}`);
+  if (args.dryRun) return 0;
+  return run(cmd);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`loadtest: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(2);
+  },
+);
