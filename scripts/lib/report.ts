@@ -39,15 +39,15 @@ export async function loadSummary(resultsDir: string, testid: string): Promise<R
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new Error(`report: cannot read ${path} (${err instanceof Error ? err.message : String(err)}); run the load test with --testid ${testid} first`);
+    throw new Error(`cannot read ${path} (${err instanceof Error ? err.message : String(err)}); run the load test with --testid ${testid} first`);
   }
   let parsed: RunSummary;
   try {
     parsed = JSON.parse(text) as RunSummary;
   } catch (err) {
-    throw new Error(`report: ${path} is not JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new Error(`${path} is not JSON (${err instanceof Error ? err.message : String(err)})`);
   }
-  if (parsed.formatVersion !== 1 || typeof parsed.metrics !== 'object') throw new Error(`report: ${path} is not a k6 suite summary (formatVersion 1)`);
+  if (parsed.formatVersion !== 1 || typeof parsed.metrics !== 'object') throw new Error(`${path} is not a k6 suite summary (formatVersion 1)`);
   return parsed;
 }
 
