@@ -157,6 +157,18 @@ export function fixedColor(color: string): dashboard.DynamicConfigValue {
   return { id: 'color', value: { mode: 'fixed', fixedColor: color } };
 }
 
+/** Grafana's own "Annotations & Alerts" layer, which every dashboard carries. */
+export function builtInAnnotation(): dashboard.AnnotationQueryBuilder {
+  return new dashboard.AnnotationQueryBuilder()
+    .name('Annotations & Alerts')
+    .builtIn(1)
+    .type('dashboard')
+    .datasource({ type: 'grafana', uid: '-- Grafana --' })
+    .enable(true)
+    .hide(true)
+    .iconColor('rgba(0, 211, 255, 1)');
+}
+
 export type BuiltDashboard = dashboard.Dashboard & { uid: string };
 
 /**

@@ -9,6 +9,7 @@ import { histogramQuantile, series, sumRate, trendHistogram, wholeRangeQuantile 
 import { latencyTargetKeys } from '../monitoring/generators/rules/recording.ts';
 import { defaultSlo, latencyTargetsOf, msToSeconds, type SloConfig } from '../monitoring/generators/slo-config.ts';
 import {
+  builtInAnnotation,
   dashedThresholds,
   datasourceVariable,
   finalize,
@@ -182,6 +183,7 @@ export function loadTestDashboard(slo: SloConfig = defaultSlo): BuiltDashboard {
     .refresh('10s')
     .time({ from: 'now-30m', to: 'now' })
     .timezone('browser')
+    .annotation(builtInAnnotation())
     .withVariable(datasourceVariable())
     .withVariable(
       queryVariable('testid', 'Test run', `label_values(${k6Remote.gauge('vus')}, testid)`, { multi: true, sort: VariableSort.AlphabeticalDesc }),

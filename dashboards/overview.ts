@@ -11,6 +11,7 @@ import { series, trendHistogram } from '../monitoring/generators/promql.ts';
 import { latencyTargetKeys, recorded } from '../monitoring/generators/rules/recording.ts';
 import { defaultSlo, latencyTargetsOf, type SloConfig } from '../monitoring/generators/slo-config.ts';
 import {
+  builtInAnnotation,
   dashedThresholds,
   datasource,
   datasourceVariable,
@@ -108,6 +109,7 @@ export function beforeAfterPanels(slo: SloConfig) {
 /** Firing alerts and k6 runs drawn across every time-series panel. */
 function annotations(): AnnotationQueryBuilder[] {
   return [
+    builtInAnnotation(),
     new AnnotationQueryBuilder()
       .name('Firing alerts')
       .datasource(datasource)

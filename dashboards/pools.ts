@@ -9,6 +9,7 @@ import { connectionStates, poolMetric } from '../monitoring/metrics.ts';
 import { series } from '../monitoring/generators/promql.ts';
 import { defaultSlo, type SloConfig } from '../monitoring/generators/slo-config.ts';
 import {
+  builtInAnnotation,
   dashedThresholds,
   datasourceVariable,
   finalize,
@@ -150,6 +151,7 @@ export function poolsDashboard(slo: SloConfig = defaultSlo): BuiltDashboard {
     .refresh('10s')
     .time({ from: 'now-30m', to: 'now' })
     .timezone('browser')
+    .annotation(builtInAnnotation())
     .withVariable(datasourceVariable())
     .withVariable(queryVariable('service', 'Service', `label_values(${sizeSeries}, service)`, { multi: true, allValue: '.+' }))
     .withVariable(

@@ -32,6 +32,12 @@ test('at least three dashboards, with unique, stable uids matching their file na
   }
 });
 
+test('every dashboard keeps Grafana\'s built-in annotation layer', () => {
+  for (const dashboard of built) {
+    assert.equal(dashboard.annotations?.list?.[0]?.builtIn, 1, `${dashboard.uid}: no built-in annotation`);
+  }
+});
+
 test('every dashboard has a prometheus datasource variable, and every panel and query uses it', () => {
   for (const dashboard of built) {
     const variable = dashboard.templating?.list?.find((v) => v.name === 'datasource');
@@ -82,7 +88,7 @@ test('the load test dashboard selects runs by a testid variable read from a k6 s
   const names = overview?.templating?.list?.map((v) => v.name);
   assert.deepEqual(names, ['datasource', 'testid', 'baseline', 'pooled']);
   assert.deepEqual(
-    overview?.annotations?.list?.map((a) => a.expr),
+    overview?.annotations?.list?.filter((a) => a.expr !== undefined).map((a) => a.expr),
     ['ALERTS{alertstate="firing"}', 'max by (testid) (k6_vus) > 0'],
   );
 });
