@@ -1,0 +1,73 @@
+/**
+ * The three k6 scripts, unchanged, through the harness against the real demo shop (its own process,
+ * free ports), PROFILE=smoke: checks and thresholds pass and the summary files say so. Also: the
+ * scripts type-check against @types/k6.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runHarness } from '../k6-harness/index.ts';
+import { startDemoProcess, type DemoProcess } from './support/demo.ts';
+import { k6Custom } from '../../monitoring/metrics.ts';
+import { thinkSeconds } from '../../k6/lib/profiles.ts';
+
+const repo = join(import.meta.dirname, '../..');
+
+describe('k6 scripts (smoke profile, through the harness, against the demo shop)', () => {
+  let demo: DemoProcess;
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'k6-smoke-'));
+    demo = await startDemoProcess({ poolMode: 'pooled' });
+  });
+  after(async () => {
+    await demo?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('type-check against @types/k6 (tsc -p k6/tsconfig.json)', () => {
+    const tsc = spawnSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(repo, 'k6/tsconfig.json'), '--noEmit'], { encoding: 'utf8' });
+    assert.equal(tsc.status, 0, `${tsc.stdout}${tsc.stderr}`);
+  });
+
+  for (const script of ['order-creation-test', 'payment-processing-test', 'end-to-end-test']) {
+    it(`${script} passes its checks and thresholds`, async () => {
+      const testid = `smoke-${script}-${Date.now()}`;
+      const result = await runHarness({ script: join(repo, 'k6', `${script}.ts`), env: { BASE_URL: demo.baseUrl }, profile: 'smoke', testid, cwd: dir, print: false });
+      assert.deepEqual(result.iterationErrors, []);
+      assert.equal(result.passed, true, JSON.stringify(result.thresholds.filter((t) => !t.ok)));
+      const summary = result.summary;
+      assert.ok(summary, 'handleSummary wrote results/<testid>/summary.json');
+      assert.equal(summary.testid, testid);
+      assert.equal(summary.passed, true);
+      assert.equal(summary.profile, 'smoke');
+      assert.ok(summary.targets.length >= 5);
+      for (const row of summary.targets) {
+        assert.equal(row.pass, true, `${row.title}`);
+        assert.notEqual(row.measured, null, `${row.title} was measured`);
+      }
+      assert.equal(summary.metrics.checks?.values.rate, 1);
+      assert.equal(summary.metrics[k6Custom.errors]?.values.rate, 0);
+      // No baseline given: no time-saved numbers at all (the seed made them up from 900 ms).
+      assert.equal(summary.metrics[k6Custom.poolTimeSaved], undefined);
+      assert.equal(summary.baselineTestid, null);
+      const md = await readFile(join(dir, 'results', testid, 'summary.md'), 'utf8');
+      assert.match(md, /\| What \| Target \| Measured \| Result \|/);
+      assert.match(md, /Overall: \*\*PASS\*\*/);
+
+      if (script === 'end-to-end-test') {
+        const flow = summary.metrics[k6Custom.fullFlowDuration]?.values;
+        const iteration = summary.metrics.iteration_duration?.values;
+        assert.ok(flow && iteration && (flow.count ?? 0) > 0);
+        // Five think pauses per flow are NOT in full_flow_duration (the seed counted ~2.3 s of sleep).
+        const minThinkMs = 5 * thinkSeconds.smoke.min * 1000;
+        assert.ok((iteration.avg ?? 0) - (flow.avg ?? 0) >= minThinkMs, `iteration ${iteration.avg} ms vs flow ${flow.avg} ms`);
+        assert.equal(summary.metrics[k6Custom.fullFlowSuccess]?.values.count, flow.count);
+        assert.equal(summary.metrics[k6Custom.fullFlowFailure]?.values.count, 0);
+      }
+    });
+  }
+});
