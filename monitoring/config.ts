@@ -36,6 +36,16 @@ export const demoPoolTargets = {
   'payment-service': '127.0.0.1:9005',
 } as const;
 
+/**
+ * Environment variable that moves each probe target's port in the exporter's config. They are the
+ * demo shop's own port variables, so one environment moves the shop and the probes together.
+ */
+export const demoPoolTargetPortEnv: Record<keyof typeof demoPoolTargets, string> = {
+  'api-gateway': 'DEMO_GATEWAY_PORT',
+  'order-service': 'DEMO_ORDER_HEALTH_PORT',
+  'payment-service': 'DEMO_PAYMENT_HEALTH_PORT',
+};
+
 /** Base of runbook links in alert annotations (the README's runbook section). */
 export const runbookBaseUrl = 'https://github.com/example/grpc-pool-observability/blob/main/docs/runbooks.md';
 

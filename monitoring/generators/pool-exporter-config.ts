@@ -1,8 +1,9 @@
 /**
  * The pool exporter's target list for the stack. The exporter expands ${VAR:-default} in its file,
- * so one file serves native mode (127.0.0.1) and compose (DEMO_HOST, POOL_EXPORTER_LISTEN set).
+ * so one file serves native mode (127.0.0.1) and compose (DEMO_HOST, POOL_EXPORTER_LISTEN set), and
+ * the demo shop's port variables (DEMO_GATEWAY_PORT, ...) move the probes with the shop.
  */
-import { demoPoolTargets, ports } from '../config.ts';
+import { demoPoolTargetPortEnv, demoPoolTargets, ports } from '../config.ts';
 
 export const POOL_HEALTH_PATH = '/health/pools/detailed';
 
@@ -12,13 +13,26 @@ function portOf(name: string, hostPort: string): string {
   return port;
 }
 
-export function poolExporterConfig(targets: Record<string, string> = demoPoolTargets): Record<string, unknown> {
+/** `${PORT_VAR:-port}` when the target has a port variable (the demo shop's), else the plain port. */
+function portExpression(name: string, port: string, portEnv: Record<string, string>): string {
+  const variable = portEnv[name];
+  return variable ? `\${${variable}:-${port}}` : port;
+}
+
+export function poolExporterConfig(
+  targets: Record<string, string> = demoPoolTargets,
+  portEnv: Record<string, string> = demoPoolTargetPortEnv,
+): Record<string, unknown> {
   return {
     listen: `\${POOL_EXPORTER_LISTEN:-127.0.0.1:${ports.poolExporter}}`,
     targets: Object.fromEntries(
       Object.entries(targets).map(([name, hostPort]) => [
         name,
-        { url: `http://\${DEMO_HOST:-127.0.0.1}:${portOf(name, hostPort)}${POOL_HEALTH_PATH}`, timeout: '3s', headers: {} },
+        {
+          url: `http://\${DEMO_HOST:-127.0.0.1}:${portExpression(name, portOf(name, hostPort), portEnv)}${POOL_HEALTH_PATH}`,
+          timeout: '3s',
+          headers: {},
+        },
       ]),
     ),
   };
