@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, startProcess, stopProcessGroup, type RunningProcess } from '../lib/process.ts';
+import { ports } from '../../monitoring/config.ts';
 import { writeNativeConfigs } from './native-config.ts';
 import { repoRoot, type StackSettings } from './settings.ts';
 
@@ -101,9 +102,12 @@ function serviceSpecs(opts: NativeUpOptions): { specs: ServiceSpec[]; notices: s
   const specs: ServiceSpec[] = [];
 
   if (opts.demo) {
+    const demoEnv = { ...process.env, ...opts.demoEnv };
+    // The shop reads DEMO_GATEWAY_PORT itself (demo/env.ts); the exporter's targets follow the same variables.
+    const gateway = `http://127.0.0.1:${demoEnv.DEMO_GATEWAY_PORT || ports.demoGateway}`;
     specs.push({
-      ...nodeService('demo', 'demo/main.ts', [], 'http://127.0.0.1:8000/api/v1/products', 'http://127.0.0.1:8000/ready'),
-      env: { ...process.env, ...opts.demoEnv },
+      ...nodeService('demo', 'demo/main.ts', [], `${gateway}${demoEnv.DEMO_API_PREFIX ?? '/api/v1'}/products`, `${gateway}/ready`),
+      env: demoEnv,
       readyTimeoutMs: 60_000,
     });
   }
