@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { datasourceUids, demoPoolTargets, jobs } from '../../monitoring/config.ts';
+import { datasourceUids, demoPoolTargetPortEnv, demoPoolTargets, jobs } from '../../monitoring/config.ts';
 import { GRAFANA_DASHBOARDS_PATH } from '../../monitoring/generators/grafana-provisioning.ts';
 import { repoRoot } from './support.ts';
 
@@ -49,7 +49,8 @@ test('Prometheus probes exactly the targets the exporter knows, through the expo
   assert.equal(exporter.listen, '${POOL_EXPORTER_LISTEN:-127.0.0.1:9470}');
   for (const [name, hostPort] of Object.entries(demoPoolTargets)) {
     const port = hostPort.split(':')[1];
-    assert.equal(exporter.targets[name]?.url, `http://\${DEMO_HOST:-127.0.0.1}:${port}/health/pools/detailed`);
+    const portVariable = demoPoolTargetPortEnv[name as keyof typeof demoPoolTargetPortEnv];
+    assert.equal(exporter.targets[name]?.url, `http://\${DEMO_HOST:-127.0.0.1}:\${${portVariable}:-${port}}/health/pools/detailed`);
     assert.equal(exporter.targets[name]?.timeout, '3s');
   }
 });

@@ -32,7 +32,7 @@ describe('exporter -> Prometheus -> pool alerts, all from generated configs', ()
       res.writeHead(req.url === '/health/pools/detailed' ? 200 : 404, { 'content-type': 'application/json' });
       res.end(degraded);
     });
-    const exporterYaml = generatedYaml(poolExporterConfig({ 'order-service': `127.0.0.1:${service.port}` }), 'test');
+    const exporterYaml = generatedYaml(poolExporterConfig({ 'order-service': `127.0.0.1:${service.port}` }, {}), 'test');
     exporter = await startExporter(exporterYaml);
     const config = prometheusConfig({
       poolExporter: `127.0.0.1:${exporter.port}`,

@@ -46,6 +46,12 @@ export function loadTestAlertTests(slo: SloConfig = defaultSlo): RuleTestFile {
       { interval: '15s', input_series: [{ series: seriesOf(quantile, testid), values: constant(fast) }, vus(10)], alert_rule_test: [check(name, [])] },
       // Slow, but the run has ended (no VU left): a finished run does not page anyone.
       { interval: '15s', input_series: [{ series: seriesOf(quantile, testid), values: constant(slow) }, vus(0)], alert_rule_test: [check(name, [])] },
+      // Slow, and k6 exited with VUs still counted: its last push (at 30s) no longer makes the run active.
+      {
+        interval: '15s',
+        input_series: [{ series: seriesOf(quantile, testid), values: constant(slow) }, { series: seriesOf(k6Remote.gauge('vus'), testid), values: '10 10 10' }],
+        alert_rule_test: [check(name, [])],
+      },
     ];
   });
 

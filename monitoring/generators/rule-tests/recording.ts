@@ -11,7 +11,8 @@ export function recordingRuleTests(): RuleTestFile {
   const probe = (service: string) => ({ job: jobs.poolProbe, service, instance: service });
   return {
     rule_files: ['../rules/recording.yml'],
-    evaluation_interval: '15s',
+    // Rules evaluate every 5s, so each checked time reads a value recorded at that very time.
+    evaluation_interval: '5s',
     tests: [
       {
         interval: '15s',
@@ -30,8 +31,11 @@ export function recordingRuleTests(): RuleTestFile {
           { series: seriesOf(poolMetric.connections, { ...probe('api-gateway'), pool: 'payment-service', state: 'ready' }), values: '3x3' },
         ],
         promql_expr_test: [
-          { expr: recorded.vusMax, eval_time: '30s', exp_samples: [{ labels: seriesOf(recorded.vusMax, { testid: 'run-1' }), value: 20 }] },
-          { expr: recorded.vusMax, eval_time: '45s', exp_samples: [{ labels: seriesOf(recorded.vusMax, { testid: 'run-1' }), value: 10 }] },
+          // Evaluated between samples, so the 15s window holds one push: max over scenarios, then over time.
+          { expr: recorded.vusMax, eval_time: '35s', exp_samples: [{ labels: seriesOf(recorded.vusMax, { testid: 'run-1' }), value: 20 }] },
+          { expr: recorded.vusMax, eval_time: '50s', exp_samples: [{ labels: seriesOf(recorded.vusMax, { testid: 'run-1' }), value: 10 }] },
+          // k6 exited: no push for longer than the window, so the run is no longer active.
+          { expr: recorded.vusMax, eval_time: '70s', exp_samples: [] },
           { expr: recorded.httpReqsRate, eval_time: '2m', exp_samples: [{ labels: seriesOf(recorded.httpReqsRate, { testid: 'run-1' }), value: 2 }] },
           { expr: recorded.errorsRateAvg, eval_time: '30s', exp_samples: [{ labels: seriesOf(recorded.errorsRateAvg, { testid: 'run-1' }), value: 0.01 }] },
           { expr: recorded.checksRateAvg, eval_time: '30s', exp_samples: [{ labels: seriesOf(recorded.checksRateAvg, { testid: 'run-1' }), value: 0.75 }] },

@@ -10,6 +10,11 @@ import type { RecordingRule, RuleFile } from './types.ts';
 
 /** Window of the recorded quantiles: k6 pushes every 5s, so 1m holds about a dozen samples. */
 export const RECORDING_WINDOW = '1m';
+/**
+ * A run is active while k6 pushed a VU count above zero within this window. k6 pushes every 5s and
+ * sends no staleness marker when it exits, so its last VU count would otherwise linger for 5m.
+ */
+export const ACTIVE_WINDOW = '15s';
 export const RECORDED_QUANTILES = [0.5, 0.95, 0.99] as const;
 export const latencyTargetKeys: readonly LatencyTargetKey[] = ['fullFlow', 'apiGateway', 'orderService', 'paymentService'];
 
@@ -17,7 +22,7 @@ export const latencyTargetKeys: readonly LatencyTargetKey[] = ['fullFlow', 'apiG
 export const recorded = {
   latencyQuantile: (target: LatencyTargetKey, q: number): string =>
     `testid:${trendHistogram(target)}:${quantileName(q)}_rate${RECORDING_WINDOW}`,
-  vusMax: `testid:${k6Remote.gauge('vus')}:max`,
+  vusMax: `testid:${k6Remote.gauge('vus')}:max${ACTIVE_WINDOW}`,
   httpReqsRate: `testid:${k6Remote.counter('http_reqs').replace(/_total$/, '')}:rate${RECORDING_WINDOW}`,
   errorsRateAvg: `testid:${k6Remote.rate(k6Custom.errors)}:avg`,
   checksRateAvg: `testid:${k6Remote.rate('checks')}:avg`,
@@ -40,8 +45,8 @@ export function recordingRules(): RuleFile<RecordingRule> {
       {
         name: 'k6-loadtest.recording',
         rules: [
-          // A run counts as active while any VU is running; load-test alerts join on this.
-          { record: recorded.vusMax, expr: `max by (testid) (${k6Remote.gauge('vus')})` },
+          // Load-test alerts join on this: a run counts as active while it reports running VUs.
+          { record: recorded.vusMax, expr: `max by (testid) (max_over_time(${k6Remote.gauge('vus')}[${ACTIVE_WINDOW}]))` },
           ...quantiles,
           {
             record: recorded.httpReqsRate,
