@@ -1,0 +1,91 @@
+/**
+ * `npm run loadtest`: the exact k6 and docker command lines (k6 is not installable here, so they
+ * are checked with --dry-run), the install hint when neither exists, argument errors, and a real
+ * `--harness` run against the demo shop.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startDemoProcess, type DemoProcess } from './support/demo.ts';
+import { K6_IMAGE } from '../../scripts/lib/k6-command.ts';
+
+const repo = join(import.meta.dirname, '../..');
+
+function loadtest(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'scripts/loadtest.ts'), ...args], { encoding: 'utf8', cwd: repo, env, timeout: 120_000 });
+}
+
+describe('npm run loadtest', () => {
+  const stamp = Date.now();
+  const baselineId = `cli-baseline-${stamp}`;
+  const harnessId = `cli-harness-${stamp}`;
+  let demo: DemoProcess;
+  before(async () => {
+    await mkdir(join(repo, 'results', baselineId), { recursive: true });
+    await writeFile(join(repo, 'results', baselineId, 'summary.json'), '{}');
+    demo = await startDemoProcess();
+  });
+  after(async () => {
+    await demo?.stop();
+    await rm(join(repo, 'results', baselineId), { recursive: true, force: true });
+    await rm(join(repo, 'results', harnessId), { recursive: true, force: true });
+  });
+
+  it('builds the k6 command: remote-write output with native histograms, testid tag, env, k6 args unchanged', () => {
+    const out = loadtest(['e2e', '--profile', 'smoke', '--testid', 'run-1', '--runner', 'k6', '--base-url', 'http://127.0.0.1:8000', '--dry-run', '--', '--vus', '3', '--summary-export=x.json']);
+    assert.equal(out.status, 0, out.stderr);
+    assert.equal(
+      out.stdout.trim(),
+      'loadtest: K6_PROMETHEUS_RW_SERVER_URL=http://127.0.0.1:9090/api/v1/write K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true ' +
+        'k6 run -o experimental-prometheus-rw --tag testid=run-1 -e PROFILE=smoke -e RUN_LABEL=pooled -e TESTID=run-1 ' +
+        '-e BASE_URL=http://127.0.0.1:8000 --vus 3 --summary-export=x.json k6/end-to-end-test.ts',
+    );
+  });
+
+  it('builds the docker command: pinned image, host network, repo mounted, baseline path mapped into the container', () => {
+    const uid = process.getuid?.() ?? 0;
+    const gid = process.getgid?.() ?? 0;
+    const out = loadtest(['order', '--label', 'pooled', '--testid', 'run-2', '--baseline', baselineId, '--runner', 'docker', '--remote-write', 'http://127.0.0.1:19090/api/v1/write', '--base-url', 'http://127.0.0.1:8000', '--dry-run']);
+    assert.equal(out.status, 0, out.stderr);
+    assert.equal(
+      out.stdout.trim(),
+      `loadtest: docker run --rm --network host --user ${uid}:${gid} -v ${repo}:/src -w /src ` +
+        `-e K6_PROMETHEUS_RW_SERVER_URL=http://127.0.0.1:19090/api/v1/write -e K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true ${K6_IMAGE} ` +
+        `run -o experimental-prometheus-rw --tag testid=run-2 -e PROFILE=full -e RUN_LABEL=pooled -e TESTID=run-2 ` +
+        `-e BASE_URL=http://127.0.0.1:8000 -e BASELINE_SUMMARY=/src/results/${baselineId}/summary.json k6/order-creation-test.ts`,
+    );
+  });
+
+  it('says how to install k6 when there is neither k6 nor a Docker daemon', () => {
+    const out = loadtest(['order'], { ...process.env, PATH: '/nonexistent', K6_BIN: '/nonexistent/k6' });
+    assert.equal(out.status, 2);
+    assert.match(out.stderr, /No k6 found: install k6 >= 1\.0/);
+    assert.match(out.stderr, /--harness/);
+  });
+
+  it('rejects bad arguments with the usage', () => {
+    for (const args of [['checkout'], ['order', '--profile', 'huge'], ['order', '--bogus'], ['order', '--baseline', 'no-such-run', '--dry-run', '--runner', 'k6']]) {
+      const out = loadtest(args);
+      assert.equal(out.status, 2, args.join(' '));
+      assert.match(out.stderr, /loadtest: /);
+    }
+  });
+
+  it('--harness runs the script against the demo shop and writes results/<testid>/', () => {
+    const out = loadtest(['payment', '--harness', '--profile', 'smoke', '--testid', harnessId, '--base-url', demo.baseUrl, '--remote-write', 'http://127.0.0.1:1/api/v1/write']);
+    assert.equal(out.status, 0, `${out.stdout}\n${out.stderr}`);
+    assert.match(out.stdout, /Overall: \*\*PASS\*\*/);
+    assert.ok(existsSync(join(repo, 'results', harnessId, 'summary.md')));
+    // Prometheus is not there: the run still completes and says the writes failed (k6 does the same).
+    assert.match(out.stderr, /remote write: remote write to http:\/\/127\.0\.0\.1:1\/api\/v1\/write failed/);
+  });
+
+  it('writes a summary.json that the report can read', async () => {
+    const summary = JSON.parse(await readFile(join(repo, 'results', harnessId, 'summary.json'), 'utf8')) as { testid: string; script: string };
+    assert.equal(summary.testid, harnessId);
+    assert.equal(summary.script, 'payment-processing-test');
+  });
+});
