@@ -2,24 +2,38 @@
  * `npm run generate`: write every generated file (rules, rule tests, Prometheus, Alertmanager,
  * pool exporter and Grafana configs, dashboards) from the TypeScript sources.
  * `--out <dir>` writes the same tree under another directory (the drift test uses it).
+ * `--alertmanager-from-env <file> [--sink-url <url>]` writes only an Alertmanager config with
+ * Slack/email taken from ALERTMANAGER_* variables (docs/core.md), for a stack that has secrets;
+ * it never touches the committed files.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { alertmanagerOptionsFromEnv, alertmanagerYaml, composeSinkUrl } from './generators/alertmanager-config.ts';
 import { buildArtifacts } from './generators/artifacts.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-function outDir(argv: string[]): string {
-  const index = argv.indexOf('--out');
-  if (index === -1) return repoRoot;
-  const dir = argv[index + 1];
-  if (!dir) throw new Error('generate: --out needs a directory');
-  return resolve(dir);
+/** The value after `flag`, undefined when the flag is absent; an error when it has no value. */
+function flagValue(argv: string[], flag: string): string | undefined {
+  const index = argv.indexOf(flag);
+  if (index === -1) return undefined;
+  const value = argv[index + 1];
+  if (!value || value.startsWith('--')) throw new Error(`generate: ${flag} needs a value`);
+  return value;
 }
 
 async function main(): Promise<void> {
-  const root = outDir(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const alertmanagerFile = flagValue(argv, '--alertmanager-from-env');
+  if (alertmanagerFile) {
+    const options = alertmanagerOptionsFromEnv(process.env, flagValue(argv, '--sink-url') ?? composeSinkUrl);
+    await writeFile(resolve(alertmanagerFile), alertmanagerYaml(options));
+    console.log(`generate: wrote ${alertmanagerFile} (slack ${options.slack ? 'on' : 'off'}, email ${options.email ? 'on' : 'off'})`);
+    return;
+  }
+  const out = flagValue(argv, '--out');
+  const root = out ? resolve(out) : repoRoot;
   const artifacts = buildArtifacts();
   for (const { path, content } of artifacts) {
     const target = join(root, path);

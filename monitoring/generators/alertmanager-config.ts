@@ -6,6 +6,7 @@
  */
 import { ports } from '../config.ts';
 import { POOL_EXPORTER_SERVICE } from './rules/pool-alerts.ts';
+import { generatedYaml } from './yaml.ts';
 
 export interface SlackOptions {
   /** File holding the incoming-webhook URL (a secret). */
@@ -132,4 +133,9 @@ export function alertmanagerConfig(options: AlertmanagerConfigOptions): Record<s
       receiver('info', options, { slack: false, email: false }),
     ],
   };
+}
+
+/** The config as the YAML text Alertmanager reads (what `npm run generate` writes for the sink only). */
+export function alertmanagerYaml(options: AlertmanagerConfigOptions): string {
+  return generatedYaml(alertmanagerConfig(options), 'monitoring/generators/alertmanager-config.ts');
 }

@@ -4,6 +4,7 @@
  * real Alertmanager that receives the alerts over its API.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { alertmanagerConfig, alertmanagerOptionsFromEnv } from '../../monitoring/generators/alertmanager-config.ts';
 import { generatedYaml } from '../../monitoring/generators/yaml.ts';
 import { startAlertmanager, type TestAlertmanager } from '../support/prometheus.ts';
-import { run, runOk } from './support.ts';
+import { repoRoot, run, runOk } from './support.ts';
 
 const committed = 'monitoring/alertmanager/alertmanager.yml';
 
@@ -49,6 +50,26 @@ test('amtool check-config accepts the config with Slack and email on (secrets as
     assert.match(text, /auth_password_file: \/run\/secrets\/smtp_password/);
     const file = join(dir, 'alertmanager.yml');
     await writeFile(file, text);
+    assert.match(runOk('amtool', ['check-config', file]), /SUCCESS/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('npm run generate -- --alertmanager-from-env writes a Slack-enabled config that amtool accepts', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'am-env-'));
+  try {
+    const file = join(dir, 'alertmanager.yml');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'monitoring/generate.ts', '--alertmanager-from-env', file, '--sink-url', 'http://127.0.0.1:9097/alerts'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, ALERTMANAGER_SLACK_API_URL_FILE: '/etc/alertmanager/secrets/slack_api_url', ALERTMANAGER_EMAIL_TO: '' },
+    });
+    assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+    assert.match(result.stdout, /slack on, email off/);
+    const text = await readFile(file, 'utf8');
+    assert.match(text, /api_url_file: \/etc\/alertmanager\/secrets\/slack_api_url/);
+    assert.match(text, /url: http:\/\/127\.0\.0\.1:9097\/alerts/);
     assert.match(runOk('amtool', ['check-config', file]), /SUCCESS/);
   } finally {
     await rm(dir, { recursive: true, force: true });
