@@ -36,7 +36,7 @@ export const k6Remote = {
   gauge: (name: string): string => `k6_${name}`,
 } as const;
 
-/** Series the pool exporter exposes on /probe (see exporters/pool-exporter/README section). */
+/** Series the pool exporter exposes on /probe (docs/exporter.md). */
 export const poolMetric = {
   connections: 'grpc_pool_connections',
   size: 'grpc_pool_size',
@@ -47,6 +47,19 @@ export const poolMetric = {
   probeDuration: 'probe_duration_seconds',
   probeHttpStatus: 'probe_http_status_code',
 } as const;
+
+/** The pool exporter's own series on /metrics (docs/exporter.md). */
+export const poolExporterMetric = {
+  probesTotal: 'pool_exporter_probes_total',
+  probeFailuresTotal: 'pool_exporter_probe_failures_total',
+  configReloadSuccessful: 'pool_exporter_config_last_reload_successful',
+  configReloadSuccessTimestamp: 'pool_exporter_config_last_reload_success_timestamp_seconds',
+  buildInfo: 'pool_exporter_build_info',
+} as const;
+
+/** Label values of pool_exporter_probe_failures_total{reason}. */
+export const probeFailureReasons = ['timeout', 'connect', 'http_status', 'invalid_json', 'schema', 'too_large'] as const;
+export type ProbeFailureReason = (typeof probeFailureReasons)[number];
 
 /** gRPC connectivity states, as label values of grpc_pool_connections{state}. */
 export const connectionStates = ['ready', 'idle', 'connecting', 'transient_failure', 'shutdown'] as const;

@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import express, { type Request, type Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { poolExporterMetric } from '../../../monitoring/metrics.ts';
 import { parsePoolHealth, renderProbe, type ProbeOutcome } from './collector.ts';
 import { ConfigError, loadConfig, parseListen, type ExporterConfig } from './config.ts';
 import { levels, log, setLogLevel, type Level } from './log.ts';
@@ -57,29 +58,29 @@ function exit(code: number, message: string): never {
 const self = new Registry();
 collectDefaultMetrics({ register: self });
 const probesTotal = new Counter({
-  name: 'pool_exporter_probes_total',
+  name: poolExporterMetric.probesTotal,
   help: 'Probes run, per configured target.',
   labelNames: ['target'],
   registers: [self],
 });
 const probeFailures = new Counter({
-  name: 'pool_exporter_probe_failures_total',
+  name: poolExporterMetric.probeFailuresTotal,
   help: 'Probes that did not read a valid document, per target and reason.',
   labelNames: ['target', 'reason'],
   registers: [self],
 });
 const reloadSuccess = new Gauge({
-  name: 'pool_exporter_config_last_reload_successful',
+  name: poolExporterMetric.configReloadSuccessful,
   help: 'Whether the last configuration load succeeded (1) or was rejected and the old one kept (0).',
   registers: [self],
 });
 const reloadTimestamp = new Gauge({
-  name: 'pool_exporter_config_last_reload_success_timestamp_seconds',
+  name: poolExporterMetric.configReloadSuccessTimestamp,
   help: 'Unix time of the last successful configuration load.',
   registers: [self],
 });
 new Gauge({
-  name: 'pool_exporter_build_info',
+  name: poolExporterMetric.buildInfo,
   help: 'Always 1; labels carry the exporter and Node.js versions.',
   labelNames: ['version', 'nodejs_version'],
   registers: [self],

@@ -5,10 +5,11 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { probeFailureReasons, type ProbeFailureReason } from '../../../monitoring/metrics.ts';
 import type { TargetConfig } from './config.ts';
 
-export const failureReasons = ['timeout', 'connect', 'http_status', 'invalid_json', 'schema', 'too_large'] as const;
-export type FailureReason = (typeof failureReasons)[number];
+export const failureReasons = probeFailureReasons;
+export type FailureReason = ProbeFailureReason;
 
 export type FetchResult =
   | { ok: true; status: number; body: string }
