@@ -131,6 +131,8 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
     const initial = await pool.acquire(Math.max(...plans.map((p) => p.maxVus), 0));
     pool.release(initial);
 
+    store.define({ name: 'vus', type: 'gauge', contains: 'default' });
+    store.define({ name: 'vus_max', type: 'gauge', contains: 'default' });
     output?.start();
     const ticker = setInterval(() => {
       const now = Date.now();
@@ -141,8 +143,6 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
         record([{ metric: def.name, value: def.value, tags: {}, time: now }]);
       }
     }, TICK_MS);
-    store.define({ name: 'vus', type: 'gauge', contains: 'default' });
-    store.define({ name: 'vus_max', type: 'gauge', contains: 'default' });
 
     let setupJson: string | null = null;
     let setupError: string | null = null;
