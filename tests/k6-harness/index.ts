@@ -119,6 +119,9 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
       throw new Error(`k6 harness: ${scriptPath} failed in the init context: ${err instanceof Error ? err.message : String(err)}`);
     }
     for (const def of init.metrics) store.define(def);
+    // Built-in gauges the main thread emits (thresholds may name them).
+    store.define({ name: 'vus', type: 'gauge', contains: 'default' });
+    store.define({ name: 'vus_max', type: 'gauge', contains: 'default' });
     const options = (init.options ?? {}) as Record<string, unknown>;
     store.setThresholds(options.thresholds);
     Object.assign(testTags, (options.tags ?? {}) as Record<string, string>, opts.tags, testid ? { testid } : {});
@@ -131,8 +134,6 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
     const initial = await pool.acquire(Math.max(...plans.map((p) => p.maxVus), 0));
     pool.release(initial);
 
-    store.define({ name: 'vus', type: 'gauge', contains: 'default' });
-    store.define({ name: 'vus_max', type: 'gauge', contains: 'default' });
     output?.start();
     const ticker = setInterval(() => {
       const now = Date.now();
