@@ -63,6 +63,9 @@ describe('pool exporter config', () => {
     assert.deepEqual(set.listen, { host: undefined, port: 1234 });
     assert.equal(set.targets.get('gw')?.headers['X-Env'], 'pre--post', 'set but empty is kept for ${VAR}');
     assert.equal(parse(text.replace('DEMO_HOST:-127.0.0.1', 'DEMO_HOST:-fallback'), { DEMO_HOST: '', TOKEN: 'x' }).targets.get('gw')?.url.host, 'fallback:8000');
+    const numbers = parse(`body_size_limit: \${LIMIT:-2048}\n${one('    timeout: ${PROBE_TIMEOUT:-3s}\n')}`, { PROBE_TIMEOUT: '750ms' });
+    assert.equal(numbers.targets.get('gw')?.timeoutMs, 750);
+    assert.equal(numbers.bodySizeLimitBytes, 2048);
   });
 
   it('loads the generated stack file with the defaults the stack relies on', () => {

@@ -206,6 +206,14 @@ describe('pool exporter HTTP surface', () => {
     assert.equal(valueOf(untouched, 'probe_success'), 1, 'without the header the 10 s target timeout applies');
   });
 
+  it('aborts the fetch when the scrape is cancelled', async () => {
+    const before = failureCount(await failures(), 'long-timeout', 'timeout');
+    await assert.rejects(fetch(`${exporter.url}/probe?target=long-timeout`, { signal: AbortSignal.timeout(200) }));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(failureCount(await failures(), 'long-timeout', 'timeout'), before + 1, 'counted at once, not after the 1.5 s answer');
+    assert.match(await exporter.log(), /target=long-timeout .*reason=timeout err="the scrape was cancelled by its client"/);
+  });
+
   it('drops only the series a missing or unusable field feeds', async () => {
     const got = await probe('fields');
     assert.equal(valueOf(got, 'probe_success'), 1);
