@@ -130,7 +130,7 @@ export function getOrder(session: Session, id: string): Order | null {
 export function pay(session: Session, orderId: string): Payment | null {
   const res = http.post(
     apiUrl('/payments'),
-    JSON.stringify({ order_id: orderId, method: 'card' }),
+    JSON.stringify({ order_id: orderId, method: 'credit_card' }),
     params('POST /payments', session.token),
   );
   const payment = payload<Payment>(res);
