@@ -52,7 +52,7 @@ export function writeNativeConfigs(settings: StackSettings): NativeConfigPaths {
   const prometheusConfig = join(dir, 'prometheus.yml');
   writeFileSync(prometheusConfig, `# Native copy of ${promSource}, addresses rewritten.\n${YAML.stringify(prom)}`);
 
-  const amSource = join(monitoringDir, 'alertmanager', 'alertmanager.yml');
+  const amSource = settings.localAlertmanagerConfig ?? join(monitoringDir, 'alertmanager', 'alertmanager.yml');
   const alertmanagerConfig = join(dir, 'alertmanager.yml');
   const amText = rewriteAddresses(readFileSync(amSource, 'utf8'), map).replaceAll(
     '/etc/alertmanager/secrets/',

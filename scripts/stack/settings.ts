@@ -22,6 +22,13 @@ export interface StackSettings {
   };
   /** Where Grafana reads its admin password (created with a random value when missing). */
   grafanaPasswordFile: string;
+  /** Alertmanager config with Slack/email from ALERTMANAGER_* (git-ignored), used when .env enables them. */
+  localAlertmanagerConfig: string | undefined;
+}
+
+/** Does the environment ask for Slack or email notifications (monitoring/generators/alertmanager-config.ts)? */
+export function wantsExtraReceivers(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.ALERTMANAGER_SLACK_API_URL_FILE || env.ALERTMANAGER_EMAIL_TO);
 }
 
 function portFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -50,5 +57,6 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
       notificationSink: portFromEnv(env, 'NOTIFICATION_SINK_PORT', ports.notificationSink),
     },
     grafanaPasswordFile: resolve(repoRoot, env.GF_ADMIN_PASSWORD_FILE ?? 'secrets/grafana_admin_password'),
+    localAlertmanagerConfig: wantsExtraReceivers(env) ? resolve(repoRoot, 'monitoring/alertmanager/alertmanager.local.yml') : undefined,
   };
 }

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compose, composeCommand } from './compose.ts';
 import { nativeUp } from './native.ts';
@@ -39,6 +39,16 @@ async function main(): Promise<void> {
     if (gen.status !== 0) throw new Error('`npm run generate` failed; the stack was not started');
   }
   ensureGrafanaPassword(settings);
+  if (settings.localAlertmanagerConfig) {
+    // Slack/email from .env: a git-ignored config beside the committed one; compose picks it by name.
+    const gen = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'monitoring/generate.ts', '--alertmanager-from-env', settings.localAlertmanagerConfig],
+      { cwd: repoRoot, stdio: 'inherit' },
+    );
+    if (gen.status !== 0) throw new Error('the Alertmanager config with Slack/email could not be generated (see above)');
+    process.env.ALERTMANAGER_CONFIG_FILE = basename(settings.localAlertmanagerConfig);
+  }
 
   const composeCmd = values.native ? undefined : composeCommand();
   if (composeCmd) {

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
+import { K6_IMAGE } from '../../scripts/lib/k6-command.ts';
 import { PROMETHEUS_FEATURE_FLAGS } from '../../scripts/stack/native.ts';
 import { composeFile, repoRoot } from '../../scripts/stack/settings.ts';
 
@@ -85,6 +86,10 @@ describe('docker-compose-monitoring.yaml', () => {
     const command = config.services.prometheus?.command;
     assert.ok(Array.isArray(command));
     for (const flag of PROMETHEUS_FEATURE_FLAGS) assert.ok(command.includes(flag), `compose Prometheus lacks ${flag}`);
+  });
+
+  it('runs the same k6 image as `npm run loadtest`', () => {
+    assert.equal(config.services.k6?.image, K6_IMAGE);
   });
 
   it('mounts config folders that exist in the repository', () => {
