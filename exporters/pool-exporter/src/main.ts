@@ -14,7 +14,7 @@ import express, { type Request, type Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { poolExporterMetric } from '../../../monitoring/metrics.ts';
 import { parsePoolHealth, renderProbe, type ProbeOutcome } from './collector.ts';
-import { ConfigError, loadConfig, parseListen, type ExporterConfig } from './config.ts';
+import { ConfigError, loadConfig, parseListen, type ExporterConfig, type TargetConfig } from './config.ts';
 import { levels, log, setLogLevel, type Level } from './log.ts';
 import { closeIdleSockets, failureReasons, fetchTarget, type FailureReason } from './probe.ts';
 
@@ -170,9 +170,22 @@ app.get('/probe', async (req: Request, res: Response) => {
   res.on('close', () => {
     if (!res.writableFinished) cancelled.abort();
   });
-  const started = performance.now();
   const timeoutMs = probeTimeoutMs(target.timeoutMs, req.get('X-Prometheus-Scrape-Timeout-Seconds'));
-  const fetched = await fetchTarget(target, { timeoutMs, bodySizeLimitBytes: config.bodySizeLimitBytes, signal: cancelled.signal });
+  let answer: { contentType: string; text: string };
+  try {
+    answer = await renderProbe(await probe(target, timeoutMs, cancelled.signal));
+  } catch (err) {
+    // Not expected; the scrape still gets a whole, valid answer.
+    log.error('probe failed unexpectedly (a bug)', { target: target.name, err: (err as Error).stack });
+    answer = await renderProbe({ success: false, durationSeconds: 0, httpStatus: 0 });
+  }
+  res.type(answer.contentType).send(answer.text);
+});
+
+/** Fetch and read one target, count it, log a failure. */
+async function probe(target: TargetConfig, timeoutMs: number, signal: AbortSignal): Promise<ProbeOutcome> {
+  const started = performance.now();
+  const fetched = await fetchTarget(target, { timeoutMs, bodySizeLimitBytes: config.bodySizeLimitBytes, signal });
   let failure: { reason: FailureReason; detail: string } | undefined = fetched.ok ? undefined : fetched;
   const outcome: ProbeOutcome = { success: false, durationSeconds: 0, httpStatus: fetched.status };
   if (fetched.ok) {
@@ -193,9 +206,8 @@ app.get('/probe', async (req: Request, res: Response) => {
     probeFailures.inc({ target: target.name, reason: failure.reason });
     log.warn('probe failed', { target: target.name, url: target.url.href, reason: failure.reason, err: failure.detail });
   }
-  const { contentType, text } = await renderProbe(outcome);
-  res.type(contentType).send(text);
-});
+  return outcome;
+}
 
 app.get('/metrics', async (_req: Request, res: Response) => {
   res.type(self.contentType).send(await self.metrics());
