@@ -79,7 +79,8 @@ export function fetchTarget(target: TargetConfig, limits: FetchLimits): Promise<
           () => fail('timeout', `could not connect within ${target.connectTimeoutMs} ms`),
           target.connectTimeoutMs,
         );
-        socket.once('connect', () => clearTimeout(connectTimer));
+        // Over https the connect deadline covers the TLS handshake too.
+        socket.once(target.url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (settled) return;

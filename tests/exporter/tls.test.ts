@@ -1,0 +1,53 @@
+/**
+ * https targets: the system trust store plus NODE_EXTRA_CA_CERTS for a private CA; a certificate
+ * that is not trusted fails the probe with reason connect.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { generateSelfSignedCert } from '../../demo/lib/tls.ts';
+import { parseExposition, startExporter, valueOf, type TestExporter } from './support.ts';
+
+describe('pool exporter over https', () => {
+  let server: Server;
+  let url: string;
+  let trusting: TestExporter;
+  let plain: TestExporter;
+
+  before(async () => {
+    const cert = await generateSelfSignedCert();
+    server = createServer({ cert: cert.certPem, key: cert.keyPem }, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'healthy', services: { a: { total_connections: 5, ready_connections: 5, idle_connections: 0 } } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    url = `https://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/health/pools/detailed`;
+    const config = `targets:\n  tls:\n    url: ${url}\n    timeout: 2s\n`;
+    plain = await startExporter(config);
+    const caFile = join(plain.dir, 'ca.pem');
+    await writeFile(caFile, cert.certPem);
+    trusting = await startExporter(config, { env: { NODE_EXTRA_CA_CERTS: caFile } });
+  });
+  after(async () => {
+    await trusting?.stop();
+    await plain?.stop();
+    server?.closeAllConnections();
+    server?.close();
+  });
+
+  it('reads a target whose CA is given with NODE_EXTRA_CA_CERTS', async () => {
+    const got = parseExposition((await trusting.probe('tls')).text);
+    assert.equal(valueOf(got, 'probe_success'), 1);
+    assert.equal(valueOf(got, 'grpc_pool_size', { pool: 'a' }), 5);
+  });
+
+  it('refuses an untrusted certificate (reason connect)', async () => {
+    const got = parseExposition((await plain.probe('tls')).text);
+    assert.equal(valueOf(got, 'probe_success'), 0);
+    assert.equal(valueOf(got, 'probe_http_status_code'), 0);
+    assert.match(await plain.log(), /reason=connect err=".*(self-signed|SELF_SIGNED)/i);
+  });
+});
