@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateSelfSignedCert } from '../../demo/lib/tls.ts';
@@ -15,6 +16,8 @@ describe('pool exporter over https', () => {
   let url: string;
   let trusting: TestExporter;
   let plain: TestExporter;
+  let silent: TcpServer;
+  const silentSockets: Socket[] = [];
 
   before(async () => {
     const cert = await generateSelfSignedCert();
@@ -25,7 +28,12 @@ describe('pool exporter over https', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     url = `https://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/health/pools/detailed`;
-    const config = `targets:\n  tls:\n    url: ${url}\n    timeout: 2s\n`;
+    // Accepts TCP, never speaks TLS: the handshake can only end by the connect deadline.
+    silent = createTcpServer((socket) => silentSockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentAddress = silent.address();
+    const silentPort = typeof silentAddress === 'object' && silentAddress ? silentAddress.port : 0;
+    const config = `targets:\n  tls:\n    url: ${url}\n    timeout: 2s\n  handshake:\n    url: https://127.0.0.1:${silentPort}/\n    timeout: 2s\n    connect_timeout: 300ms\n`;
     plain = await startExporter(config);
     const caFile = join(plain.dir, 'ca.pem');
     await writeFile(caFile, cert.certPem);
@@ -36,6 +44,8 @@ describe('pool exporter over https', () => {
     await plain?.stop();
     server?.closeAllConnections();
     server?.close();
+    for (const socket of silentSockets) socket.destroy();
+    silent?.close();
   });
 
   it('reads a target whose CA is given with NODE_EXTRA_CA_CERTS', async () => {
@@ -49,5 +59,13 @@ describe('pool exporter over https', () => {
     assert.equal(valueOf(got, 'probe_success'), 0);
     assert.equal(valueOf(got, 'probe_http_status_code'), 0);
     assert.match(await plain.log(), /reason=connect err=".*(self-signed|SELF_SIGNED)/i);
+  });
+
+  it('gives up on a connect (TLS handshake) at connect_timeout, inside the probe timeout', async () => {
+    const got = parseExposition((await trusting.probe('handshake')).text);
+    assert.equal(valueOf(got, 'probe_success'), 0);
+    const duration = valueOf(got, 'probe_duration_seconds');
+    assert.ok(duration >= 0.29 && duration < 1.5, `connect_timeout 300ms, timeout 2s: the probe took ${duration} s`);
+    assert.match(await trusting.log(), /target=handshake .*reason=timeout err="could not connect within 300 ms"/);
   });
 });
