@@ -143,7 +143,7 @@ function reload(trigger: string): { ok: boolean; message: string } {
   }
 }
 
-/** min(target timeout, scrape timeout − offset), as blackbox_exporter and json_exporter do. */
+/** min(target timeout, scrape timeout − offset), as blackbox_exporter does. */
 function probeTimeoutMs(targetTimeoutMs: number, header: string | undefined): number {
   const scrapeTimeout = Number(header);
   if (!header || !Number.isFinite(scrapeTimeout) || scrapeTimeout <= 0) return targetTimeoutMs;
