@@ -39,10 +39,12 @@ describe('pool exporter lifecycle', () => {
       });
       after(() => exporter?.stop());
 
+      /** SIGHUP answers nothing: wait for the exporter's log line about this reload. */
       const reload = async (): Promise<number | undefined> => {
         if (trigger === 'SIGHUP') {
+          const reloads = (await exporter.log()).match(/config reload/g)?.length ?? 0;
           process.kill(exporter.process.pid, 'SIGHUP');
-          await sleep(300);
+          for (let i = 0; i < 250 && ((await exporter.log()).match(/config reload/g)?.length ?? 0) === reloads; i++) await sleep(20);
           return undefined;
         }
         return (await fetch(`${exporter.url}/-/reload`, { method: 'POST' })).status;

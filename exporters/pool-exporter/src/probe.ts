@@ -68,7 +68,8 @@ export function fetchTarget(target: TargetConfig, limits: FetchLimits): Promise<
     const attempt = (mayRetry: boolean): void => {
       const req = (target.url.protocol === 'https:' ? https : http).request(target.url, {
         method: 'GET',
-        agent: agents[target.url.protocol === 'https:' ? 'https:' : 'http:'],
+        // The retry takes a new connection of its own: another pooled socket may be just as stale.
+        agent: mayRetry ? agents[target.url.protocol === 'https:' ? 'https:' : 'http:'] : false,
         headers: { accept: 'application/json', 'user-agent': 'pool-exporter', ...target.headers },
       });
       current = req;
