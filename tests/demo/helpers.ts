@@ -1,8 +1,10 @@
 /** Shared by the demo shop tests: a shop on free ports, a JSON HTTP client, fixture shapes. */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { freeShopPorts, startShop, type RunningShop, type ShopOptions } from '../../demo/shop.ts';
 
-export const fixtureDir = '/work/shared/fixtures/pool-health';
+/** The shared contract samples sit beside the repository (../shared), in CI as on a developer's machine. */
+export const fixtureDir = resolve(import.meta.dirname, '../../../shared/fixtures/pool-health');
 
 export async function startTestShop(options: Omit<ShopOptions, 'ports'> = {}): Promise<RunningShop> {
   return startShop({ ...options, ports: await freeShopPorts() });
