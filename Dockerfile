@@ -1,6 +1,8 @@
 # Image for the stack's Node.js services that have no Dockerfile of their own:
 # the demo shop and the notification sink (docker-compose-monitoring.yaml picks the entry file).
 FROM node:20.19.0-bookworm-slim
+# openssl: the demo shop generates its self-signed certificate with it when DEMO_TLS=1.
+RUN apt-get update && apt-get install -y --no-install-recommends openssl && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { ports } from '../../monitoring/config.ts';
+import { writeOwnTargetConfigs } from './own-targets.ts';
 import { repoRoot, type StackSettings } from './settings.ts';
 
 const monitoringDir = resolve(repoRoot, 'monitoring');
@@ -39,14 +40,18 @@ export interface NativeConfigPaths {
   notifications: string;
 }
 
-/** Write the native copies of the generated configs into the state dir and return their paths. */
+/**
+ * Write the native copies of the generated configs into the state dir and return their paths.
+ * With POOL_TARGETS set, the probe targets come from `*.local.yml` files rendered into the state dir.
+ */
 export function writeNativeConfigs(settings: StackSettings): NativeConfigPaths {
   const dir = settings.stateDir;
   const map = addressMap(settings);
   mkdirSync(join(dir, 'logs'), { recursive: true });
+  const own = settings.poolTargets ? writeOwnTargetConfigs(settings.poolTargets, join(dir, 'own-targets')) : undefined;
 
   // Prometheus: addresses, and rule_files made absolute (they are relative to the config file).
-  const promSource = join(monitoringDir, 'prometheus', 'prometheus.yml');
+  const promSource = own?.prometheusConfig ?? join(monitoringDir, 'prometheus', 'prometheus.yml');
   const prom = YAML.parse(rewriteAddresses(readFileSync(promSource, 'utf8'), map)) as { rule_files?: string[] };
   prom.rule_files = (prom.rule_files ?? []).map((f) => resolve(monitoringDir, 'prometheus', f));
   const prometheusConfig = join(dir, 'prometheus.yml');
@@ -79,7 +84,7 @@ export function writeNativeConfigs(settings: StackSettings): NativeConfigPaths {
     prometheusConfig,
     alertmanagerConfig,
     grafanaProvisioning,
-    poolExporterConfig: join(monitoringDir, 'pool-exporter', 'pool-exporter.yml'),
+    poolExporterConfig: own?.poolExporterConfig ?? join(monitoringDir, 'pool-exporter', 'pool-exporter.yml'),
     notifications: join(dir, 'notifications.jsonl'),
   };
 }

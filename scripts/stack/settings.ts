@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ports } from '../../monitoring/config.ts';
+import { parsePoolTargets } from './own-targets.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const composeFile = resolve(repoRoot, 'docker-compose-monitoring.yaml');
@@ -24,6 +25,8 @@ export interface StackSettings {
   grafanaPasswordFile: string;
   /** Alertmanager config with Slack/email from ALERTMANAGER_* (git-ignored), used when .env enables them. */
   localAlertmanagerConfig: string | undefined;
+  /** POOL_TARGETS from .env (name -> pool health URL), when set: your own services instead of the demo's. */
+  poolTargets: Record<string, string> | undefined;
 }
 
 /** Does the environment ask for Slack or email notifications (monitoring/generators/alertmanager-config.ts)? */
@@ -58,5 +61,6 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
     },
     grafanaPasswordFile: resolve(repoRoot, env.GF_ADMIN_PASSWORD_FILE ?? 'secrets/grafana_admin_password'),
     localAlertmanagerConfig: wantsExtraReceivers(env) ? resolve(repoRoot, 'monitoring/alertmanager/alertmanager.local.yml') : undefined,
+    poolTargets: env.POOL_TARGETS ? parsePoolTargets(env.POOL_TARGETS) : undefined,
   };
 }

@@ -7,10 +7,11 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compose, composeCommand } from './compose.ts';
 import { nativeUp } from './native.ts';
+import { ownTargetFileNames, writeOwnTargetConfigs } from './own-targets.ts';
 import { loadDotEnv, repoRoot, stackSettings, type StackSettings } from './settings.ts';
 
 const { values } = parseArgs({
@@ -51,6 +52,13 @@ async function main(): Promise<void> {
   }
 
   const composeCmd = values.native ? undefined : composeCommand();
+  if (composeCmd && settings.poolTargets) {
+    // Compose mounts monitoring/; the local files there replace the demo targets (native mode renders its own copies).
+    writeOwnTargetConfigs(settings.poolTargets, resolve(repoRoot, 'monitoring'));
+    process.env.PROMETHEUS_CONFIG_FILE = ownTargetFileNames.prometheus;
+    process.env.POOL_EXPORTER_CONFIG_FILE = ownTargetFileNames.poolExporter;
+  }
+  if (settings.poolTargets) console.log(`Probing your services from POOL_TARGETS: ${Object.keys(settings.poolTargets).join(', ')}`);
   if (composeCmd) {
     const profiles = values.demo ? ['demo'] : [];
     const wait = composeCmd[0] === 'docker' ? ['--wait'] : [];

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { addressMap, rewriteAddresses, writeNativeConfigs } from '../../scripts/stack/native-config.ts';
+import { parsePoolTargets } from '../../scripts/stack/own-targets.ts';
 import { repoRoot, stackSettings, wantsExtraReceivers, type StackSettings } from '../../scripts/stack/settings.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'native-config-'));
@@ -70,5 +71,34 @@ describe('native configs', () => {
     const copy = join(dir, 'am-check.yml');
     writeFileSync(copy, text);
     check('amtool', ['check-config', copy]);
+  });
+
+  it('reads POOL_TARGETS as name=url pairs and names the wrong entry otherwise', () => {
+    assert.deepEqual(parsePoolTargets('gw=http://10.1.2.3:8000/health/pools/detailed, orders=https://orders.internal/health/pools/detailed'), {
+      gw: 'http://10.1.2.3:8000/health/pools/detailed',
+      orders: 'https://orders.internal/health/pools/detailed',
+    });
+    assert.throws(() => parsePoolTargets('gw'), /"gw" must be name=url/);
+    assert.throws(() => parsePoolTargets('gw=not a url'), /target gw has no valid URL/);
+    assert.throws(() => parsePoolTargets('gw=file:///etc/passwd'), /must use http or https/);
+    assert.throws(() => parsePoolTargets('gw=http://a/x,gw=http://b/x'), /listed twice/);
+    assert.throws(() => parsePoolTargets(' , '), /lists no name=url pair/);
+    assert.throws(() => stackSettings({ POOL_TARGETS: 'bad' }), /POOL_TARGETS/);
+  });
+
+  it('probes your own services from POOL_TARGETS: Prometheus and the exporter agree on the targets', () => {
+    const settings = stackSettings({
+      STACK_STATE_DIR: join(dir, 'own'),
+      POOL_TARGETS: 'billing-gw=http://127.0.0.1:18000/health/pools/detailed,ledger=http://127.0.0.1:19003/health/pools/detailed',
+    });
+    const paths = writeNativeConfigs(settings);
+    check('promtool', ['check', 'config', paths.prometheusConfig]);
+    check(process.execPath, ['--import', 'tsx', join(repoRoot, 'exporters/pool-exporter/src/main.ts'), '--config', paths.poolExporterConfig, '--check-config']);
+    const prom = readFileSync(paths.prometheusConfig, 'utf8');
+    assert.match(prom, /- billing-gw\n\s+- ledger\n/);
+    assert.doesNotMatch(prom, /api-gateway/);
+    const exporter = readFileSync(paths.poolExporterConfig, 'utf8');
+    assert.match(exporter, /billing-gw:\n\s+url: http:\/\/127\.0\.0\.1:18000\/health\/pools\/detailed/);
+    assert.ok(paths.poolExporterConfig.startsWith(join(dir, 'own')), 'native mode keeps its own-target files in the state dir');
   });
 });
