@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { waitForHttp } from '../lib/process.ts';
 import { compose, composeCommand } from './compose.ts';
 import { nativeUp } from './native.ts';
 import { ownTargetFileNames, writeOwnTargetConfigs } from './own-targets.ts';
@@ -61,9 +62,13 @@ async function main(): Promise<void> {
   if (settings.poolTargets) console.log(`Probing your services from POOL_TARGETS: ${Object.keys(settings.poolTargets).join(', ')}`);
   if (composeCmd) {
     const profiles = values.demo ? ['demo'] : [];
-    const wait = composeCmd[0] === 'docker' ? ['--wait'] : [];
-    compose(composeCmd, ['up', '-d', '--build', ...wait], profiles);
+    const hasWait = composeCmd[0] === 'docker'; // compose v2; v1 (docker-compose) has no --wait
+    compose(composeCmd, ['up', '-d', '--build', ...(hasWait ? ['--wait'] : [])], profiles);
     const p = { grafana: 3000, prometheus: 9090, alertmanager: 9093, poolExporter: 9470, notificationSink: 9097 };
+    if (!hasWait) {
+      const health = [`${p.prometheus}/-/ready`, `${p.alertmanager}/-/ready`, `${p.grafana}/api/health`, `${p.poolExporter}/-/healthy`];
+      for (const path of health) await waitForHttp(`http://127.0.0.1:${path}`, { timeoutMs: 120_000 });
+    }
     console.log(`\nStack is up (docker compose).
   Grafana            http://localhost:${p.grafana}
   Prometheus         http://localhost:${p.prometheus}
