@@ -20,7 +20,7 @@ export interface ServiceRecord {
   /** Answers 2xx when the service is healthy. */
   healthUrl: string;
   logFile: string;
-  /** argv[0..1] as started, to make sure a recorded pid still is our process before signalling it. */
+  /** argv[0..3] as started (binary and entry or config), to make sure a recorded pid still is our process before signalling it. */
   command: string;
 }
 
@@ -224,7 +224,7 @@ export async function nativeUp(opts: NativeUpOptions): Promise<{ state: StackSta
         url: spec.url,
         healthUrl: spec.healthUrl,
         logFile,
-        command: [spec.command, ...spec.args.slice(0, 2)].join(' '),
+        command: [spec.command, ...spec.args.slice(0, 3)].join(' '),
       });
       save(); // after every start, so a crash half-way still leaves a complete record for stack:down
     }
