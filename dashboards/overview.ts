@@ -125,7 +125,9 @@ function annotations(): AnnotationQueryBuilder[] {
       .datasource(datasource)
       .enable(true)
       .iconColor('blue')
-      .expr(`max by (testid) (${vus}) > 0`)
+      // The recorded 15s activity, not raw k6_vus: k6 sends no staleness marker, so its last VU
+      // count would stretch every run by Prometheus' 5m lookback.
+      .expr(`${recorded.vusMax} > 0`)
       .titleFormat('k6 run {{testid}}')
       .tagKeys('testid')
       .step('15s'),

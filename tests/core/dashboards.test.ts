@@ -89,6 +89,6 @@ test('the load test dashboard selects runs by a testid variable read from a k6 s
   assert.deepEqual(names, ['datasource', 'testid', 'baseline', 'pooled']);
   assert.deepEqual(
     overview?.annotations?.list?.filter((a) => a.expr !== undefined).map((a) => a.expr),
-    ['ALERTS{alertstate="firing"}', 'max by (testid) (k6_vus) > 0'],
+    ['ALERTS{alertstate="firing"}', 'testid:k6_vus:max15s > 0'],
   );
 });
