@@ -1,9 +1,11 @@
 /**
- * Reload (SIGHUP and POST /-/reload) keeps the old config when the new one is broken, and
- * SIGTERM stops accepting while finishing the probe in flight.
+ * Reload (SIGHUP and POST /-/reload) keeps the old config when the new one is broken and does
+ * not count a probe of a target it removed; SIGTERM stops accepting while finishing the probe in
+ * flight (held by the target until the test lets it go, so no step depends on timing).
  */
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseExposition, startExporter, startHttpServer, valueOf, type TestExporter, type TestServer } from './support.ts';
@@ -12,13 +14,19 @@ const doc = JSON.stringify({ status: 'healthy', services: { a: { total_connectio
 
 describe('pool exporter lifecycle', () => {
   let server: TestServer;
+  /** Answers to /held wait here until the test releases them: a probe held in flight. */
+  const held: ServerResponse[] = [];
+  const answer = (res: ServerResponse): void => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(doc);
+  };
+  const releaseHeld = (): void => {
+    for (const res of held.splice(0)) answer(res);
+  };
   before(async () => {
     server = await startHttpServer((req, res) => {
-      const delay = req.url === '/slow' ? 800 : 0;
-      setTimeout(() => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(doc);
-      }, delay);
+      if (req.url === '/held') held.push(res);
+      else answer(res);
     });
   });
   after(() => server?.close());
@@ -26,6 +34,14 @@ describe('pool exporter lifecycle', () => {
   const targets = (...names: string[]): string => `targets:\n${names.map((n) => `  ${n}:\n    url: ${server.url}/${n}\n`).join('')}`;
   const selfMetric = async (exporter: TestExporter, name: string, labels: Record<string, string> = {}): Promise<number> =>
     valueOf(parseExposition(await (await fetch(`${exporter.url}/metrics`)).text()), name, labels);
+  type ProbeAnswer = Awaited<ReturnType<TestExporter['probe']>>;
+  /** Probe `held` and return once the target holds its request: the probe is in flight until releaseHeld(). */
+  const probeInFlight = async (exporter: TestExporter): Promise<{ answer: Promise<ProbeAnswer> }> => {
+    const answer = exporter.probe('held');
+    for (let i = 0; i < 500 && held.length === 0; i++) await sleep(10);
+    assert.equal(held.length, 1, 'the probe reached the target');
+    return { answer };
+  };
   const probeSuccess = async (exporter: TestExporter, target: string): Promise<number | 'rejected'> => {
     const res = await exporter.probe(target);
     return res.status === 200 ? valueOf(parseExposition(res.text), 'probe_success') : 'rejected';
@@ -75,17 +91,40 @@ describe('pool exporter lifecycle', () => {
     });
   }
 
-  it('SIGTERM: stops accepting, finishes the probe in flight, exits 0', async () => {
-    const exporter = await startExporter(targets('slow'));
+  it('a reload during a probe does not bring back the removed target\'s counters', async () => {
+    const exporter = await startExporter(targets('held', 'kept'));
     try {
-      const inFlight = exporter.probe('slow');
-      await sleep(200);
+      const { answer } = await probeInFlight(exporter);
+      await writeFile(exporter.configFile, targets('kept'));
+      assert.equal((await fetch(`${exporter.url}/-/reload`, { method: 'POST' })).status, 200);
+      releaseHeld();
+      const inFlight = await answer;
+      assert.equal(inFlight.status, 200);
+      assert.equal(valueOf(parseExposition(inFlight.text), 'probe_success'), 1, 'the probe in flight still answers');
+      const self = parseExposition(await (await fetch(`${exporter.url}/metrics`)).text());
+      assert.deepEqual(
+        self.filter((s) => s.name.startsWith('pool_exporter_probe') && s.labels.target === 'held'),
+        [],
+        'no series for a target the reload removed',
+      );
+      assert.equal(valueOf(self, 'pool_exporter_probes_total', { target: 'kept' }), 0);
+    } finally {
+      await exporter.stop();
+    }
+  });
+
+  it('SIGTERM: stops accepting, finishes the probe in flight, exits 0', async () => {
+    const exporter = await startExporter(targets('held'));
+    try {
+      const { answer } = await probeInFlight(exporter);
       process.kill(exporter.process.pid, 'SIGTERM');
-      await sleep(100);
+      // The listener is closed in the same tick as this line is written.
+      for (let i = 0; i < 500 && !/shutting down/.test(await exporter.log()); i++) await sleep(10);
       await assert.rejects(fetch(`${exporter.url}/-/healthy`), 'no new connections while draining');
-      const answer = await inFlight;
-      assert.equal(answer.status, 200);
-      assert.equal(valueOf(parseExposition(answer.text), 'probe_success'), 1);
+      releaseHeld();
+      const inFlight = await answer;
+      assert.equal(inFlight.status, 200);
+      assert.equal(valueOf(parseExposition(inFlight.text), 'probe_success'), 1);
       assert.equal(await exporter.process.exited, 0);
       assert.match(await exporter.log(), /shutting down.*\n.*stopped/);
     } finally {

@@ -201,9 +201,12 @@ async function probe(target: TargetConfig, timeoutMs: number, signal: AbortSigna
     }
   }
   outcome.durationSeconds = (performance.now() - started) / 1000;
-  probesTotal.inc({ target: target.name });
+  // A reload may have removed this target while it was fetched: counting it now would bring back
+  // the series that reload deleted, for a target that no longer exists.
+  const stillConfigured = config.targets.has(target.name);
+  if (stillConfigured) probesTotal.inc({ target: target.name });
   if (failure) {
-    probeFailures.inc({ target: target.name, reason: failure.reason });
+    if (stillConfigured) probeFailures.inc({ target: target.name, reason: failure.reason });
     log.warn('probe failed', { target: target.name, url: target.url.href, reason: failure.reason, err: failure.detail });
   }
   return outcome;
