@@ -3,13 +3,21 @@
  * thresholds, the alert thresholds and the promtool tests together, and nothing else.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { parse } from 'yaml';
+import { endToEndThresholds } from '../../k6/lib/thresholds.ts';
+import { k6Custom, k6TrendForTarget } from '../../monitoring/metrics.ts';
+import { latencyTargets } from '../../monitoring/slo.ts';
+import { latencyTargetKeys } from '../../monitoring/generators/rules/recording.ts';
 import { buildArtifacts } from '../../monitoring/generators/artifacts.ts';
 import { defaultSlo, type SloConfig } from '../../monitoring/generators/slo-config.ts';
-import { loadTestAlerts } from '../../monitoring/generators/rules/loadtest-alerts.ts';
+import { latencyAlertNameOf, loadTestAlerts } from '../../monitoring/generators/rules/loadtest-alerts.ts';
 import { poolAlerts } from '../../monitoring/generators/rules/pool-alerts.ts';
 import { loadTestDashboard } from '../../dashboards/loadtest.ts';
 import { poolsDashboard } from '../../dashboards/pools.ts';
+import { repoRoot } from './support.ts';
 
 function changed(paths: (slo: SloConfig) => void): Map<string, string> {
   const before = new Map(buildArtifacts().map((a) => [a.path, a.content]));
@@ -60,8 +68,56 @@ test('error-rate and checks targets reach the alerts and the load test dashboard
   assert.ok(steps.includes(0.02) && steps.includes(0.95), `load test thresholds: ${steps.join(', ')}`);
 });
 
-test('the committed files use the real slo.ts values', () => {
-  const rules = loadTestAlerts().groups[0]?.rules ?? [];
-  assert.match(rules.find((r) => r.alert === 'LoadTestFullFlowLatencyHigh')?.expr ?? '', new RegExp(`> ${defaultSlo.fullFlow.p95Ms / 1000} `));
-  assert.match(rules.find((r) => r.alert === 'LoadTestErrorRateHigh')?.expr ?? '', new RegExp(`> ${defaultSlo.errorRateMax} `));
+/** The number after `prefix` in the k6 threshold of `metric`, e.g. `p(95)<` in `p(95)<250`. */
+function k6Limit(thresholds: Record<string, unknown[]>, metric: string, prefix: string): number {
+  const found = (thresholds[metric] ?? []).map(String).find((t) => t.startsWith(prefix));
+  assert.ok(found, `no k6 threshold ${prefix}… on ${metric}: ${JSON.stringify(thresholds[metric])}`);
+  return Number(found.slice(prefix.length));
+}
+
+/** Seconds as whole milliseconds, without float noise (0.15 * 1000 = 150.00000000000003). */
+const asMs = (seconds: number): number => Number((seconds * 1000).toFixed(3));
+
+test('the committed alert rules and dashboard draw the lines that k6 enforces', async () => {
+  // Two independent consumers of slo.ts: the k6 thresholds (k6/lib/thresholds.ts) and the
+  // committed generated files. Agreement between them is the single-source property.
+  const k6 = endToEndThresholds(true, 'full') as Record<string, unknown[]>;
+  const rulesYaml = parse(await readFile(join(repoRoot, 'monitoring/prometheus/rules/loadtest-alerts.yml'), 'utf8')) as {
+    groups: { rules: { alert: string; expr: string }[] }[];
+  };
+  const alertLine = (name: string): { op: string; value: number } => {
+    const expr = rulesYaml.groups.flatMap((g) => g.rules).find((r) => r.alert === name)?.expr ?? '';
+    const match = /^\S+ ([<>]) ([0-9.]+) and on \(testid\) /.exec(expr);
+    assert.ok(match, `${name}: unexpected expression ${JSON.stringify(expr)}`);
+    return { op: match[1] ?? '', value: Number(match[2]) };
+  };
+  const dashboard = JSON.parse(await readFile(join(repoRoot, 'monitoring/grafana/dashboards/grpc-pool-loadtest.json'), 'utf8')) as {
+    panels: { title: string; fieldConfig?: { defaults?: { thresholds?: { steps: { value: number | null }[] } } } }[];
+  };
+  const lines = (title: string): number[] => {
+    const panel = dashboard.panels.find((p) => p.title === title);
+    assert.ok(panel, `load test dashboard: no panel "${title}"`);
+    return (panel.fieldConfig?.defaults?.thresholds?.steps ?? []).flatMap((s) => (s.value === null ? [] : [s.value]));
+  };
+
+  for (const key of latencyTargetKeys) {
+    const p95Ms = k6Limit(k6, k6TrendForTarget[key], 'p(95)<');
+    const alert = alertLine(latencyAlertNameOf(key));
+    assert.deepEqual({ op: alert.op, ms: asMs(alert.value) }, { op: '>', ms: p95Ms }, `${key}: alert vs k6`);
+    assert.deepEqual(lines(`${latencyTargets[key].title}: whole run`).map(asMs), [p95Ms], `${key}: whole-run stat vs k6`);
+  }
+  const flow = k6TrendForTarget.fullFlow;
+  assert.deepEqual(
+    lines('Full flow latency p50 / p95 / p99').map(asMs),
+    [k6Limit(k6, flow, 'p(50)<'), k6Limit(k6, flow, 'p(95)<'), k6Limit(k6, flow, 'p(99)<')],
+  );
+
+  const errorsMax = k6Limit(k6, k6Custom.errors, 'rate<');
+  assert.deepEqual(alertLine('LoadTestErrorRateHigh'), { op: '>', value: errorsMax });
+  assert.deepEqual(lines('Error rate'), [errorsMax]);
+  const checksMin = k6Limit(k6, 'checks', 'rate>');
+  assert.deepEqual(alertLine('LoadTestChecksFailing'), { op: '<', value: checksMin });
+  assert.deepEqual(lines('Checks passing'), [checksMin]);
+  assert.deepEqual(lines('Successful flows (whole run)'), [k6Limit(k6, k6Custom.fullFlowSuccess, 'count>=')]);
+  assert.deepEqual(lines('Pool time saved per order'), [k6Limit(k6, k6Custom.poolTimeSaved, 'avg>')]);
 });
