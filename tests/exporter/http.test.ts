@@ -49,6 +49,7 @@ describe('pool exporter HTTP surface', () => {
   let redirectFollowed = 0;
   let keepAliveRequests = 0;
   let droppedReused = 0;
+  let hangArrivals = 0;
   const servedOn = new WeakSet<object>();
   const routes: Record<string, Route> = {
     '/ok': json(200, { status: 'healthy', services: { a: pool() } }),
@@ -126,6 +127,11 @@ describe('pool exporter HTTP surface', () => {
 
   before(async () => {
     server = await startHttpServer((req, res) => {
+      if (req.url === '/hang') {
+        // Never answers: only the scrape's cancellation can end this probe before its 10 s timeout.
+        hangArrivals++;
+        return;
+      }
       const route = routes[req.url ?? ''];
       if (route) route(res);
       else json(404, 'no route')(res);
@@ -134,7 +140,7 @@ describe('pool exporter HTTP surface', () => {
       .map((path) => `  ${path.slice(1)}:\n    url: ${server.url}${path}\n    timeout: 1s\n`)
       .join('');
     exporter = await startExporter(
-      `body_size_limit: 32KiB\ntargets:\n${targets}  refused:\n    url: http://127.0.0.1:9/none\n  long-timeout:\n    url: ${server.url}/slow\n    timeout: 10s\n`,
+      `body_size_limit: 32KiB\ntargets:\n${targets}  refused:\n    url: http://127.0.0.1:9/none\n  long-timeout:\n    url: ${server.url}/slow\n    timeout: 10s\n  hang:\n    url: ${server.url}/hang\n    timeout: 10s\n`,
     );
   });
 
@@ -207,14 +213,22 @@ describe('pool exporter HTTP surface', () => {
   });
 
   it('aborts the fetch when the scrape is cancelled', async () => {
-    const before = failureCount(await failures(), 'long-timeout', 'timeout');
+    const before = failureCount(await failures(), 'hang', 'timeout');
+    const arrived = hangArrivals;
+    const scrape = new AbortController();
+    const cancelled = assert.rejects(fetch(`${exporter.url}/probe?target=hang`, { signal: scrape.signal }));
+    // Cancel only once the exporter's fetch has reached the target.
+    for (let i = 0; i < 500 && hangArrivals === arrived; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(hangArrivals, arrived + 1, 'the probe reached the target');
     const started = Date.now();
-    await assert.rejects(fetch(`${exporter.url}/probe?target=long-timeout`, { signal: AbortSignal.timeout(200) }));
-    while (failureCount(await failures(), 'long-timeout', 'timeout') === before && Date.now() - started < 5_000) {
+    scrape.abort();
+    await cancelled;
+    // Well inside the 10 s probe timeout: only the cancellation can have ended the probe.
+    while (failureCount(await failures(), 'hang', 'timeout') === before && Date.now() - started < 5_000) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    assert.equal(failureCount(await failures(), 'long-timeout', 'timeout'), before + 1);
-    assert.match(await exporter.log(), /target=long-timeout .*reason=timeout err="the scrape was cancelled by its client"/);
+    assert.equal(failureCount(await failures(), 'hang', 'timeout'), before + 1);
+    assert.match(await exporter.log(), /target=hang .*reason=timeout err="the scrape was cancelled by its client"/);
   });
 
   it('drops only the series a missing or unusable field feeds', async () => {
