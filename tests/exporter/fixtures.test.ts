@@ -23,6 +23,7 @@ interface PoolJson {
   failed_connections: number;
   shutdown: number;
   total_connections: number;
+  healthy_percentage: number;
   status: string;
 }
 
@@ -42,7 +43,8 @@ function expectedSeries(doc: { status: string; services?: Record<string, PoolJso
     ];
     for (const [state, value] of states) out.push({ name: 'grpc_pool_connections', labels: { pool, state }, value });
     out.push({ name: 'grpc_pool_size', labels: { pool }, value: p.total_connections });
-    out.push({ name: 'grpc_pool_healthy_ratio', labels: { pool }, value: (p.ready_connections + p.idle_connections) / p.total_connections });
+    // The service's own percentage, not the exporter's formula: the recomputed ratio must agree with it.
+    out.push({ name: 'grpc_pool_healthy_ratio', labels: { pool }, value: p.healthy_percentage / 100 });
     for (const status of ['healthy', 'degraded', 'unhealthy']) {
       out.push({ name: 'grpc_pool_status', labels: { pool, status }, value: status === p.status ? 1 : 0 });
     }
