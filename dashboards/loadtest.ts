@@ -7,6 +7,7 @@ import { k6Custom, k6Remote } from '../monitoring/metrics.ts';
 import type { LatencyTargetKey } from '../monitoring/slo.ts';
 import { histogramQuantile, series, sumRate, trendHistogram, wholeRangeQuantile } from '../monitoring/generators/promql.ts';
 import { latencyTargetKeys } from '../monitoring/generators/rules/recording.ts';
+import { percent } from '../monitoring/generators/rules/format.ts';
 import { defaultSlo, latencyTargetsOf, msToSeconds, type SloConfig } from '../monitoring/generators/slo-config.ts';
 import {
   builtInAnnotation,
@@ -110,7 +111,7 @@ export function qualityPanels(slo: SloConfig) {
   return [
     timeseries({
       title: 'Error rate',
-      description: `Share of failed requests and flows (k6 errors rate) and of failed HTTP requests (http_req_failed). Target: below ${slo.errorRateMax * 100} %.`,
+      description: `Share of failed requests and flows (k6 errors rate) and of failed HTTP requests (http_req_failed). Target: below ${percent(slo.errorRateMax)}.`,
       unit: 'percentunit',
     })
       .withTarget(prometheusQuery(`avg by (testid) (${series(k6Remote.rate(k6Custom.errors), run)})`, '{{testid}} errors'))
@@ -119,7 +120,7 @@ export function qualityPanels(slo: SloConfig) {
       .thresholdsStyle(dashedThresholds())
       .min(0)
       .span(8),
-    timeseries({ title: 'Checks passing', description: `Share of k6 checks that pass. Target: at least ${slo.checksRateMin * 100} %.`, unit: 'percentunit' })
+    timeseries({ title: 'Checks passing', description: `Share of k6 checks that pass. Target: at least ${percent(slo.checksRateMin)}.`, unit: 'percentunit' })
       .withTarget(prometheusQuery(`avg by (testid) (${series(k6Remote.rate('checks'), run)})`, '{{testid}}'))
       .thresholds(thresholds(minSteps(slo.checksRateMin)))
       .thresholdsStyle(dashedThresholds())

@@ -7,6 +7,7 @@ import { DashboardBuilder, DashboardCursorSync, RowBuilder } from '@grafana/graf
 import { jobs } from '../monitoring/config.ts';
 import { connectionStates, poolMetric } from '../monitoring/metrics.ts';
 import { series } from '../monitoring/generators/promql.ts';
+import { percent } from '../monitoring/generators/rules/format.ts';
 import { defaultSlo, type SloConfig } from '../monitoring/generators/slo-config.ts';
 import {
   builtInAnnotation,
@@ -53,7 +54,7 @@ export function healthPanels(slo: SloConfig) {
   return [
     timeseries({
       title: 'Healthy ratio',
-      description: `(ready + idle) / size per pool. Dashed lines: unhealthy below ${unhealthyBelowRatio * 100} %, degraded below ${degradedBelowRatio * 100} % (monitoring/slo.ts).`,
+      description: `(ready + idle) / size per pool. Dashed lines: unhealthy below ${percent(unhealthyBelowRatio)}, degraded below ${percent(degradedBelowRatio)} (monitoring/slo.ts).`,
       unit: 'percentunit',
     })
       .withTarget(prometheusQuery(series(poolMetric.healthyRatio, pools), poolLegend))

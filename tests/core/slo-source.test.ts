@@ -68,6 +68,18 @@ test('error-rate and checks targets reach the alerts and the load test dashboard
   assert.ok(steps.includes(0.02) && steps.includes(0.95), `load test thresholds: ${steps.join(', ')}`);
 });
 
+test('ratio targets read as plain percentages in dashboard text (0.07 -> 7%, not 7.000000000000001 %)', () => {
+  const slo = structuredClone(defaultSlo) as SloConfig;
+  (slo as { errorRateMax: number }).errorRateMax = 0.07;
+  (slo.pool as { unhealthyBelowRatio: number }).unhealthyBelowRatio = 0.55;
+  const descriptions = (json: object): string[] => [...JSON.stringify(json).matchAll(/"description":"([^"]*)"/g)].map((m) => m[1] ?? '');
+  const loadtest = descriptions(loadTestDashboard(slo));
+  const pools = descriptions(poolsDashboard(slo));
+  assert.ok(loadtest.some((d) => d.includes('Target: below 7%.')), loadtest.join('\n'));
+  assert.ok(pools.some((d) => d.includes('unhealthy below 55%,')), pools.join('\n'));
+  assert.ok(![...loadtest, ...pools].some((d) => /\d\.\d{6,}/.test(d)), 'a description prints float noise');
+});
+
 /** The number after `prefix` in the k6 threshold of `metric`, e.g. `p(95)<` in `p(95)<250`. */
 function k6Limit(thresholds: Record<string, unknown[]>, metric: string, prefix: string): number {
   const found = (thresholds[metric] ?? []).map(String).find((t) => t.startsWith(prefix));
