@@ -58,8 +58,9 @@ export function createGatewayApp({ clients, poolStates, poolMode, apiPrefix }: G
     res.json({ data: { access_token: login.access_token, token_type: 'Bearer', expires_in: login.expires_in_s, user: login.user } });
   });
   api.get('/products', async (req, res) => {
-    const limit = queryInt(req.query.limit, 'limit', 20, 100);
-    const offset = queryInt(req.query.offset, 'offset', 0, 1_000_000);
+    // limit 0 would mean "the default page" to product-service while meta said 0.
+    const limit = queryInt(req.query.limit, 'limit', 20, 1, 100);
+    const offset = queryInt(req.query.offset, 'offset', 0, 0, 1_000_000);
     const category = typeof req.query.category === 'string' ? req.query.category : '';
     const page = await clients.product.call('ListProducts', { limit, offset, category });
     res.json({ data: page.products, meta: { total: page.total, limit, offset } });

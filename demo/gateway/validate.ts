@@ -38,10 +38,12 @@ export function orderItems(body: Record<string, unknown>): LineItem[] {
   });
 }
 
-/** Non-negative integer query parameter. */
-export function queryInt(value: unknown, field: string, fallback: number, max: number): number {
+/** Integer query parameter from min to max. */
+export function queryInt(value: unknown, field: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const parsed = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(parsed) || parsed > max) throw invalid(`query ${field}: an integer from 0 to ${max} is required, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    throw invalid(`query ${field}: an integer from ${min} to ${max} is required, got ${JSON.stringify(value)}`);
+  }
   return parsed;
 }

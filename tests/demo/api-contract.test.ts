@@ -79,6 +79,8 @@ describe('demo gateway HTTP API', () => {
     assert.equal(typeof dataOf(one).stock, 'number');
     assert.equal((await requestJson(api('/products/prod-9999'))).status, 404);
     assert.equal((await requestJson(api('/products?limit=-1'))).status, 400);
+    assert.equal((await requestJson(api('/products?limit=0'))).status, 400, 'limit is 1-100: 0 would page 20 while meta said 0');
+    assert.equal((await requestJson(api('/products?limit=101'))).status, 400);
     assert.equal((await requestJson(api('/products?limit=abc'))).status, 400);
   });
 
