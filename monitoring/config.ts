@@ -13,6 +13,12 @@ export const jobs = {
   alertmanager: 'alertmanager',
 } as const;
 
+/**
+ * `service` label of the pool exporter's own series (a static label of its scrape job) and of
+ * PoolExporterDown, which Alertmanager's exporter-down inhibition matches on.
+ */
+export const poolExporterService = 'pool-exporter';
+
 /** Default ports of the stack. Native mode and compose use the same numbers. */
 export const ports = {
   prometheus: 9090,

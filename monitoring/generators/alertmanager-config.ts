@@ -4,8 +4,7 @@
  * configured, with their secrets read from files at run time so no secret is ever in git.
  * Only fields that both Alertmanager 0.25 (Debian) and 0.2x/0.3x (compose) accept.
  */
-import { ports } from '../config.ts';
-import { POOL_EXPORTER_SERVICE } from './rules/pool-alerts.ts';
+import { poolExporterService, ports } from '../config.ts';
 import { generatedYaml } from './yaml.ts';
 
 export interface SlackOptions {
@@ -122,7 +121,7 @@ export function alertmanagerConfig(options: AlertmanagerConfigOptions): Record<s
       },
       // Without the exporter, no pool of any service is observed.
       {
-        source_matchers: ['alertname="PoolExporterDown"', `service="${POOL_EXPORTER_SERVICE}"`],
+        source_matchers: ['alertname="PoolExporterDown"', `service="${poolExporterService}"`],
         target_matchers: [`alertname=~"${POOL_WARNINGS.join('|')}"`],
       },
     ],

@@ -2,7 +2,7 @@
  * prometheus.yml for given addresses. The compose stack and the native mode (scripts/stack) render
  * the same document with different addresses. Only fields that Prometheus 2.42 and 3.x both accept.
  */
-import { jobs, ports, demoPoolTargets } from '../config.ts';
+import { demoPoolTargets, jobs, poolExporterService, ports } from '../config.ts';
 
 export interface PrometheusConfigOptions {
   /** host:port of the pool exporter (both /probe and its own /metrics). */
@@ -64,7 +64,7 @@ export function prometheusConfig(options: PrometheusConfigOptions): Record<strin
       },
       {
         job_name: jobs.poolExporter,
-        static_configs: [{ targets: [exporter], labels: { service: 'pool-exporter' } }],
+        static_configs: [{ targets: [exporter], labels: { service: poolExporterService } }],
       },
       { job_name: jobs.prometheus, static_configs: [{ targets: [requireHostPort('prometheus', options.prometheus)] }] },
       { job_name: jobs.alertmanager, static_configs: [{ targets: [options.alertmanager] }] },

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { jobs } from '../../monitoring/config.ts';
+import { jobs, poolExporterService } from '../../monitoring/config.ts';
 import { poolExporterConfig } from '../../monitoring/generators/pool-exporter-config.ts';
 import { prometheusConfig } from '../../monitoring/generators/prometheus-config.ts';
 import { generatedYaml } from '../../monitoring/generators/yaml.ts';
@@ -74,7 +74,8 @@ describe('exporter -> Prometheus -> pool alerts, all from generated configs', ()
       return result.length > 0 ? result : undefined;
     });
     assert.equal(exporterUp[0]?.value?.[1], '1');
-    assert.equal(exporterUp[0]?.metric.service, 'pool-exporter');
+    // The label PoolExporterDown carries and the exporter-down inhibition matches.
+    assert.equal(exporterUp[0]?.metric.service, poolExporterService);
   });
 
   test('the degraded pool raises GrpcPoolDegraded and GrpcPoolConnectionsFailing, not GrpcPoolUnhealthy', async () => {

@@ -2,9 +2,9 @@
  * promtool unit tests of pool-alerts.yml: every alert firing on bad input and silent on good input,
  * with inputs placed on either side of the slo.pool lines so the tests follow the SLO module.
  */
-import { jobs } from '../../config.ts';
+import { jobs, poolExporterService } from '../../config.ts';
 import { poolMetric } from '../../metrics.ts';
-import { poolAlerts, POOL_EXPORTER_SERVICE } from '../rules/pool-alerts.ts';
+import { poolAlerts } from '../rules/pool-alerts.ts';
 import type { AlertingRule } from '../rules/types.ts';
 import { defaultSlo, type SloConfig } from '../slo-config.ts';
 import { percent } from '../rules/format.ts';
@@ -50,7 +50,7 @@ export function poolAlertTests(slo: SloConfig = defaultSlo): RuleTestFile {
   const degradedValue = (unhealthy + degraded) / 2;
   const ratioText = (value: number, line: number, band: string): string =>
     `Pool payment-service of order-service has ${humanizePercentage(value)} of its connections READY or IDLE, below the ${percent(line)} ${band} line.`;
-  const exporter = { job: jobs.poolExporter, instance: 'pool-exporter:9470', service: POOL_EXPORTER_SERVICE };
+  const exporter = { job: jobs.poolExporter, instance: 'pool-exporter:9470', service: poolExporterService };
 
   const tests: TestGroup[] = [
     ratioGroup(unhealthyValue, { GrpcPoolUnhealthy: ratioText(unhealthyValue, unhealthy, 'unhealthy') }, rules),
@@ -138,7 +138,7 @@ export function poolAlertTests(slo: SloConfig = defaultSlo): RuleTestFile {
           eval_time: '2m',
           alertname: 'PoolExporterDown',
           exp_alerts: [
-            expected(rule('PoolExporterDown'), { job: jobs.poolExporter, service: POOL_EXPORTER_SERVICE }, 'Prometheus cannot scrape the pool exporter (job pool-exporter); no pool series are collected while it is down.'),
+            expected(rule('PoolExporterDown'), { job: jobs.poolExporter, service: poolExporterService }, 'Prometheus cannot scrape the pool exporter (job pool-exporter); no pool series are collected while it is down.'),
           ],
         },
       ],

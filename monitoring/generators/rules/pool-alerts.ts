@@ -2,15 +2,13 @@
  * Alerts on the gRPC connection pools, from the series the pool exporter answers on /probe.
  * Ratio thresholds come from slo.pool; `service` is the probed target (a Prometheus target label).
  */
-import { jobs } from '../../config.ts';
+import { jobs, poolExporterService } from '../../config.ts';
 import { poolMetric } from '../../metrics.ts';
 import { series } from '../promql.ts';
 import { defaultSlo, type SloConfig } from '../slo-config.ts';
 import { percent, runbookUrl } from './format.ts';
 import { poolJobSelector } from './recording.ts';
 import type { AlertingRule, RuleFile } from './types.ts';
-
-export const POOL_EXPORTER_SERVICE = 'pool-exporter';
 
 export function poolAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRule> {
   const { unhealthyBelowRatio, degradedBelowRatio } = slo.pool;
@@ -77,7 +75,7 @@ export function poolAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRule> 
       alert: 'PoolExporterDown',
       expr: `${exporterUp} == 0 or absent(${exporterUp})`,
       for: '1m',
-      labels: { severity: 'critical', service: POOL_EXPORTER_SERVICE },
+      labels: { severity: 'critical', service: poolExporterService },
       annotations: {
         summary: 'The pool exporter is down, so pool health is not observed.',
         description: 'Prometheus cannot scrape the pool exporter (job {{ $labels.job }}{{ with $labels.instance }}, instance {{ . }}{{ end }}); no pool series are collected while it is down.',
