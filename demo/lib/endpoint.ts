@@ -29,6 +29,8 @@ export class GrpcEndpoint {
   private latencyMs = 0;
   private rpcsHandled = 0;
   private transition: Promise<void> = Promise.resolve();
+  /** Calls waiting out the injected latency: a `down` drops them, as a killed process would. */
+  private readonly delayed = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: EndpointOptions) {
     this.proxy = options.rttMs > 0 ? new RttProxy(options.port, options.rttMs) : undefined;
@@ -78,6 +80,8 @@ export class GrpcEndpoint {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
+    for (const timer of this.delayed) clearTimeout(timer);
+    this.delayed.clear();
     if (this.proxy) await this.proxy.stop();
     // forceShutdown: like a killed process, open connections drop at once.
     server.forceShutdown();
@@ -98,8 +102,15 @@ export class GrpcEndpoint {
     const wrapped = (call: unknown, callback: unknown): void => {
       this.rpcsHandled += 1;
       const delay = this.latencyMs;
-      if (delay > 0) setTimeout(() => unaryHandler(call, callback), delay);
-      else unaryHandler(call, callback);
+      if (delay > 0) {
+        const timer = setTimeout(() => {
+          this.delayed.delete(timer);
+          unaryHandler(call, callback);
+        }, delay);
+        this.delayed.add(timer);
+      } else {
+        unaryHandler(call, callback);
+      }
     };
     return wrapped as UntypedHandleCall;
   }
