@@ -5,7 +5,7 @@ import type { Clients } from '../lib/downstreams.ts';
 import { RpcError, unary } from '../lib/rpc-server.ts';
 import { BoundedMap, TABLE_CAP } from '../lib/store.ts';
 import type { AddCartItemRequest, Cart, CreateOrderRequest, GetOrderRequest, LineItem, MarkOrderPaidRequest, Order } from '../lib/types.ts';
-import { MAX_ORDER_LINES, validateQuantity } from './validation.ts';
+import { MAX_ORDER_LINES, MAX_QUANTITY, validateQuantity } from './validation.ts';
 
 export type OrderDownstreams = Pick<Clients, 'user' | 'product' | 'inventory' | 'payment' | 'notification'>;
 
@@ -28,7 +28,7 @@ export function createOrderService(clients: OrderDownstreams) {
       const product = await clients.product.call('GetProduct', { id: product_id });
       const items = carts.get(user_id) ?? [];
       const line = items.find((i) => i.product_id === product.id);
-      if (line) line.quantity = Math.min(line.quantity + quantity, 100);
+      if (line) line.quantity = Math.min(line.quantity + quantity, MAX_QUANTITY);
       else items.push({ product_id: product.id, quantity, unit_price_cents: product.price_cents });
       carts.set(user_id, items);
       return { user_id, items };
