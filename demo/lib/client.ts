@@ -46,8 +46,4 @@ export class ServiceClient<S extends ServiceName> {
       );
     });
   }
-
-  close(): void {
-    this.source.close();
-  }
 }

@@ -24,8 +24,6 @@ export const poolsOf = {
   payment: ['order', 'notification'],
 } as const satisfies Record<string, readonly ServiceName[]>;
 
-export type PoolOwner = keyof typeof poolsOf;
-
 export const poolKey = (service: ServiceName): string => `${service}-service`;
 
 export function isServiceName(value: string): value is ServiceName {
