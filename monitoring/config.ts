@@ -29,6 +29,19 @@ export const ports = {
   demoGateway: 8000,
 } as const;
 
+/**
+ * Scrape timing that Prometheus, the pool exporter's targets and Grafana must agree on.
+ * The probe timeout stays under Prometheus' scrape timeout, so a slow target still answers a
+ * whole exposition (probe_success 0) instead of a failed scrape; the timeout stays under the interval.
+ */
+export const scrapeTiming = {
+  /** Prometheus scrape and evaluation interval, and Grafana's datasource timeInterval. */
+  interval: '5s',
+  timeout: '4s',
+  /** The pool exporter's fetch timeout per target. */
+  probeTimeout: '3s',
+} as const;
+
 /** Fixed datasource uids: dashboards and provisioning must agree on them. */
 export const datasourceUids = {
   prometheus: 'prometheus',

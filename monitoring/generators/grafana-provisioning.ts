@@ -1,5 +1,5 @@
 /** Grafana provisioning: the two datasources (fixed uids from config.ts) and the dashboards folder. */
-import { datasourceUids, ports } from '../config.ts';
+import { datasourceUids, ports, scrapeTiming } from '../config.ts';
 
 export const GRAFANA_DASHBOARDS_PATH = '/var/lib/grafana/dashboards';
 
@@ -25,8 +25,8 @@ export function grafanaDatasources(options: GrafanaDatasourceOptions): Record<st
         url: options.prometheusUrl,
         isDefault: true,
         editable: false,
-        // Matches the scrape interval, so $__rate_interval covers at least four samples.
-        jsonData: { timeInterval: '5s', httpMethod: 'POST' },
+        // The scrape interval, so $__rate_interval covers at least four samples.
+        jsonData: { timeInterval: scrapeTiming.interval, httpMethod: 'POST' },
       },
       {
         name: 'Alertmanager',

@@ -2,7 +2,7 @@
  * prometheus.yml for given addresses. The compose stack and the native mode (scripts/stack) render
  * the same document with different addresses. Only fields that Prometheus 2.42 and 3.x both accept.
  */
-import { demoPoolTargets, jobs, poolExporterService, ports } from '../config.ts';
+import { demoPoolTargets, jobs, poolExporterService, ports, scrapeTiming } from '../config.ts';
 
 export interface PrometheusConfigOptions {
   /** host:port of the pool exporter (both /probe and its own /metrics). */
@@ -40,10 +40,9 @@ export function prometheusConfig(options: PrometheusConfigOptions): Record<strin
   if (options.probeTargets.length === 0) throw new Error('prometheus config: probeTargets is empty; nothing would be probed');
   return {
     global: {
-      scrape_interval: options.scrapeInterval ?? '5s',
-      evaluation_interval: options.evaluationInterval ?? '5s',
-      // Probes wait up to the exporter's 3s target timeout; stay under the scrape interval.
-      scrape_timeout: '4s',
+      scrape_interval: options.scrapeInterval ?? scrapeTiming.interval,
+      evaluation_interval: options.evaluationInterval ?? scrapeTiming.interval,
+      scrape_timeout: scrapeTiming.timeout,
     },
     rule_files: [...options.ruleFiles],
     alerting: {

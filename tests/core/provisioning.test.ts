@@ -54,3 +54,25 @@ test('Prometheus probes exactly the targets the exporter knows, through the expo
     assert.equal(exporter.targets[name]?.timeout, '3s');
   }
 });
+
+test('scrape timing agrees across files: probe timeout < scrape timeout <= interval = Grafana timeInterval', async () => {
+  const seconds = (value: string | undefined, what: string): number => {
+    const match = /^(\d+)s$/.exec(value ?? '');
+    assert.ok(match, `${what}: ${JSON.stringify(value)} is not a whole number of seconds`);
+    return Number(match[1]);
+  };
+  const prometheus = await yamlOf<{ global: { scrape_interval: string; scrape_timeout: string } }>('monitoring/prometheus/prometheus.yml');
+  const exporter = await yamlOf<{ targets: Record<string, { timeout: string }> }>('monitoring/pool-exporter/pool-exporter.yml');
+  const { datasources } = await yamlOf<{ datasources: { type: string; jsonData?: { timeInterval?: string } }[] }>(
+    'monitoring/grafana/provisioning/datasources/datasources.yml',
+  );
+  const interval = seconds(prometheus.global.scrape_interval, 'scrape_interval');
+  const timeout = seconds(prometheus.global.scrape_timeout, 'scrape_timeout');
+  assert.ok(timeout <= interval, `scrape_timeout ${timeout}s exceeds scrape_interval ${interval}s`);
+  for (const [name, target] of Object.entries(exporter.targets)) {
+    // A probe that outlives the scrape loses its probe_success 0 answer to a failed scrape.
+    assert.ok(seconds(target.timeout, `${name} timeout`) < timeout, `${name}: probe timeout ${target.timeout} is not under scrape_timeout ${timeout}s`);
+  }
+  const grafana = datasources.find((d) => d.type === 'prometheus');
+  assert.equal(seconds(grafana?.jsonData?.timeInterval, 'timeInterval'), interval, 'Grafana timeInterval differs from the scrape interval');
+});
