@@ -48,11 +48,21 @@ export const datasourceUids = {
   alertmanager: 'alertmanager',
 } as const;
 
-/** Probe targets of the demo shop: exporter target name -> pool health URL path host:port. */
+/**
+ * Default ports of the demo shop's backends (docs/demo.md): each has an HTTP health port and a
+ * gRPC port; `admin` is the fault-injection endpoint that `npm run demo:fault` talks to.
+ */
+export const demoShopPorts = {
+  admin: 8099,
+  health: { user: 9001, product: 9002, order: 9003, inventory: 9004, payment: 9005, notification: 9006 },
+  grpc: { user: 50051, product: 50052, order: 50053, inventory: 50054, payment: 50055, notification: 50056 },
+} as const;
+
+/** Probe targets of the demo shop: exporter target name -> host:port of its pool health endpoint. */
 export const demoPoolTargets = {
-  'api-gateway': '127.0.0.1:8000',
-  'order-service': '127.0.0.1:9003',
-  'payment-service': '127.0.0.1:9005',
+  'api-gateway': `127.0.0.1:${ports.demoGateway}`,
+  'order-service': `127.0.0.1:${demoShopPorts.health.order}`,
+  'payment-service': `127.0.0.1:${demoShopPorts.health.payment}`,
 } as const;
 
 /**
@@ -67,17 +77,6 @@ export const demoPoolTargetPortEnv: Record<keyof typeof demoPoolTargets, string>
 
 /** Base of runbook links in alert annotations (the README's runbook section). */
 export const runbookBaseUrl = 'https://github.com/example/grpc-pool-observability/blob/main/docs/runbooks.md';
-
-/**
- * Default ports of the demo shop's backends (docs/demo.md): each has an HTTP health port and a
- * gRPC port; `admin` is the fault-injection endpoint that `npm run demo:fault` talks to.
- * The gateway is `ports.demoGateway`; demoPoolTargets above must agree with `health`.
- */
-export const demoShopPorts = {
-  admin: 8099,
-  health: { user: 9001, product: 9002, order: 9003, inventory: 9004, payment: 9005, notification: 9006 },
-  grpc: { user: 50051, product: 50052, order: 50053, inventory: 50054, payment: 50055, notification: 50056 },
-} as const;
 
 /**
  * Which service each load-test latency target measures: the `service` label of the load-test
