@@ -7,7 +7,7 @@ import { AnnotationQueryBuilder, DashboardBuilder, DashboardCursorSync, RowBuild
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { k6Remote } from '../monitoring/metrics.ts';
 import type { LatencyTargetKey } from '../monitoring/slo.ts';
-import { series, trendHistogram } from '../monitoring/generators/promql.ts';
+import { series, trendHistogram, wholeRangeQuantile } from '../monitoring/generators/promql.ts';
 import { latencyTargetKeys, recorded } from '../monitoring/generators/rules/recording.ts';
 import { defaultSlo, latencyTargetsOf, type SloConfig } from '../monitoring/generators/slo-config.ts';
 import {
@@ -34,7 +34,7 @@ const vus = k6Remote.gauge('vus');
 
 /** Whole-range p95 of one flow metric for one run picked by a single-value variable. */
 function runP95(key: LatencyTargetKey, variable: 'baseline' | 'pooled'): string {
-  return `histogram_quantile(0.95, sum(increase(${series(trendHistogram(key), `testid="$${variable}"`)}[$__range])))`;
+  return wholeRangeQuantile(0.95, trendHistogram(key), `testid="$${variable}"`, '');
 }
 
 export const speedUpExpr = (key: LatencyTargetKey): string => `${runP95(key, 'baseline')} / ${runP95(key, 'pooled')}`;

@@ -20,9 +20,13 @@ export function histogramQuantile(q: number, metric: string, selector: string, w
   return `histogram_quantile(${q}, sum by (${by}) (rate(${series(metric, selector)}[${window}])))`;
 }
 
-/** A quantile over the whole dashboard range: increase() over $__range, evaluated as an instant query. */
+/**
+ * A quantile over the whole dashboard range: increase() over $__range, evaluated as an instant
+ * query. `by` empty: one quantile over every selected series.
+ */
 export function wholeRangeQuantile(q: number, metric: string, selector: string, by = 'testid'): string {
-  return `histogram_quantile(${q}, sum by (${by}) (increase(${series(metric, selector)}[$__range])))`;
+  const sum = by === '' ? 'sum' : `sum by (${by}) `;
+  return `histogram_quantile(${q}, ${sum}(increase(${series(metric, selector)}[$__range])))`;
 }
 
 /** Per-second rate of a counter, summed per label set in `by`. */
