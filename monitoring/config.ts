@@ -75,13 +75,13 @@ export const demoPoolTargetPortEnv: Record<keyof typeof demoPoolTargets, string>
   'payment-service': 'DEMO_PAYMENT_HEALTH_PORT',
 };
 
-/** Base of runbook links in alert annotations (the README's runbook section). */
+/** Base of runbook links in alert annotations: docs/runbooks.md, one section per alert. */
 export const runbookBaseUrl = 'https://github.com/example/grpc-pool-observability/blob/main/docs/runbooks.md';
 
 /**
  * Which service each load-test latency target measures: the `service` label of the load-test
- * alerts, so Alertmanager groups and inhibits them with that service's pool alerts.
- * `loadtest` stands for the shop as a whole (full flow, errors, checks).
+ * alerts, which notifications show and Alertmanager groups by (with alertname). No inhibition
+ * pairs them with pool alerts. `loadtest` stands for the shop as a whole (full flow, errors, checks).
  */
 export const latencyTargetService = {
   fullFlow: 'loadtest',
