@@ -10,7 +10,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { serviceNames, type ShopPorts } from '../demo/lib/services.ts';
+import { shopPortEnv } from '../demo/env.ts';
+import type { ShopPorts } from '../demo/lib/services.ts';
 import { freeShopPorts } from '../demo/shop.ts';
 import { startProcess } from '../scripts/lib/process.ts';
 
@@ -65,19 +66,7 @@ interface RunResult {
 }
 
 function envFor(ports: ShopPorts, mode: Mode, transport: Transport): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    POOL_MODE: mode,
-    DEMO_TLS: transport.tls ? '1' : '0',
-    DEMO_RTT_MS: String(transport.rttMs),
-    DEMO_GATEWAY_PORT: String(ports.gateway),
-    DEMO_ADMIN_PORT: String(ports.admin),
-  };
-  for (const s of serviceNames) {
-    env[`DEMO_${s.toUpperCase()}_HEALTH_PORT`] = String(ports.health[s]);
-    env[`DEMO_${s.toUpperCase()}_GRPC_PORT`] = String(ports.grpc[s]);
-  }
-  return env;
+  return { ...process.env, POOL_MODE: mode, DEMO_TLS: transport.tls ? '1' : '0', DEMO_RTT_MS: String(transport.rttMs), ...shopPortEnv(ports) };
 }
 
 async function post(url: string, token: string | undefined, body: object): Promise<{ status: number; json: unknown }> {

@@ -1,6 +1,6 @@
 /** ShopOptions from environment variables (docs/demo.md lists them). Bad values are errors, never ignored. */
 import type { ShopOptions } from './shop.ts';
-import { serviceNames, type ServiceName } from './lib/services.ts';
+import { serviceNames, type ServiceName, type ShopPorts } from './lib/services.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -20,13 +20,26 @@ function flag(env: Env, name: string): boolean | undefined {
   throw new Error(`${name}=${raw}: expected 1/0, true/false, yes/no or on/off`);
 }
 
-function perService(env: Env, suffix: string): Partial<Record<ServiceName, number>> {
+type PortKind = 'HEALTH_PORT' | 'GRPC_PORT';
+const portVariable = (service: ServiceName, kind: PortKind): string => `DEMO_${service.toUpperCase()}_${kind}`;
+
+function perService(env: Env, kind: PortKind): Partial<Record<ServiceName, number>> {
   const ports: Partial<Record<ServiceName, number>> = {};
   for (const service of serviceNames) {
-    const port = integer(env, `DEMO_${service.toUpperCase()}_${suffix}`, 1, 65_535);
+    const port = integer(env, portVariable(service, kind), 1, 65_535);
     if (port !== undefined) ports[service] = port;
   }
   return ports;
+}
+
+/** The inverse for ports: the variables that make a `npm run demo` child process use these ports. */
+export function shopPortEnv(ports: ShopPorts): Record<string, string> {
+  const env: Record<string, string> = { DEMO_GATEWAY_PORT: String(ports.gateway), DEMO_ADMIN_PORT: String(ports.admin) };
+  for (const service of serviceNames) {
+    env[portVariable(service, 'HEALTH_PORT')] = String(ports.health[service]);
+    env[portVariable(service, 'GRPC_PORT')] = String(ports.grpc[service]);
+  }
+  return env;
 }
 
 export function shopOptionsFromEnv(env: Env): ShopOptions {

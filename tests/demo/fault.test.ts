@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { serviceNames } from '../../demo/lib/services.ts';
+import { shopPortEnv } from '../../demo/env.ts';
 import { freeShopPorts } from '../../demo/shop.ts';
 import { startProcess, type RunningProcess } from '../../scripts/lib/process.ts';
 import { eventually, readFixture, registerAndLogin, requestJson, shapeOf } from './helpers.ts';
@@ -15,15 +15,6 @@ import type { ShopPorts } from '../../demo/lib/services.ts';
 interface PoolReport {
   status: string;
   services: Record<string, { ready_connections: number; connecting: number; failed_connections: number; status: string; is_healthy: boolean }>;
-}
-
-function envFor(ports: ShopPorts): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, DEMO_GATEWAY_PORT: String(ports.gateway), DEMO_ADMIN_PORT: String(ports.admin) };
-  for (const s of serviceNames) {
-    env[`DEMO_${s.toUpperCase()}_HEALTH_PORT`] = String(ports.health[s]);
-    env[`DEMO_${s.toUpperCase()}_GRPC_PORT`] = String(ports.grpc[s]);
-  }
-  return env;
 }
 
 describe('demo:fault against a running `npm run demo`', () => {
@@ -46,7 +37,7 @@ describe('demo:fault against a running `npm run demo`', () => {
       name: 'demo shop',
       command: process.execPath,
       args: ['--import', 'tsx', 'demo/main.ts'],
-      env: envFor(ports),
+      env: { ...process.env, ...shopPortEnv(ports) },
       readyUrl: `http://127.0.0.1:${ports.gateway}/ready`,
       readyTimeoutMs: 20_000,
     });
