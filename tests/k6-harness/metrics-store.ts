@@ -84,9 +84,12 @@ export class MetricsStore {
       const def = this.defs.get(set.metric);
       if (!def) continue;
       const sink = this.sinkFor(set.key, set.metric, def.type);
+      // k6 computes no `rate` for a Rate without samples and counts a threshold without a value as
+      // passed (metrics/thresholds.go); the other types report zeros and are compared.
+      const unmeasured = def.type === 'rate' && sink.samples === 0;
       for (const t of set.thresholds) {
         const measured = sink.stat(t.stat, durationMs) ?? 0;
-        results.push({ key: set.key, expression: t.source, ok: compare(measured, t.op, t.value), measured });
+        results.push({ key: set.key, expression: t.source, ok: unmeasured || compare(measured, t.op, t.value), measured });
       }
     }
     return results;

@@ -56,8 +56,6 @@ export class TrendSink implements Sink {
         return this.percentile(0.5);
       case 'count':
         return this.samples;
-      case 'sum':
-        return this.total;
       default: {
         const match = /^p\((\d+(?:\.\d+)?)\)$/.exec(name);
         return match ? this.percentile(Number(match[1]) / 100) : undefined;

@@ -22,8 +22,9 @@ export interface ThresholdSet {
 
 const EXPRESSION = /^\s*(avg|min|max|med|count|rate|value|p\(\d+(?:\.\d+)?\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/;
 
+/** The aggregation methods k6 accepts per metric type (metrics/metric_type.go): no `count` on a trend. */
 const statsByType: Record<MetricType, RegExp> = {
-  trend: /^(avg|min|max|med|count|p\(\d+(?:\.\d+)?\))$/,
+  trend: /^(avg|min|max|med|p\(\d+(?:\.\d+)?\))$/,
   counter: /^(count|rate)$/,
   gauge: /^value$/,
   rate: /^rate$/,

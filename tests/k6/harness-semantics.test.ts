@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runHarness } from '../k6-harness/index.ts';
 import { TrendSink } from '../k6-harness/sinks.ts';
+import { MetricsStore } from '../k6-harness/metrics-store.ts';
 import { parseThresholds } from '../k6-harness/thresholds.ts';
 import { peakVus, plansFromOptions, targetVus } from '../k6-harness/scenarios.ts';
 import { remoteName } from '../k6-harness/remote-output.ts';
@@ -100,6 +101,16 @@ describe('k6 harness semantics', () => {
     assert.throws(() => parseThresholds({ a: ['rate<1'] }, types), /rate does not apply to a trend/);
     assert.throws(() => parseThresholds({ b: ['avg<1'] }, types), /no metric "b"/);
     assert.throws(() => parseThresholds({ a: ['p95<1'] }, types), /is not like/);
+    // k6 has no `count` aggregation for trends (only avg, min, max, med, p(N)).
+    assert.throws(() => parseThresholds({ a: ['count>0'] }, types), /count does not apply to a trend/);
+    // A Rate without samples has no rate in k6, and its thresholds pass; an empty trend reports 0s.
+    const store = new MetricsStore();
+    store.define({ name: 'r', type: 'rate', contains: 'default' });
+    store.define({ name: 't', type: 'trend', contains: 'time' });
+    store.setThresholds({ r: ['rate>0.99'], t: ['avg>1'] });
+    assert.deepEqual(store.evaluate(1_000).map((r) => `${r.key} ${r.expression} ${r.ok}`), ['r rate>0.99 true', 't avg>1 false']);
+    store.add({ metric: 'r', value: 0, tags: {}, time: 0 });
+    assert.equal(store.evaluate(1_000)[0]?.ok, false);
     const [plan] = plansFromOptions({ scenarios: { s: { executor: 'ramping-vus', startVUs: 0, stages: [{ duration: '10s', target: 10 }, { duration: '10s', target: 0 }] } } });
     assert.ok(plan);
     assert.equal(targetVus(plan, 0), 0);
