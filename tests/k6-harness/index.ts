@@ -242,6 +242,8 @@ async function runPlan(
 ): Promise<void> {
   const start = Date.now();
   const end = start + plan.durationMs;
+  // shared-iterations: the VUs take iterations from one shared count.
+  let sharedStarted = 0;
   await Promise.all(
     vus.map(async (vu, index) => {
       let done = 0;
@@ -252,6 +254,7 @@ async function runPlan(
       };
       while (Date.now() < end) {
         if (plan.executor === 'per-vu-iterations' && done >= plan.iterations) break;
+        if (plan.executor === 'shared-iterations' && sharedStarted++ >= plan.iterations) break;
         if (index >= targetVus(plan, Date.now() - start)) {
           setActive(false);
           await sleep(Math.min(50, Math.max(1, end - Date.now())));

@@ -1,6 +1,7 @@
 /**
- * k6 scenario options to execution plans: ramping-vus, constant-vus and per-vu-iterations
- * executors, plus the `stages` and `vus`/`duration` shortcuts. Durations can be scaled down.
+ * k6 scenario options to execution plans: ramping-vus, constant-vus, per-vu-iterations and
+ * shared-iterations executors, plus the `iterations`, `duration` and `stages` shortcuts (as k6
+ * derives them). Durations can be scaled down.
  */
 
 export interface Stage {
@@ -10,7 +11,7 @@ export interface Stage {
 
 export interface Plan {
   name: string;
-  executor: 'ramping-vus' | 'constant-vus' | 'per-vu-iterations';
+  executor: 'ramping-vus' | 'constant-vus' | 'per-vu-iterations' | 'shared-iterations';
   exec: string;
   startMs: number;
   /** When new iterations stop being started. */
@@ -20,7 +21,7 @@ export interface Plan {
   tags: Record<string, string>;
   startVus: number;
   stages: Stage[];
-  /** per-vu-iterations only. */
+  /** per-vu-iterations: per VU; shared-iterations: in total. */
   iterations: number;
 }
 
@@ -92,21 +93,59 @@ function planFor(name: string, raw: Raw, scale: number): Plan {
         durationMs: (raw.maxDuration === undefined ? 600_000 : parseDuration(raw.maxDuration, `${where} maxDuration`)) * scale,
       };
     }
+    case 'shared-iterations': {
+      const vus = int(raw.vus, `${where} vus`, 1);
+      const iterations = int(raw.iterations, `${where} iterations`, 1);
+      if (iterations < vus) throw new Error(`${where}: the number of iterations (${iterations}) can't be less than the number of VUs (${vus})`);
+      return {
+        ...base,
+        executor,
+        maxVus: vus,
+        startVus: vus,
+        iterations,
+        durationMs: (raw.maxDuration === undefined ? 600_000 : parseDuration(raw.maxDuration, `${where} maxDuration`)) * scale,
+      };
+    }
     default:
-      throw new Error(`${where}: executor ${JSON.stringify(executor)} is not implemented by the harness (ramping-vus, constant-vus, per-vu-iterations are)`);
+      throw new Error(
+        `${where}: executor ${JSON.stringify(executor)} is not implemented by the harness (ramping-vus, constant-vus, per-vu-iterations, shared-iterations are)`,
+      );
   }
 }
 
-/** Plans from k6 options; `scale` multiplies every duration (1 = as written). */
+function conflict(options: Raw, shortcut: string, others: string[]): void {
+  for (const other of others) {
+    const value = options[other];
+    const set = other === 'scenarios' ? value !== undefined : Array.isArray(value) && value.length > 0;
+    if (set) throw new Error(`options: using \`${shortcut}\` and \`${other}\` simultaneously is not allowed (k6 refuses it too)`);
+  }
+}
+
+/**
+ * Plans from k6 options; `scale` multiplies every duration (1 = as written). The shortcuts map as
+ * in k6 (lib/executor/execution_config_shortcuts.go): `iterations` is shared-iterations (all VUs
+ * share that many, `duration` caps it), else `duration` is constant-vus, else `stages` is
+ * ramping-vus starting at `vus`; nothing at all is one iteration on one VU.
+ */
 export function plansFromOptions(options: Raw, scale = 1): Plan[] {
-  if (options.scenarios !== undefined) {
-    return Object.entries(options.scenarios as Record<string, Raw>).map(([name, raw]) => planFor(name, raw, scale));
+  const vus = options.vus ?? 1;
+  if (options.iterations !== undefined) {
+    conflict(options, 'iterations', ['stages', 'scenarios']);
+    const raw: Raw = { executor: 'shared-iterations', vus, iterations: options.iterations };
+    if (options.duration !== undefined) raw.maxDuration = options.duration;
+    return [planFor('default', raw, scale)];
   }
-  if (Array.isArray(options.stages)) return [planFor('default', { executor: 'ramping-vus', stages: options.stages, startVUs: 1 }, scale)];
   if (options.duration !== undefined) {
-    return [planFor('default', { executor: 'constant-vus', vus: options.vus ?? 1, duration: options.duration }, scale)];
+    conflict(options, 'duration', ['stages', 'scenarios']);
+    return [planFor('default', { executor: 'constant-vus', vus, duration: options.duration }, scale)];
   }
-  return [planFor('default', { executor: 'per-vu-iterations', vus: options.vus ?? 1, iterations: options.iterations ?? 1 }, scale)];
+  if (Array.isArray(options.stages) && options.stages.length > 0) {
+    conflict(options, 'stages', ['scenarios']);
+    return [planFor('default', { executor: 'ramping-vus', stages: options.stages, startVUs: vus }, scale)];
+  }
+  const scenarios = Object.entries((options.scenarios ?? {}) as Record<string, Raw>);
+  if (scenarios.length > 0) return scenarios.map(([name, raw]) => planFor(name, raw, scale));
+  return [planFor('default', { executor: 'per-vu-iterations', vus: 1, iterations: 1 }, scale)];
 }
 
 /** VUs a ramping-vus plan wants at `elapsedMs` after its start (linear within a stage). */

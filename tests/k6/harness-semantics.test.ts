@@ -86,6 +86,13 @@ describe('k6 harness semantics', () => {
     );
   });
 
+  it('runs the iterations shortcut as shared-iterations: that many iterations in total, not per VU', async () => {
+    const result = await runHarness({ script: join(fixtures, 'shared-iterations.ts'), cwd: dir, print: false });
+    assert.deepEqual(result.iterationErrors, []);
+    assert.equal(result.data.metrics.iterations?.values.count, 5);
+    assert.equal(result.data.metrics.vus_max?.values.value, 2);
+  });
+
   it('refuses k6 modules it does not implement, and reports init errors with their message', async () => {
     await assert.rejects(runHarness({ script: join(fixtures, 'unknown-module.ts'), print: false }), /does not implement k6\/ws/);
     await assert.rejects(runHarness({ script: join(fixtures, 'init-error.ts'), env: { BROKEN: 'yes' }, print: false }), /init context.*init failed on purpose: yes/s);
@@ -118,6 +125,14 @@ describe('k6 harness semantics', () => {
     assert.equal(targetVus(plan, 15_000), 5);
     assert.equal(peakVus(plansFromOptions({ scenarios: { a: { executor: 'constant-vus', vus: 2, duration: '1s', gracefulStop: '0s' }, b: { executor: 'constant-vus', vus: 3, duration: '1s', startTime: '1s' } } })), 3);
     assert.throws(() => plansFromOptions({ scenarios: { x: { executor: 'externally-controlled' } } }), /not implemented by the harness/);
+    // Shortcuts as k6 derives them: iterations (capped by duration) > duration > stages (starting at vus).
+    const [shared] = plansFromOptions({ vus: 2, iterations: 5, duration: '3s' });
+    assert.deepEqual([shared?.executor, shared?.maxVus, shared?.iterations, shared?.durationMs], ['shared-iterations', 2, 5, 3_000]);
+    const [ramp] = plansFromOptions({ vus: 3, stages: [{ duration: '1s', target: 1 }] });
+    assert.deepEqual([ramp?.executor, ramp?.startVus], ['ramping-vus', 3]);
+    assert.equal(plansFromOptions({ vus: 4, duration: '1s' })[0]?.executor, 'constant-vus');
+    assert.throws(() => plansFromOptions({ iterations: 1, scenarios: {} }), /`iterations` and `scenarios`/);
+    assert.throws(() => plansFromOptions({ vus: 3, iterations: 2 }), /can't be less than the number of VUs/);
     assert.equal(remoteName({ name: 'http_req_duration', type: 'trend', contains: 'time' }), 'k6_http_req_duration_seconds');
     assert.equal(remoteName({ name: 'connection_pool_time_saved_ms', type: 'trend', contains: 'default' }), 'k6_connection_pool_time_saved_ms');
     assert.equal(remoteName({ name: 'data_sent', type: 'counter', contains: 'data' }), 'k6_data_sent_total');
