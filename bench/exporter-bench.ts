@@ -27,7 +27,7 @@ const RESULT_FILE = new URL('./results/exporter-bench.md', import.meta.url);
 const FIXTURE = join(REPO_ROOT, '..', 'shared', 'fixtures', 'pool-health', 'healthy.json');
 const POOL_COUNTS = [6, 60, 600] as const;
 const CONCURRENCY = [1, 10, 50] as const;
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const SECONDS = secondsFromEnv(process.env.BENCH_SECONDS, 6);
 const WARMUP_REQUESTS = 300;
 /** Bounded in count whatever the speed. */
 const MAX_REQUESTS = 100_000;
@@ -35,6 +35,14 @@ const MAX_REQUESTS = 100_000;
 const SCALING_MAX_PROBES = 200;
 const SCALING_MAX_MS = 8_000;
 const MIN_SCALING_PROBES = 3;
+
+/** A typo must stop the run, not write NaN rows over the recorded results. */
+function secondsFromEnv(raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 120) throw new Error(`BENCH_SECONDS=${raw}: an integer from 1 to 120 is expected`);
+  return value;
+}
 
 // ---- payloads ----
 /** The contract's healthy.json for 6 pools; the same shape repeated for more. */
