@@ -40,7 +40,7 @@ test('full-flow p95 250 -> 275 ms: dashboards, alert and its unit test follow', 
     'monitoring/prometheus/rules/loadtest-alerts.yml',
     'monitoring/prometheus/tests/loadtest-alerts.test.yml',
   ]);
-  assert.match(diff.get('monitoring/prometheus/rules/loadtest-alerts.yml') ?? '', /testid:k6_full_flow_duration_seconds:p95_rate1m > 0\.275 and on \(testid\)/);
+  assert.match(diff.get('monitoring/prometheus/rules/loadtest-alerts.yml') ?? '', /testid:k6_full_flow_duration_seconds:p95_rate1m >= 0\.275 and on \(testid\)/);
   assert.ok(thresholdValues(diff.get('monitoring/grafana/dashboards/grpc-pool-loadtest.json') ?? '').includes(0.275));
   assert.ok(!thresholdValues(diff.get('monitoring/grafana/dashboards/grpc-pool-loadtest.json') ?? '').includes(0.25));
 });
@@ -62,8 +62,8 @@ test('error-rate and checks targets reach the alerts and the load test dashboard
   (slo as { errorRateMax: number }).errorRateMax = 0.02;
   (slo as { checksRateMin: number }).checksRateMin = 0.95;
   const exprs = (loadTestAlerts(slo).groups[0]?.rules ?? []).map((r) => r.expr).join('\n');
-  assert.match(exprs, /testid:k6_errors_rate:avg > 0\.02 /);
-  assert.match(exprs, /testid:k6_checks_rate:avg < 0\.95 /);
+  assert.match(exprs, /testid:k6_errors_rate:avg >= 0\.02 /);
+  assert.match(exprs, /testid:k6_checks_rate:avg <= 0\.95 /);
   const steps = thresholdValues(JSON.stringify(loadTestDashboard(slo), null, 1));
   assert.ok(steps.includes(0.02) && steps.includes(0.95), `load test thresholds: ${steps.join(', ')}`);
 });
@@ -92,14 +92,15 @@ const asMs = (seconds: number): number => Number((seconds * 1000).toFixed(3));
 
 test('the committed alert rules and dashboard draw the lines that k6 enforces', async () => {
   // Two independent consumers of slo.ts: the k6 thresholds (k6/lib/thresholds.ts) and the
-  // committed generated files. Agreement between them is the single-source property.
+  // committed generated files. Agreement between them is the single-source property. A k6
+  // threshold `x<limit` fails on the line itself, so the alert on it fires from the line on (>=).
   const k6 = endToEndThresholds(true, 'full') as Record<string, unknown[]>;
   const rulesYaml = parse(await readFile(join(repoRoot, 'monitoring/prometheus/rules/loadtest-alerts.yml'), 'utf8')) as {
     groups: { rules: { alert: string; expr: string }[] }[];
   };
   const alertLine = (name: string): { op: string; value: number } => {
     const expr = rulesYaml.groups.flatMap((g) => g.rules).find((r) => r.alert === name)?.expr ?? '';
-    const match = /^\S+ ([<>]) ([0-9.]+) and on \(testid\) /.exec(expr);
+    const match = /^\S+ ([<>]=?) ([0-9.]+) and on \(testid\) /.exec(expr);
     assert.ok(match, `${name}: unexpected expression ${JSON.stringify(expr)}`);
     return { op: match[1] ?? '', value: Number(match[2]) };
   };
@@ -115,7 +116,7 @@ test('the committed alert rules and dashboard draw the lines that k6 enforces', 
   for (const key of latencyTargetKeys) {
     const p95Ms = k6Limit(k6, k6TrendForTarget[key], 'p(95)<');
     const alert = alertLine(latencyAlertNameOf(key));
-    assert.deepEqual({ op: alert.op, ms: asMs(alert.value) }, { op: '>', ms: p95Ms }, `${key}: alert vs k6`);
+    assert.deepEqual({ op: alert.op, ms: asMs(alert.value) }, { op: '>=', ms: p95Ms }, `${key}: alert vs k6`);
     assert.deepEqual(lines(`${latencyTargets[key].title}: whole run`).map(asMs), [p95Ms], `${key}: whole-run stat vs k6`);
   }
   const flow = k6TrendForTarget.fullFlow;
@@ -125,10 +126,10 @@ test('the committed alert rules and dashboard draw the lines that k6 enforces', 
   );
 
   const errorsMax = k6Limit(k6, k6Custom.errors, 'rate<');
-  assert.deepEqual(alertLine('LoadTestErrorRateHigh'), { op: '>', value: errorsMax });
+  assert.deepEqual(alertLine('LoadTestErrorRateHigh'), { op: '>=', value: errorsMax });
   assert.deepEqual(lines('Error rate'), [errorsMax]);
   const checksMin = k6Limit(k6, 'checks', 'rate>');
-  assert.deepEqual(alertLine('LoadTestChecksFailing'), { op: '<', value: checksMin });
+  assert.deepEqual(alertLine('LoadTestChecksFailing'), { op: '<=', value: checksMin });
   assert.deepEqual(lines('Checks passing'), [checksMin]);
   assert.deepEqual(lines('Successful flows (whole run)'), [k6Limit(k6, k6Custom.fullFlowSuccess, 'count>=')]);
   assert.deepEqual(lines('Pool time saved per order'), [k6Limit(k6, k6Custom.poolTimeSaved, 'avg>')]);

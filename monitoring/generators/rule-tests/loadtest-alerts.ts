@@ -39,11 +39,27 @@ export function loadTestAlertTests(slo: SloConfig = defaultSlo): RuleTestFile {
     const quantile = recorded.latencyQuantile(key, 0.95);
     const slow = msToSeconds(target.p95Ms * 1.2);
     const fast = msToSeconds(target.p95Ms * 0.8);
-    const description = `${target.title} p95 over the last minute of test run-1 is ${humanizeDuration(slow)}, above the ${milliseconds(target.p95Ms)} target.`;
+    const onLine = msToSeconds(target.p95Ms);
+    const justInside = msToSeconds(target.p95Ms - 1);
+    const description = (value: number): string =>
+      `${target.title} p95 over the last minute of test run-1 is ${humanizeDuration(value)}, not below the ${milliseconds(target.p95Ms)} target.`;
+    const firing = (value: number): TestGroup => ({
+      interval: '15s',
+      input_series: [{ series: seriesOf(quantile, testid), values: constant(value) }, vus(10)],
+      alert_rule_test: [check(name, [expected(rule(name), description(value))])],
+    });
+    const silent = (value: number): TestGroup => ({
+      interval: '15s',
+      input_series: [{ series: seriesOf(quantile, testid), values: constant(value) }, vus(10)],
+      alert_rule_test: [check(name, [])],
+    });
     if (rule(name).labels.service !== latencyTargetService[key]) throw new Error(`${name}: service label is not ${latencyTargetService[key]}`);
     return [
-      { interval: '15s', input_series: [{ series: seriesOf(quantile, testid), values: constant(slow) }, vus(10)], alert_rule_test: [check(name, [expected(rule(name), description)])] },
-      { interval: '15s', input_series: [{ series: seriesOf(quantile, testid), values: constant(fast) }, vus(10)], alert_rule_test: [check(name, [])] },
+      firing(slow),
+      silent(fast),
+      // k6's `p(95)<target` fails on the line itself, so the alert fires there; 1 ms under, it does not.
+      firing(onLine),
+      silent(justInside),
       // Slow, but the run has ended (no VU left): a finished run does not page anyone.
       { interval: '15s', input_series: [{ series: seriesOf(quantile, testid), values: constant(slow) }, vus(0)], alert_rule_test: [check(name, [])] },
       // Slow, and k6 exited with VUs still counted: its last push (at 30s) no longer makes the run active.
@@ -59,29 +75,39 @@ export function loadTestAlertTests(slo: SloConfig = defaultSlo): RuleTestFile {
   const checksSeries = (value: number) => ({ series: seriesOf(k6Remote.rate('checks'), { ...testid, scenario: 'full_flow' }), values: constant(value) });
   const highErrors = slo.errorRateMax * 3;
   const lowChecks = slo.checksRateMin - 0.04;
+  const errorsFiring = (value: number): TestGroup => ({
+    interval: '15s',
+    input_series: [errorsSeries(value), vus(10)],
+    alert_rule_test: [
+      check('LoadTestErrorRateHigh', [
+        expected(rule('LoadTestErrorRateHigh'), `Test run-1 has failed ${humanizePercentage(value)} of its requests and flows, not below the ${percent(slo.errorRateMax)} limit.`),
+      ]),
+    ],
+  });
+  const checksFiring = (value: number): TestGroup => ({
+    interval: '15s',
+    input_series: [checksSeries(value), vus(10)],
+    alert_rule_test: [
+      check('LoadTestChecksFailing', [
+        expected(rule('LoadTestChecksFailing'), `Only ${humanizePercentage(value)} of the checks of test run-1 pass, not above the ${percent(slo.checksRateMin)} target.`),
+      ]),
+    ],
+  });
+  const justUnder = (value: number): number => Number((value - 0.001).toFixed(6));
+  const justOver = (value: number): number => Number((value + 0.001).toFixed(6));
   const qualityGroups: TestGroup[] = [
-    {
-      interval: '15s',
-      input_series: [errorsSeries(highErrors), vus(10)],
-      alert_rule_test: [
-        check('LoadTestErrorRateHigh', [
-          expected(rule('LoadTestErrorRateHigh'), `Test run-1 has failed ${humanizePercentage(highErrors)} of its requests and flows, above the ${percent(slo.errorRateMax)} target.`),
-        ]),
-      ],
-    },
+    errorsFiring(highErrors),
     { interval: '15s', input_series: [errorsSeries(slo.errorRateMax / 2), vus(10)], alert_rule_test: [check('LoadTestErrorRateHigh', [])] },
     { interval: '15s', input_series: [errorsSeries(highErrors), vus(0)], alert_rule_test: [check('LoadTestErrorRateHigh', [])] },
-    {
-      interval: '15s',
-      input_series: [checksSeries(lowChecks), vus(10)],
-      alert_rule_test: [
-        check('LoadTestChecksFailing', [
-          expected(rule('LoadTestChecksFailing'), `Only ${humanizePercentage(lowChecks)} of the checks of test run-1 pass, below the ${percent(slo.checksRateMin)} target.`),
-        ]),
-      ],
-    },
+    // On the line k6's `rate<max` fails, so the alert fires; just under it, not.
+    errorsFiring(slo.errorRateMax),
+    { interval: '15s', input_series: [errorsSeries(justUnder(slo.errorRateMax)), vus(10)], alert_rule_test: [check('LoadTestErrorRateHigh', [])] },
+    checksFiring(lowChecks),
     { interval: '15s', input_series: [checksSeries(1), vus(10)], alert_rule_test: [check('LoadTestChecksFailing', [])] },
     { interval: '15s', input_series: [checksSeries(lowChecks), vus(0)], alert_rule_test: [check('LoadTestChecksFailing', [])] },
+    // On the line k6's `rate>min` fails, so the alert fires; just over it, not.
+    checksFiring(slo.checksRateMin),
+    { interval: '15s', input_series: [checksSeries(justOver(slo.checksRateMin)), vus(10)], alert_rule_test: [check('LoadTestChecksFailing', [])] },
   ];
   if (rule('LoadTestErrorRateHigh').labels.service !== loadTestService) throw new Error('LoadTestErrorRateHigh: service label is not loadtest');
   return { rule_files: ['../rules/recording.yml', '../rules/loadtest-alerts.yml'], evaluation_interval: '15s', tests: [...latencyGroups, ...qualityGroups] };

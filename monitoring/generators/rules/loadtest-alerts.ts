@@ -1,6 +1,8 @@
 /**
  * Alerts on a k6 run in progress: latency targets, error rate and checks, from slo.ts.
  * Every expression joins on testid with the run's VU count, so a finished run stops alerting.
+ * A run fails exactly where its k6 threshold fails: `p(95)<250` and `rate<0.01` fail on the line
+ * itself, so these alerts fire from the line on (>=, <=), not only beyond it.
  */
 import { latencyTargetService, loadTestService } from '../../config.ts';
 import type { LatencyTargetKey } from '../../slo.ts';
@@ -37,12 +39,12 @@ export function loadTestAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRu
     const name = latencyAlertName[key];
     return {
       alert: name,
-      expr: `${recorded.latencyQuantile(key, 0.95)} > ${msToSeconds(target.p95Ms)} ${whileRunning}`,
+      expr: `${recorded.latencyQuantile(key, 0.95)} >= ${msToSeconds(target.p95Ms)} ${whileRunning}`,
       for: '1m',
       labels: { severity: latencySeverity[key], service: latencyTargetService[key] },
       annotations: {
-        summary: `${target.title} p95 latency is above its target during a load test.`,
-        description: `${target.title} p95 over the last minute of test {{ $labels.testid }} is {{ $value | humanizeDuration }}, above the ${milliseconds(target.p95Ms)} target.`,
+        summary: `${target.title} p95 latency misses its target during a load test.`,
+        description: `${target.title} p95 over the last minute of test {{ $labels.testid }} is {{ $value | humanizeDuration }}, not below the ${milliseconds(target.p95Ms)} target.`,
         runbook_url: runbookUrl(name),
       },
     };
@@ -50,23 +52,23 @@ export function loadTestAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRu
   const quality: AlertingRule[] = [
     {
       alert: 'LoadTestErrorRateHigh',
-      expr: `${recorded.errorsRateAvg} > ${slo.errorRateMax} ${whileRunning}`,
+      expr: `${recorded.errorsRateAvg} >= ${slo.errorRateMax} ${whileRunning}`,
       for: '1m',
       labels: { severity: 'critical', service: loadTestService },
       annotations: {
-        summary: 'The load test error rate is above its target.',
-        description: `Test {{ $labels.testid }} has failed {{ $value | humanizePercentage }} of its requests and flows, above the ${percent(slo.errorRateMax)} target.`,
+        summary: 'The load test error rate misses its target.',
+        description: `Test {{ $labels.testid }} has failed {{ $value | humanizePercentage }} of its requests and flows, not below the ${percent(slo.errorRateMax)} limit.`,
         runbook_url: runbookUrl('LoadTestErrorRateHigh'),
       },
     },
     {
       alert: 'LoadTestChecksFailing',
-      expr: `${recorded.checksRateAvg} < ${slo.checksRateMin} ${whileRunning}`,
+      expr: `${recorded.checksRateAvg} <= ${slo.checksRateMin} ${whileRunning}`,
       for: '1m',
       labels: { severity: 'warning', service: loadTestService },
       annotations: {
         summary: 'Too many load test checks are failing.',
-        description: `Only {{ $value | humanizePercentage }} of the checks of test {{ $labels.testid }} pass, below the ${percent(slo.checksRateMin)} target.`,
+        description: `Only {{ $value | humanizePercentage }} of the checks of test {{ $labels.testid }} pass, not above the ${percent(slo.checksRateMin)} target.`,
         runbook_url: runbookUrl('LoadTestChecksFailing'),
       },
     },
