@@ -5,14 +5,14 @@
  * with k6's remote-write naming. TEST-ONLY: it lets the suite be verified where k6 is not
  * installed. Limits: docs/k6.md.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bundleScript } from './bundle.ts';
 import { MetricsStore, type SummaryData, type ThresholdResult } from './metrics-store.ts';
 import type { MetricDef, Sample } from './protocol.ts';
 import { RemoteOutput } from './remote-output.ts';
-import { plansFromOptions, targetVus, type Plan } from './scenarios.ts';
+import { peakVus, plansFromOptions, targetVus, type Plan } from './scenarios.ts';
 import { VuHandle, type VuReady } from './vu-handle.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 
@@ -110,7 +110,6 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
   const spawn = (id: number): VuHandle => new VuHandle(id, bundle, scriptPath, env, events);
   const vu0 = spawn(0);
   const pool = new VuPool(spawn);
-  const startedAtMs = Date.now();
   try {
     let init: VuReady;
     try {
@@ -130,9 +129,11 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
     for (const plan of plans) {
       if (!init.exports.includes(plan.exec)) throw new Error(`k6 harness: scenario ${plan.name} runs ${plan.exec}(), which ${scriptPath} does not export`);
     }
-    // k6 initialises VUs before the test starts.
-    const initial = await pool.acquire(Math.max(...plans.map((p) => p.maxVus), 0));
+    // k6 initialises every VU the plans hold at once (vus_max) before the test starts; the test
+    // run's duration counts from there.
+    const initial = await pool.acquire(peakVus(plans));
     pool.release(initial);
+    const startedAtMs = Date.now();
 
     output?.start();
     const ticker = setInterval(() => {
@@ -277,9 +278,4 @@ function defaultSummary(data: SummaryData, thresholds: ThresholdResult[]): strin
     .map(([name, m]) => `  ${name.padEnd(40)} ${Object.entries(m.values).map(([k, v]) => `${k}=${Number(v.toFixed(3))}`).join(' ')}`);
   const failed = thresholds.filter((t) => !t.ok).map((t) => `  ✗ ${t.key}: ${t.expression} (measured ${t.measured})`);
   return `${lines.join('\n')}\n${failed.length ? `thresholds crossed:\n${failed.join('\n')}\n` : 'all thresholds passed\n'}`;
-}
-
-/** Read a results/<testid>/summary.json (helper for tests and the report). */
-export async function readRunSummary(path: string): Promise<RunSummary> {
-  return JSON.parse(await readFile(path, 'utf8')) as RunSummary;
 }

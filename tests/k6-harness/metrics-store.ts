@@ -69,10 +69,6 @@ export class MetricsStore {
     return def;
   }
 
-  sampleCount(metric: string): number {
-    return this.sinks.get(metric)?.samples ?? 0;
-  }
-
   private sinkFor(key: string, metric: string, type: MetricType): Sink {
     return (key === metric ? this.sinks.get(metric) : this.subSinks.get(key)) ?? newSink(type);
   }
