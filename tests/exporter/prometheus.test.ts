@@ -88,6 +88,8 @@ describe('Prometheus scrapes the exporter with the generated probe job', () => {
       assert.equal(s.metric.job, jobs.poolProbe);
     }
     const sizes = await prometheus.query(`grpc_pool_size{service="api-gateway"}`);
+    // One size per pool (an empty result would pass `every` vacuously).
+    assert.equal(sizes.length, pools.size, JSON.stringify(sizes));
     assert.ok(sizes.every((s) => s.value?.[1] === '5'), JSON.stringify(sizes));
     const ratios = await prometheus.query(`grpc_pool_healthy_ratio{service=~"api-gateway|order-service|payment-service"}`);
     assert.ok(ratios.length >= pools.size && ratios.every((s) => Number(s.value?.[1]) === 1), JSON.stringify(ratios));
