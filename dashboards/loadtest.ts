@@ -107,7 +107,7 @@ function wholeRunStat(key: LatencyTargetKey, slo: SloConfig) {
 }
 
 export function qualityPanels(slo: SloConfig) {
-  const poolSaved = k6Remote.gauge(k6Custom.poolTimeSaved);
+  const poolSaved = k6Remote.trend(k6Custom.poolTimeSaved);
   return [
     timeseries({
       title: 'Error rate',

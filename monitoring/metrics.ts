@@ -27,10 +27,13 @@ export const k6TrendForTarget: Record<LatencyTargetKey, string> = {
 /**
  * Names as k6's Prometheus remote-write output writes them (k6 docs, "Prometheus remote write"):
  * prefix `k6_`; counters get `_total`; rates `_rate`; gauges keep their name;
- * time trends sent as native histograms become `<name>_seconds` (values in seconds).
+ * time trends sent as native histograms become `<name>_seconds` (values in seconds), other
+ * trends keep their name and their values.
  */
 export const k6Remote = {
   trendSeconds: (name: string): string => `k6_${name}_seconds`,
+  /** A trend that is not a time (`new Trend(name)`), as a native histogram. */
+  trend: (name: string): string => `k6_${name}`,
   counter: (name: string): string => `k6_${name}_total`,
   rate: (name: string): string => `k6_${name}_rate`,
   gauge: (name: string): string => `k6_${name}`,

@@ -75,7 +75,7 @@ class K6Feed {
         saved.observe(run === SLOW ? 100 : 1200 + i);
       }
       histograms.push({ labels: { __name__: k6Remote.trendSeconds('http_req_duration'), ...tags, name: 'create order', method: 'POST', status: '201' }, histogram: duration, timestampMs: now });
-      histograms.push({ labels: { __name__: k6Remote.gauge(k6Custom.poolTimeSaved), ...tags }, histogram: saved, timestampMs: now });
+      histograms.push({ labels: { __name__: k6Remote.trend(k6Custom.poolTimeSaved), ...tags }, histogram: saved, timestampMs: now });
       float({ __name__: k6Remote.gauge('vus'), testid: run }, 10);
       float({ __name__: k6Remote.counter('http_reqs'), ...tags, name: 'create order', method: 'POST', status: '201' }, this.count(`reqs/${run}`, 20));
       float({ __name__: k6Remote.counter('iterations'), ...tags }, this.count(`it/${run}`, 4));
