@@ -74,6 +74,22 @@ describe('remote write client', () => {
     assert.deepEqual(msg.negativeSpans, [{ offset: 1, length: 1 }]);
     assert.equal(msg.zeroCountInt, 1);
     assert.equal(msg.countInt, 6);
+    // Schema 3 (k6's): client_golang's bucket bounds for the fraction of frexp(v), copied from its
+    // histogram.go, so the keys are checked against the reference, not against our own formula.
+    // v = bound[i] * 2^e sits on the upper edge of bucket i + 8 * (e - 1); a hair above is the next one.
+    const golangSchema3 = [0.5, 0.5452538663326288, 0.5946035575013605, 0.6484197773255048, 0.7071067811865475, 0.7711054127039704, 0.8408964152537144, 0.9170040432046711];
+    const keyOf = (v: number): number | undefined => {
+      const one = new NativeHistogram(3);
+      one.observe(v);
+      return one.toMessage(0).positiveSpans[0]?.offset;
+    };
+    for (let e = -12; e <= 12; e += 1) {
+      golangSchema3.forEach((bound, i) => {
+        const v = bound * 2 ** e;
+        assert.equal(keyOf(v), i + 8 * (e - 1), `schema 3 bucket of ${v}`);
+        assert.equal(keyOf(v * (1 + 2 ** -40)), i + 8 * (e - 1) + 1, `schema 3 bucket just above ${v}`);
+      });
+    }
     const gaps = new NativeHistogram(0);
     for (const v of [1, 8]) gaps.observe(v);
     assert.deepEqual(gaps.toMessage(0).positiveSpans, [
