@@ -9,7 +9,8 @@ import type { ServiceName } from '../../demo/lib/services.ts';
 import type { RunningShop } from '../../demo/shop.ts';
 import { eventually, registerAndLogin, requestJson, startTestShop } from './helpers.ts';
 
-const LATENCY_MS = 1_500;
+/** Room for the poll below to see the call arrive and take the service down before the delay ends. */
+const LATENCY_MS = 2_000;
 
 async function rpcsHandled(shop: RunningShop): Promise<Record<ServiceName, number>> {
   const res = await requestJson(`${shop.urls.admin}/admin/services`);
