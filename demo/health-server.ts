@@ -18,7 +18,7 @@ export function createHealthApp(
     res.status(state.grpc === 'up' ? 200 : 503).json({ status: state.grpc === 'up' ? 'ok' : 'unavailable', service: name, ...state });
   });
   if (poolStates) {
-    app.get('/health/pools/detailed', poolHealthRoute(poolStates, `POOL_MODE=${poolMode}: every RPC dials its own channel`));
+    app.get('/health/pools/detailed', poolHealthRoute(poolStates, poolMode));
   } else {
     app.get('/health/pools/detailed', () => {
       throw new HttpError(404, 'not_found', `${name} holds no connection pools (only the gateway, order-service and payment-service do)`);

@@ -32,7 +32,7 @@ export function createGatewayApp({ clients, poolStates, poolMode, apiPrefix }: G
     const blocked = report ? Object.entries(report.services).filter(([, pool]) => !pool.is_healthy).map(([key]) => key) : [];
     res.status(blocked.length === 0 ? 200 : 503).json({ status: blocked.length === 0 ? 'ready' : 'not_ready', pool_mode: poolMode, unavailable_pools: blocked });
   });
-  app.get('/health/pools/detailed', poolHealthRoute(poolStates, `POOL_MODE=${poolMode}: every RPC dials its own channel`));
+  app.get('/health/pools/detailed', poolHealthRoute(poolStates, poolMode));
 
   const requireUser = async (req: Request, res: Authed, next: NextFunction): Promise<void> => {
     const header = req.get('authorization') ?? '';

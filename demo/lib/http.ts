@@ -59,13 +59,13 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'not_found', `no route for ${req.method} ${req.path}`));
 };
 
-/** GET /health/pools/detailed: the fixture contract; `states` undefined means no pool manager. */
-export function poolHealthRoute(states: () => Map<string, connectivityState[]> | undefined, why: string): RequestHandler {
+/** GET /health/pools/detailed: the fixture contract; `states` undefined means no pool manager (per-call mode). */
+export function poolHealthRoute(states: () => Map<string, connectivityState[]> | undefined, poolMode: string): RequestHandler {
   return (_req, res) => {
     const current = states();
     const body: PoolHealthReport | PoolUnavailable = current
       ? poolHealthReport(current)
-      : { status: 'unavailable', error: `connection pool manager not initialized (${why})` };
+      : { status: 'unavailable', error: `connection pool manager not initialized (POOL_MODE=${poolMode}: every RPC dials its own channel)` };
     res.status(poolHealthHttpStatus(body)).json(body);
   };
 }
