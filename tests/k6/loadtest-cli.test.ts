@@ -11,6 +11,9 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDemoProcess, type DemoProcess } from './support/demo.ts';
 import { K6_IMAGE } from '../../scripts/lib/k6-command.ts';
+import type { Comparison } from '../../scripts/lib/report.ts';
+import type { RunSummary } from '../../k6/lib/summary-format.ts';
+import { k6Custom } from '../../monitoring/metrics.ts';
 
 const repo = join(import.meta.dirname, '../..');
 
@@ -67,10 +70,16 @@ describe('npm run loadtest', () => {
   });
 
   it('rejects bad arguments with the usage', () => {
-    for (const args of [['checkout'], ['order', '--profile', 'huge'], ['order', '--bogus'], ['order', '--baseline', 'no-such-run', '--dry-run', '--runner', 'k6']]) {
+    const cases: [string[], RegExp][] = [
+      [['checkout'], /loadtest: expected exactly one scenario \(order, payment or e2e\), got \["checkout"\]/],
+      [['order', '--profile', 'huge'], /loadtest: --profile huge: expected smoke or full/],
+      [['order', '--bogus'], /loadtest: unknown option --bogus \(k6 options go after --\)/],
+      [['order', '--baseline', 'no-such-run', '--dry-run', '--runner', 'k6'], /loadtest: --baseline no-such-run: .*results\/no-such-run\/summary\.json does not exist/],
+    ];
+    for (const [args, message] of cases) {
       const out = loadtest(args);
       assert.equal(out.status, 2, args.join(' '));
-      assert.match(out.stderr, /loadtest: /);
+      assert.match(out.stderr, message);
     }
   });
 
@@ -84,8 +93,17 @@ describe('npm run loadtest', () => {
   });
 
   it('writes a summary.json that the report can read', async () => {
-    const summary = JSON.parse(await readFile(join(repo, 'results', harnessId, 'summary.json'), 'utf8')) as { testid: string; script: string };
+    const summary = JSON.parse(await readFile(join(repo, 'results', harnessId, 'summary.json'), 'utf8')) as RunSummary;
     assert.equal(summary.testid, harnessId);
     assert.equal(summary.script, 'payment-processing-test');
+    // The run against itself: the report reads it, finds its payment p95 and no regression.
+    const report = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'scripts/report.ts'), harnessId, harnessId, '--json'], { encoding: 'utf8', cwd: repo });
+    assert.equal(report.status, 0, report.stderr);
+    const comparison = JSON.parse(report.stdout) as Comparison;
+    const payment = comparison.rows.find((row) => row.key === 'paymentService');
+    const p95 = summary.metrics[k6Custom.paymentServiceLatency]?.values['p(95)'];
+    assert.ok(p95 !== undefined && p95 > 0);
+    assert.equal(payment?.pooledP95Ms, p95);
+    assert.equal(payment?.speedup, 1);
   });
 });
