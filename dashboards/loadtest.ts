@@ -6,7 +6,7 @@ import { DashboardBuilder, DashboardCursorSync, RowBuilder, VariableSort } from 
 import { k6Custom, k6Remote } from '../monitoring/metrics.ts';
 import type { LatencyTargetKey } from '../monitoring/slo.ts';
 import { histogramQuantile, series, sumRate, trendHistogram, wholeRangeQuantile } from '../monitoring/generators/promql.ts';
-import { latencyTargetKeys } from '../monitoring/generators/rules/recording.ts';
+import { ACTIVE_WINDOW, latencyTargetKeys, recorded } from '../monitoring/generators/rules/recording.ts';
 import { percent } from '../monitoring/generators/rules/format.ts';
 import { defaultSlo, latencyTargetsOf, msToSeconds, type SloConfig } from '../monitoring/generators/slo-config.ts';
 import {
@@ -34,8 +34,13 @@ const run = 'testid=~"$testid"';
 
 export function runPanels() {
   return [
-    timeseries({ title: 'Virtual users', description: 'Running k6 VUs per test run.', unit: 'short' })
-      .withTarget(prometheusQuery(`sum by (testid) (${series(k6Remote.gauge('vus'), run)})`, '{{testid}}'))
+    timeseries({
+      title: 'Virtual users',
+      description: `Running k6 VUs per test run (highest count k6 pushed in the last ${ACTIVE_WINDOW}: the line ends with the run, not 5 min later).`,
+      unit: 'short',
+    })
+      // The recorded activity rule: raw k6_vus keeps its last value for Prometheus' 5m lookback after k6 exits.
+      .withTarget(prometheusQuery(series(recorded.vusMax, run), '{{testid}}'))
       .span(8),
     timeseries({ title: 'Request and iteration rates', description: 'HTTP requests and completed VU iterations per second.', unit: 'ops' })
       .withTarget(prometheusQuery(sumRate(k6Remote.counter('http_reqs'), run, '$__rate_interval', 'testid'), '{{testid}} requests'))

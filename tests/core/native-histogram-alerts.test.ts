@@ -206,5 +206,14 @@ describe('native-histogram latency alerts on a live Prometheus', () => {
       const list = (await alerts()).filter((a) => a.labels.testid === SLOW);
       return list.length === 0 ? true : undefined;
     });
+    // The dashboards end the run too: raw k6_vus would still show it for Prometheus' 5m lookback.
+    const runMarkers = dashboards()
+      .flatMap(dashboardExpressions)
+      .filter(({ where }) => where === 'annotation "Load test runs"' || where.startsWith('panel "Virtual users"'));
+    assert.equal(runMarkers.length, 2, runMarkers.map((m) => m.where).join(', '));
+    for (const { dashboard, where, expr } of runMarkers) {
+      const runs = (await prom.query(substituteVariables(expr))).map((s) => s.metric.testid);
+      assert.deepEqual(runs, [FAST], `${dashboard} ${where} (${expr})`);
+    }
   });
 });
