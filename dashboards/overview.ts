@@ -53,6 +53,9 @@ export function timelinePanels(slo: SloConfig) {
         { id: 'custom.axisPlacement', value: common.AxisPlacement.Right },
         { id: 'max', value: 1 },
         { id: 'min', value: 0 },
+        // Grafana draws thresholds on every field's own axis: without this, the latency target in
+        // seconds would also be drawn on the ratio axis (0.25 s as a 25 % line).
+        { id: 'custom.thresholdsStyle', value: { mode: common.GraphThresholdsStyleMode.Off } },
       ])
       .thresholds(thresholds(latencySteps(slo.fullFlow.p95Ms)))
       .thresholdsStyle(dashedThresholds())
