@@ -16,6 +16,8 @@ export interface PrometheusConfigOptions {
   /** rule_files entries; relative paths resolve against the config file's directory. */
   ruleFiles: readonly string[];
   scrapeInterval?: string;
+  /** Must not exceed the scrape interval (Prometheus refuses the config otherwise). */
+  scrapeTimeout?: string;
   evaluationInterval?: string;
 }
 
@@ -42,7 +44,7 @@ export function prometheusConfig(options: PrometheusConfigOptions): Record<strin
     global: {
       scrape_interval: options.scrapeInterval ?? scrapeTiming.interval,
       evaluation_interval: options.evaluationInterval ?? scrapeTiming.interval,
-      scrape_timeout: scrapeTiming.timeout,
+      scrape_timeout: options.scrapeTimeout ?? scrapeTiming.timeout,
     },
     rule_files: [...options.ruleFiles],
     alerting: {

@@ -41,9 +41,10 @@ describe('exporter -> Prometheus -> pool alerts, all from generated configs', ()
       probeTargets: ['order-service'],
       ruleFiles: [join(repoRoot, 'monitoring/prometheus/rules/*.yml')],
       scrapeInterval: '1s',
+      scrapeTimeout: '1s',
       evaluationInterval: '1s',
     });
-    prom = await startPrometheus({ config: generatedYaml(config, 'test').replace('scrape_timeout: 4s', 'scrape_timeout: 1s') });
+    prom = await startPrometheus({ config: generatedYaml(config, 'test') });
   });
   after(async () => {
     await prom?.stop();
