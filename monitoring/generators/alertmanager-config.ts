@@ -2,7 +2,7 @@
  * alertmanager.yml: routes by severity, grouped per alert and service, with inhibitions.
  * Every receiver posts to the notification sink (a webhook); Slack and email are added when
  * configured, with their secrets read from files at run time so no secret is ever in git.
- * Only fields that both Alertmanager 0.25 (Debian) and 0.2x/0.3x (compose) accept.
+ * Only fields that both Alertmanager 0.25 (Debian) and 0.28 (compose) accept.
  */
 import { poolExporterService, ports } from '../config.ts';
 import { generatedYaml } from './yaml.ts';
