@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { freeShopPorts } from '../../demo/shop.ts';
-import { serviceNames } from '../../demo/lib/services.ts';
+import { shopPortEnv } from '../../demo/env.ts';
 import { isAlive, freePort } from '../../scripts/lib/process.ts';
 import type { StackState } from '../../scripts/stack/native.ts';
 import type { ReceivedNotification } from '../../scripts/stack/notification-sink.ts';
@@ -35,7 +35,6 @@ interface Env extends NodeJS.ProcessEnv {
 }
 
 async function stackEnv(): Promise<Env> {
-  const shop = await freeShopPorts();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     STACK_STATE_DIR: stateDir,
@@ -45,13 +44,9 @@ async function stackEnv(): Promise<Env> {
     GRAFANA_PORT: String(await freePort()),
     POOL_EXPORTER_PORT: String(await freePort()),
     NOTIFICATION_SINK_PORT: String(await freePort()),
-    DEMO_GATEWAY_PORT: String(shop.gateway),
-    DEMO_ADMIN_PORT: String(shop.admin),
+    // The shop and the exporter's targets both follow these (monitoring/config.ts demoPoolTargetPortEnv).
+    ...shopPortEnv(await freeShopPorts()),
   };
-  for (const service of serviceNames) {
-    env[`DEMO_${service.toUpperCase()}_HEALTH_PORT`] = String(shop.health[service]);
-    env[`DEMO_${service.toUpperCase()}_GRPC_PORT`] = String(shop.grpc[service]);
-  }
   return env as Env;
 }
 
