@@ -43,11 +43,12 @@ function run(cmd: Command): Promise<number> {
 async function main(): Promise<number> {
   const args = parseLoadtestArgs(process.argv.slice(2), process.env);
   const env: Record<string, string> = { PROFILE: args.profile, RUN_LABEL: args.label, TESTID: args.testid };
-  for (const name of ['API_PREFIX', 'DETAILED_LOGS', 'SKIP_AUTH'] as const) {
+  // Unset ones keep the script's defaults (k6/lib/config.ts), so each default lives in one place.
+  for (const name of ['API_PREFIX', 'DETAILED_LOGS', 'SKIP_AUTH', 'BASE_URL'] as const) {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
   }
-  env.BASE_URL = args.baseUrl ?? process.env.BASE_URL ?? 'http://localhost:8000';
+  if (args.baseUrl !== null) env.BASE_URL = args.baseUrl;
   if (args.baseline) {
     const path = baselinePath(args.baseline, repoRoot);
     if (!existsSync(path)) throw new Error(`--baseline ${args.baseline}: ${path} does not exist (run the baseline first, e.g. --label baseline --testid ${args.baseline})`);

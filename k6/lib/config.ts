@@ -2,12 +2,13 @@
  * Run settings from the environment (k6 `__ENV`, set with `-e NAME=value` or by scripts/loadtest.ts).
  * Everything a script may vary between runs is read here, once, in the init context.
  */
+import { ports } from '../../monitoring/config.ts';
 
 export type RunLabel = 'pooled' | 'baseline';
 export type ProfileName = 'full' | 'smoke';
 
 export interface RunConfig {
-  /** Gateway origin, e.g. http://localhost:8000. */
+  /** Gateway origin; default the demo gateway on localhost. */
   baseUrl: string;
   /** API prefix under the origin, e.g. /api/v1. */
   apiPrefix: string;
@@ -32,10 +33,12 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
   throw new Error(`${name}=${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
 }
 
+const DEFAULT_BASE_URL = `http://localhost:${ports.demoGateway}`;
+
 export function readConfig(env: Record<string, string | undefined>): RunConfig {
-  const baseUrl = (env.BASE_URL || 'http://localhost:8000').replace(/\/+$/, '');
+  const baseUrl = (env.BASE_URL || DEFAULT_BASE_URL).replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]+/.test(baseUrl)) {
-    throw new Error(`BASE_URL=${JSON.stringify(env.BASE_URL)} is not an http(s) origin such as http://localhost:8000`);
+    throw new Error(`BASE_URL=${JSON.stringify(env.BASE_URL)} is not an http(s) origin such as ${DEFAULT_BASE_URL}`);
   }
   const prefix = env.API_PREFIX ?? '/api/v1';
   const apiPrefix = prefix === '' ? '' : `/${prefix.replace(/^\/+|\/+$/g, '')}`;

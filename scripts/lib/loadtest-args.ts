@@ -1,14 +1,18 @@
 /** Parsing `npm run loadtest -- <order|payment|e2e> [options] [-- k6 args]`. */
 import { resolve } from 'node:path';
+import { ports } from '../../monitoring/config.ts';
 import { scenarios, type ScenarioName } from './k6-command.ts';
+
+/** Prometheus' remote-write receiver in the stack. */
+export const DEFAULT_REMOTE_WRITE_URL = `http://127.0.0.1:${ports.prometheus}/api/v1/write`;
 
 export const LOADTEST_USAGE = `usage: npm run loadtest -- <order|payment|e2e> [options] [-- <k6 args>]
   --profile smoke|full      load profile (default full; smoke runs for seconds with a few VUs)
   --label pooled|baseline   what this run measures (default pooled)
   --testid ID               names the run: testid label and results/<ID>/ (default <scenario>-<label>-<time>)
   --baseline ID|PATH        a baseline run (results/<ID>/summary.json) to measure pool time saved against
-  --base-url URL            gateway origin (default $BASE_URL or http://localhost:8000)
-  --remote-write URL        Prometheus remote write (default $K6_PROMETHEUS_RW_SERVER_URL or http://127.0.0.1:9090/api/v1/write)
+  --base-url URL            gateway origin (default $BASE_URL, else the script's: http://localhost:${ports.demoGateway})
+  --remote-write URL        Prometheus remote write (default $K6_PROMETHEUS_RW_SERVER_URL or ${DEFAULT_REMOTE_WRITE_URL})
   --runner k6|docker|harness  force a runner (default: k6 on PATH, else docker, else an install hint)
   --harness                 same as --runner harness: the Node test harness (no k6 needed; see docs/k6.md)
   --time-scale N            harness only: multiply every duration by N (e.g. 0.1)
@@ -84,7 +88,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv, now = 
     testid,
     baseline,
     baseUrl: values.get('--base-url') ?? null,
-    remoteWriteUrl: values.get('--remote-write') ?? env.K6_PROMETHEUS_RW_SERVER_URL ?? 'http://127.0.0.1:9090/api/v1/write',
+    remoteWriteUrl: values.get('--remote-write') ?? env.K6_PROMETHEUS_RW_SERVER_URL ?? DEFAULT_REMOTE_WRITE_URL,
     runner,
     timeScale,
     dryRun: flags.has('--dry-run'),
