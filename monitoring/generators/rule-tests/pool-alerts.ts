@@ -51,6 +51,8 @@ export function poolAlertTests(slo: SloConfig = defaultSlo): RuleTestFile {
   const ratioText = (value: number, line: number, band: string): string =>
     `Pool payment-service of order-service has ${humanizePercentage(value)} of its connections READY or IDLE, below the ${percent(line)} ${band} line.`;
   const exporter = { job: jobs.poolExporter, instance: 'pool-exporter:9470', service: poolExporterService };
+  const probeFailingText =
+    'The pool health of order-service (instance order-service) cannot be read: the service is down, unreachable, or answers something that is not the pool health contract, or the exporter does not answer the probe for this target.';
 
   const tests: TestGroup[] = [
     ratioGroup(unhealthyValue, { GrpcPoolUnhealthy: ratioText(unhealthyValue, unhealthy, 'unhealthy') }, rules),
@@ -111,10 +113,19 @@ export function poolAlertTests(slo: SloConfig = defaultSlo): RuleTestFile {
           eval_time: '2m',
           alertname: 'PoolHealthProbeFailing',
           exp_alerts: [
-            expected(rule('PoolHealthProbeFailing'), target, 'The pool exporter cannot read /health/pools/detailed of order-service (instance order-service): the service is down, unreachable, or answers something that is not the pool health contract.'),
+            expected(rule('PoolHealthProbeFailing'), target, probeFailingText),
           ],
         },
       ],
+    },
+    {
+      // The probe scrape itself fails (an unknown target name gets a 400): no probe_success series at all.
+      interval: '15s',
+      input_series: [
+        { series: seriesOf('up', target), values: constant(0) },
+        { series: seriesOf('up', { ...target, service: 'api-gateway', instance: 'api-gateway' }), values: constant(1) },
+      ],
+      alert_rule_test: [{ eval_time: '2m', alertname: 'PoolHealthProbeFailing', exp_alerts: [expected(rule('PoolHealthProbeFailing'), target, probeFailingText)] }],
     },
     {
       interval: '15s',
@@ -148,6 +159,7 @@ export function poolAlertTests(slo: SloConfig = defaultSlo): RuleTestFile {
       interval: '15s',
       input_series: [
         { series: seriesOf('up', exporter), values: constant(1) },
+        { series: seriesOf('up', target), values: constant(1) },
         { series: seriesOf(poolMetric.probeSuccess, target), values: constant(1) },
         { series: seriesOf(poolMetric.managerStatus, { ...target, status: 'unavailable' }), values: constant(0) },
         { series: seriesOf(poolMetric.connections, { ...pool, state: 'transient_failure' }), values: constant(0) },

@@ -62,12 +62,14 @@ export function poolAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRule> 
     },
     {
       alert: 'PoolHealthProbeFailing',
-      expr: `${series(poolMetric.probeSuccess, poolJobSelector)} == 0`,
+      // up == 0: the probe scrape itself failed (an unknown target name gets a 400, or the exporter
+      // is down), so there is no probe_success at all; PoolExporterDown inhibits the latter case.
+      expr: `${series(poolMetric.probeSuccess, poolJobSelector)} == 0 or up{${poolJobSelector}} == 0`,
       for: '1m',
       labels: { severity: 'warning' },
       annotations: {
         summary: 'The pool health endpoint of a service cannot be read.',
-        description: 'The pool exporter cannot read /health/pools/detailed of {{ $labels.service }} (instance {{ $labels.instance }}): the service is down, unreachable, or answers something that is not the pool health contract.',
+        description: 'The pool health of {{ $labels.service }} (instance {{ $labels.instance }}) cannot be read: the service is down, unreachable, or answers something that is not the pool health contract, or the exporter does not answer the probe for this target.',
         runbook_url: runbookUrl('PoolHealthProbeFailing'),
       },
     },
