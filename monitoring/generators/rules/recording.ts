@@ -4,7 +4,7 @@
  */
 import { jobs } from '../../config.ts';
 import { k6Custom, k6Remote, poolMetric } from '../../metrics.ts';
-import type { LatencyTargetKey } from '../../slo.ts';
+import { latencyTargets, type LatencyTargetKey } from '../../slo.ts';
 import { histogramQuantile, quantileName, series, trendHistogram } from '../promql.ts';
 import type { RecordingRule, RuleFile } from './types.ts';
 
@@ -16,7 +16,8 @@ export const RECORDING_WINDOW = '1m';
  */
 export const ACTIVE_WINDOW = '15s';
 export const RECORDED_QUANTILES = [0.5, 0.95, 0.99] as const;
-export const latencyTargetKeys: readonly LatencyTargetKey[] = ['fullFlow', 'apiGateway', 'orderService', 'paymentService'];
+/** Every latency target of slo.ts, in its order (a target added there gets rules, alerts and panels). */
+export const latencyTargetKeys = Object.keys(latencyTargets) as readonly LatencyTargetKey[];
 
 /** Recorded names, used by alerts, dashboards and tests (never spelled twice). */
 export const recorded = {
