@@ -1,9 +1,11 @@
 /**
  * Bundles a k6 script for the harness with esbuild (k6 itself bundles TypeScript with esbuild):
  * `k6`, `k6/http`, `k6/metrics` and `k6/execution` resolve to the harness's implementations;
- * any other k6 module or a remote import is an error, as the suite must run offline.
+ * any other k6 module or a remote import is an error, as the suite must run offline, and so is a
+ * Node built-in or a package name imported by the script, which k6 cannot resolve.
  */
 import { build, type Plugin } from 'esbuild';
+import { builtinModules } from 'node:module';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -31,6 +33,14 @@ const k6Shims: Plugin = {
     b.onResolve({ filter: /^https?:\/\// }, (args) => ({
       errors: [{ text: `remote import ${args.path} in ${args.importer}: the suite must run offline` }],
     }));
+    // Bare names: the harness's own VU runtime (under `here`) runs on Node and may use them; the
+    // script under test may not, as k6 has no Node built-ins and does not look in node_modules.
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.importer.startsWith(`${here}/`) || /^file:/.test(args.path)) return undefined;
+      const builtin = args.path.startsWith('node:') || builtinModules.includes(args.path);
+      const why = builtin ? 'is a Node built-in: k6 has none' : 'is a package name: k6 resolves only relative, absolute and k6/ imports';
+      return { errors: [{ text: `${args.path} (imported by ${args.importer}) ${why}` }] };
+    });
   },
 };
 

@@ -93,8 +93,9 @@ describe('k6 harness semantics', () => {
     assert.equal(result.data.metrics.vus_max?.values.value, 2);
   });
 
-  it('refuses k6 modules it does not implement, and reports init errors with their message', async () => {
+  it('refuses k6 modules it does not implement and Node built-ins, and reports init errors with their message', async () => {
     await assert.rejects(runHarness({ script: join(fixtures, 'unknown-module.ts'), print: false }), /does not implement k6\/ws/);
+    await assert.rejects(runHarness({ script: join(fixtures, 'node-builtin.ts'), print: false }), /node:fs \(imported by .*node-builtin\.ts\) is a Node built-in: k6 has none/);
     await assert.rejects(runHarness({ script: join(fixtures, 'init-error.ts'), env: { BROKEN: 'yes' }, print: false }), /init context.*init failed on purpose: yes/s);
   });
 
