@@ -20,6 +20,7 @@ export interface ComparisonRow {
   /** baseline / pooled: 2 means twice as fast. */
   speedup: number | null;
   meetsTarget: boolean | null;
+  /** Pooled p95 above baseline * (1 + tolerance), or measured in the baseline but not in the pooled run. */
   regression: boolean;
 }
 
@@ -57,7 +58,10 @@ function p95(summary: RunSummary, metric: string): number | null {
   return m.values['p(95)'] ?? null;
 }
 
-/** Compare two runs; a pooled p95 above baseline * (1 + tolerance) is a regression. */
+/**
+ * Compare two runs; a pooled p95 above baseline * (1 + tolerance) is a regression, and so is a
+ * metric the baseline measured that the pooled run did not (e.g. no flow succeeded at all).
+ */
 export function compareRuns(baseline: RunSummary, pooled: RunSummary, tolerance = 0.05): Comparison {
   const rows: ComparisonRow[] = (Object.keys(latencyTargets) as LatencyTargetKey[]).map((key) => {
     const metric = k6TrendForTarget[key];
@@ -73,7 +77,7 @@ export function compareRuns(baseline: RunSummary, pooled: RunSummary, tolerance 
       pooledP95Ms: after,
       speedup: before !== null && after !== null && after > 0 ? before / after : null,
       meetsTarget: after === null ? null : after < target,
-      regression: before !== null && after !== null && after > before * (1 + tolerance),
+      regression: before !== null && (after === null || after > before * (1 + tolerance)),
     };
   });
   const saved = pooled.metrics[k6Custom.poolTimeSaved];
@@ -83,7 +87,9 @@ export function compareRuns(baseline: RunSummary, pooled: RunSummary, tolerance 
     tolerance,
     rows,
     poolTimeSavedAvgMs: saved && saved.values.count ? (saved.values.avg ?? null) : null,
-    regressions: rows.filter((r) => r.regression).map((r) => `${r.title}: p95 ${r.pooledP95Ms?.toFixed(1)} ms pooled vs ${r.baselineP95Ms?.toFixed(1)} ms baseline`),
+    regressions: rows
+      .filter((r) => r.regression)
+      .map((r) => `${r.title}: p95 ${r.pooledP95Ms === null ? 'not measured' : `${r.pooledP95Ms.toFixed(1)} ms`} pooled vs ${r.baselineP95Ms?.toFixed(1)} ms baseline`),
   };
 }
 

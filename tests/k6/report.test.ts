@@ -1,0 +1,74 @@
+/**
+ * The before/after comparison's regression rule on hand-made summaries (the real runs are in
+ * baseline-vs-pooled.test.ts): the tolerance edge, and a metric the pooled run lost entirely.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compareRuns } from '../../scripts/lib/report.ts';
+import { k6Custom } from '../../monitoring/metrics.ts';
+import type { MetricSummary, RunSummary } from '../../k6/lib/summary-format.ts';
+
+const repo = join(import.meta.dirname, '../..');
+
+/** A summary whose trends have the given p95s (ms), 10 samples each. */
+function summary(testid: string, label: RunSummary['label'], p95: Record<string, number>): RunSummary {
+  const metrics: Record<string, MetricSummary> = {};
+  for (const [metric, value] of Object.entries(p95)) metrics[metric] = { type: 'trend', contains: 'time', values: { 'p(95)': value, count: 10 } };
+  return {
+    formatVersion: 1,
+    testid,
+    script: 'end-to-end-test',
+    label,
+    profile: 'smoke',
+    baseUrl: 'http://127.0.0.1:8000',
+    finishedAt: '2026-01-01T00:00:00.000Z',
+    testRunDurationMs: 1_000,
+    passed: true,
+    baselineTestid: null,
+    targets: [],
+    metrics,
+  };
+}
+
+describe('report: regressions', () => {
+  let dir = '';
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'k6-report-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('flags a pooled p95 beyond baseline * (1 + tolerance), not one within it', () => {
+    const base = summary('b', 'baseline', { [k6Custom.orderServiceLatency]: 100 });
+    const within = compareRuns(base, summary('p', 'pooled', { [k6Custom.orderServiceLatency]: 104 }), 0.05);
+    assert.deepEqual(within.regressions, []);
+    const beyond = compareRuns(base, summary('p', 'pooled', { [k6Custom.orderServiceLatency]: 106 }), 0.05);
+    assert.deepEqual(beyond.regressions, ['Order service: p95 106.0 ms pooled vs 100.0 ms baseline']);
+  });
+
+  it('flags a metric the baseline measured and the pooled run did not; ignores the reverse', () => {
+    const base = summary('b', 'baseline', { [k6Custom.fullFlowDuration]: 300 });
+    const lost = compareRuns(base, summary('p', 'pooled', { [k6Custom.orderServiceLatency]: 50 }));
+    assert.deepEqual(lost.regressions, ['Full flow: p95 not measured pooled vs 300.0 ms baseline']);
+    const order = lost.rows.find((r) => r.key === 'orderService');
+    assert.deepEqual([order?.baselineP95Ms, order?.pooledP95Ms, order?.speedup, order?.regression], [null, 50, null, false]);
+  });
+
+  it('npm run report exits 1 when the pooled run lost a measured metric', async () => {
+    const write = async (s: RunSummary): Promise<void> => {
+      await mkdir(join(dir, s.testid), { recursive: true });
+      await writeFile(join(dir, s.testid, 'summary.json'), JSON.stringify(s));
+    };
+    await write(summary('before', 'baseline', { [k6Custom.fullFlowDuration]: 300, [k6Custom.orderServiceLatency]: 100 }));
+    await write(summary('after', 'pooled', { [k6Custom.orderServiceLatency]: 40 }));
+    const out = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'scripts/report.ts'), 'before', 'after', '--results', dir], { encoding: 'utf8', cwd: repo });
+    assert.equal(out.status, 1, out.stderr);
+    assert.match(out.stdout, /\| Order service \| 100\.0 ms \| 40\.0 ms \| 2\.50x \|/);
+    assert.match(out.stdout, /REGRESSION[^]*Full flow: p95 not measured pooled vs 300\.0 ms baseline/);
+  });
+});
