@@ -61,6 +61,9 @@ async function main(): Promise<number> {
     console.error(INSTALL_HINT);
     return 2;
   }
+  if (runner !== 'harness' && args.timeScale !== 1) {
+    throw new Error(`--time-scale ${args.timeScale} only applies to the harness (runner here: ${runner}); k6 runs the profile as written`);
+  }
   if (runner === 'harness') {
     if (args.k6Args.length > 0) console.error(`loadtest: the harness ignores k6 arguments: ${args.k6Args.join(' ')}`);
     if (args.dryRun) {

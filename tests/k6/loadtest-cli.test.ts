@@ -75,6 +75,7 @@ describe('npm run loadtest', () => {
       [['order', '--profile', 'huge'], /loadtest: --profile huge: expected smoke or full/],
       [['order', '--bogus'], /loadtest: unknown option --bogus \(k6 options go after --\)/],
       [['order', '--baseline', 'no-such-run', '--dry-run', '--runner', 'k6'], /loadtest: --baseline no-such-run: .*results\/no-such-run\/summary\.json does not exist/],
+      [['order', '--time-scale', '0.1', '--dry-run', '--runner', 'docker'], /loadtest: --time-scale 0\.1 only applies to the harness \(runner here: docker\)/],
     ];
     for (const [args, message] of cases) {
       const out = loadtest(args);
