@@ -10,6 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scrapeTiming } from '../../monitoring/config.ts';
 import { composePrometheusOptions, prometheusConfig } from '../../monitoring/generators/prometheus-config.ts';
 import { poolExporterConfig } from '../../monitoring/generators/pool-exporter-config.ts';
 import { generatedYaml } from '../../monitoring/generators/yaml.ts';
@@ -58,7 +59,7 @@ export function writeOwnTargetConfigs(targets: Record<string, string>, monitorin
   const exporter = poolExporterConfig({}, {}) as { listen: string };
   const exporterDoc = {
     listen: exporter.listen,
-    targets: Object.fromEntries(Object.entries(targets).map(([name, url]) => [name, { url, timeout: '3s', headers: {} }])),
+    targets: Object.fromEntries(Object.entries(targets).map(([name, url]) => [name, { url, timeout: scrapeTiming.probeTimeout, headers: {} }])),
   };
   const promDoc = prometheusConfig({ ...composePrometheusOptions, probeTargets: Object.keys(targets) });
   const files: OwnTargetFiles = {
