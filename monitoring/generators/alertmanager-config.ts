@@ -113,6 +113,12 @@ export function alertmanagerConfig(options: AlertmanagerConfigOptions): Record<s
     inhibit_rules: [
       // The same problem at critical level makes its warning noise.
       { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'service'] },
+      // An unhealthy pool has failing connections by definition: the warning repeats the page.
+      {
+        source_matchers: ['alertname="GrpcPoolUnhealthy"'],
+        target_matchers: ['alertname="GrpcPoolConnectionsFailing"'],
+        equal: ['service', 'pool'],
+      },
       // Without a pool manager, the pool warnings of that service say nothing new.
       {
         source_matchers: ['alertname="GrpcPoolManagerUnavailable"'],

@@ -27,7 +27,7 @@ function routeOf(labels: Record<string, string>): string {
 test('amtool check-config accepts the committed config', () => {
   const output = runOk('amtool', ['check-config', committed]);
   assert.match(output, /SUCCESS/);
-  assert.match(output, /3 inhibit rules/);
+  assert.match(output, /4 inhibit rules/);
 });
 
 test('amtool check-config accepts the config with Slack and email on (secrets as files)', async () => {
@@ -145,6 +145,19 @@ describe('inhibition on a running Alertmanager', () => {
     assert.equal(await stateOf({ alertname: 'GrpcPoolDegraded', service: 'order-service' }), 'suppressed');
     assert.equal(await stateOf({ alertname: 'GrpcPoolDegraded', service: 'api-gateway' }), 'active');
     assert.equal(await stateOf({ alertname: 'GrpcPoolManagerUnavailable' }), 'active');
+  });
+
+  test('an unhealthy pool silences the failing-connections warning of that pool only', async () => {
+    // order-service's pool warnings are already silenced by the test above: use the gateway and payment-service.
+    await post([
+      { alertname: 'GrpcPoolUnhealthy', service: 'api-gateway', pool: 'order-service', severity: 'critical' },
+      { alertname: 'GrpcPoolConnectionsFailing', service: 'api-gateway', pool: 'order-service', severity: 'warning' },
+      { alertname: 'GrpcPoolConnectionsFailing', service: 'api-gateway', pool: 'user-service', severity: 'warning' },
+      { alertname: 'GrpcPoolConnectionsFailing', service: 'payment-service', pool: 'order-service', severity: 'warning' },
+    ]);
+    assert.equal(await stateOf({ alertname: 'GrpcPoolConnectionsFailing', service: 'api-gateway', pool: 'order-service' }), 'suppressed');
+    assert.equal(await stateOf({ alertname: 'GrpcPoolConnectionsFailing', service: 'api-gateway', pool: 'user-service' }), 'active');
+    assert.equal(await stateOf({ alertname: 'GrpcPoolConnectionsFailing', service: 'payment-service', pool: 'order-service' }), 'active');
   });
 
   test('a critical alert silences the warning of the same alert and service', async () => {
