@@ -69,6 +69,12 @@ describe('k6 harness semantics', () => {
     // The thresholded submetric is reported under its own key.
     assert.ok(m['http_req_duration{name:GET /hello}']?.thresholds?.['p(95)<1000']?.ok);
     assert.equal(m['http_req_duration{name:GET /hello}']?.values.count, (hits - fixedHits));
+    assert.equal(m['http_req_duration{url:GET /hello}']?.values.count, (hits - fixedHits));
+    // Every default() and fixed() iteration asked for /missing once (404).
+    assert.equal(m['http_reqs{error_code:1404}']?.values.count, hits);
+    // fixed()'s three requests without a response callback have no http_req_failed sample.
+    const failedSamples = (m.http_req_failed?.values.passes ?? 0) + (m.http_req_failed?.values.fails ?? 0);
+    assert.equal(failedSamples, (m.http_reqs?.values.count ?? 0) - fixedHits);
     assert.equal(m.fixture_time?.contains, 'time');
     assert.equal(m.vus_max?.values.value, 3);
     // handleSummary's map: files under cwd, stdout returned.

@@ -130,22 +130,20 @@ export function request(method: string, target: string | HttpURL, body?: unknown
   const requestBody = encodeBody(body, headers);
   const result = syncHttp({ method: method.toUpperCase(), url: fullUrl, headers, body: requestBody, timeoutMs: timeoutMs(params.timeout) });
 
-  const callback = params.responseCallback !== undefined ? params.responseCallback : (vuState.responseCallback ?? defaultExpected);
-  const expected = callback ? callback(result.status) : true;
-  const tags: Record<string, string> = {
-    ...contextTags(),
-    method: method.toUpperCase(),
-    url: fullUrl,
-    name: typeof target === 'string' ? fullUrl : target.name,
-    ...params.tags,
-    proto: result.proto,
-    status: String(result.status),
-    expected_response: String(expected),
-  };
-  if (result.error) {
-    tags.error = result.error;
-    tags.error_code = String(result.errorCode);
-  }
+  // undefined: k6's default callback; null (per request or through setResponseCallback): none.
+  const callback = params.responseCallback !== undefined ? params.responseCallback : vuState.responseCallback === undefined ? defaultExpected : vuState.responseCallback;
+  // k6 >= 0.41 (lib/netext/httpext/transport.go): `url` carries the same value as `name`, the
+  // manual name or http.url's template when there is one, so a named request is one series.
+  const name = params.tags?.name ?? (typeof target === 'string' ? fullUrl : target.name);
+  const tags: Record<string, string> = { ...contextTags(), ...params.tags, name, url: name, method: method.toUpperCase() };
+  // HTTP >= 400 gets k6's error code 1000 + status; no response at all gets status 0.
+  const errorCode = result.error ? result.errorCode : result.status >= 400 ? 1000 + result.status : 0;
+  if (result.error) tags.error = result.error;
+  if (errorCode !== 0) tags.error_code = String(errorCode);
+  tags.status = String(result.status);
+  if (!result.error) tags.proto = result.proto;
+  const expected = callback ? callback(result.status) : null;
+  if (expected !== null) tags.expected_response = String(expected);
   const now = Date.now();
   const t = result.timings;
   emit('http_reqs', 1, tags, now);
@@ -156,11 +154,11 @@ export function request(method: string, target: string | HttpURL, body?: unknown
   emit('http_req_sending', t.sending, tags, now);
   emit('http_req_waiting', t.waiting, tags, now);
   emit('http_req_receiving', t.receiving, tags, now);
-  emit('http_req_failed', expected ? 0 : 1, tags, now);
+  if (expected !== null) emit('http_req_failed', expected ? 0 : 1, tags, now);
   const dataTags = contextTags();
   emit('data_sent', result.bytesSent, dataTags, now);
   emit('data_received', result.bytesReceived, dataTags, now);
-  return makeResponse(method.toUpperCase(), fullUrl, requestBody, headers, result);
+  return makeResponse(method.toUpperCase(), fullUrl, requestBody, headers, { ...result, errorCode });
 }
 
 export const get = (target: string | HttpURL, params?: Params) => request('GET', target, null, params);

@@ -41,8 +41,8 @@ export const vuState = {
   group: '',
   samples: [] as Sample[],
   metrics: new Map<string, MetricDef>(),
-  /** http.setResponseCallback; null means k6's default (200-399 expected). */
-  responseCallback: null as ((status: number) => boolean) | null,
+  /** http.setResponseCallback: undefined keeps k6's default (200-399 expected), null sets none. */
+  responseCallback: undefined as ((status: number) => boolean) | null | undefined,
 };
 
 export function post(message: WorkerMessage): void {
