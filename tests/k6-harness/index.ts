@@ -243,8 +243,9 @@ async function runPlan(
 ): Promise<void> {
   const start = Date.now();
   const end = start + plan.durationMs;
-  // shared-iterations: the VUs take iterations from one shared count.
-  let sharedStarted = 0;
+  // Iterations all VUs started in this plan: k6's scenario.iterationInTest, and the count that
+  // shared-iterations VUs take from.
+  let started = 0;
   await Promise.all(
     vus.map(async (vu, index) => {
       let done = 0;
@@ -255,14 +256,15 @@ async function runPlan(
       };
       while (Date.now() < end) {
         if (plan.executor === 'per-vu-iterations' && done >= plan.iterations) break;
-        if (plan.executor === 'shared-iterations' && sharedStarted++ >= plan.iterations) break;
+        if (plan.executor === 'shared-iterations' && started >= plan.iterations) break;
         if (index >= targetVus(plan, Date.now() - start)) {
           setActive(false);
           await sleep(Math.min(50, Math.max(1, end - Date.now())));
           continue;
         }
         setActive(true);
-        const result = await vu.call('iterate', setupJson, plan.name, plan.exec);
+        const at = { scenario: plan.name, exec: plan.exec, executor: plan.executor, iterationInScenario: done, iterationInTest: started++ };
+        const result = await vu.call('iterate', setupJson, at);
         done += 1;
         if (result.error) errors.push(result.error);
         if (result.interrupted) break;

@@ -76,7 +76,14 @@ export interface CallMessage {
   scenario: string;
   /** Exported function to run for 'iterate' (scenario `exec`). */
   exec: string;
+  /** The scenario's executor, for k6/execution. */
+  executor: string;
+  /** This VU's iterations so far, all scenarios (k6 __ITER). */
   iteration: number;
+  /** This VU's iterations so far in this scenario. */
+  iterationInScenario: number;
+  /** Iterations all VUs started so far in this scenario (unique per iteration). */
+  iterationInTest: number;
 }
 
 /** VU -> main over parentPort. */

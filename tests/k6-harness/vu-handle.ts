@@ -28,6 +28,11 @@ export interface CallResult {
   interrupted: boolean;
 }
 
+/** Where an iteration runs: its scenario and its place among the scenario's iterations. */
+export type IterationPlace = Pick<CallMessage, 'scenario' | 'exec' | 'executor' | 'iterationInScenario' | 'iterationInTest'>;
+
+const noIteration: IterationPlace = { scenario: '', exec: 'default', executor: '', iterationInScenario: 0, iterationInTest: 0 };
+
 export interface VuEvents {
   samples(vu: number, samples: Sample[]): void;
   metric(def: MetricDef): void;
@@ -103,11 +108,11 @@ export class VuHandle {
     this.ready.catch(() => undefined);
   }
 
-  call(fn: CallName, argJson: string | null, scenario = '', exec = 'default'): Promise<CallResult> {
+  call(fn: CallName, argJson: string | null, at: IterationPlace = noIteration): Promise<CallResult> {
     if (this.failure !== null) return Promise.resolve({ resultJson: null, error: this.failure, interrupted: false });
     const id = this.nextCall++;
     const iteration = fn === 'iterate' ? this.iterations++ : 0;
-    const message: CallMessage = { type: 'call', id, fn, argJson, scenario, exec, iteration };
+    const message: CallMessage = { type: 'call', id, fn, argJson, ...at, iteration };
     Atomics.store(this.signal, SIGNAL_INTERRUPT, 0);
     this.busy = true;
     return new Promise<CallResult>((resolve) => {

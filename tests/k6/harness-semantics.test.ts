@@ -92,11 +92,15 @@ describe('k6 harness semantics', () => {
     );
   });
 
-  it('runs the iterations shortcut as shared-iterations: that many iterations in total, not per VU', async () => {
+  it('runs the iterations shortcut as shared-iterations: that many iterations in total, not per VU, each numbered once', async () => {
     const result = await runHarness({ script: join(fixtures, 'shared-iterations.ts'), cwd: dir, print: false });
     assert.deepEqual(result.iterationErrors, []);
     assert.equal(result.data.metrics.iterations?.values.count, 5);
     assert.equal(result.data.metrics.vus_max?.values.value, 2);
+    // exec.scenario.iterationInTest numbers the five iterations 0..4, once each, across both VUs.
+    assert.equal(result.passed, true, JSON.stringify(result.thresholds));
+    assert.equal(result.thresholds.length, 5);
+    assert.equal(result.data.metrics.checks?.values.rate, 1);
   });
 
   it('refuses k6 modules it does not implement and Node built-ins, and reports init errors with their message', async () => {

@@ -25,7 +25,10 @@ function run(script: ScriptModule, message: CallMessage): void {
   let interrupted = false;
   vuState.phase = message.fn === 'iterate' ? 'vu' : message.fn === 'handleSummary' ? 'summary' : message.fn;
   vuState.scenario = message.scenario;
+  vuState.executor = message.executor;
   vuState.iteration = message.iteration;
+  vuState.iterationInScenario = message.iterationInScenario;
+  vuState.iterationInTest = message.iterationInTest;
   vuState.group = message.fn === 'setup' || message.fn === 'teardown' ? `::${message.fn}` : '';
   globals.__ITER = message.iteration;
   const started = performance.now();

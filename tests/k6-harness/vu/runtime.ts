@@ -36,7 +36,10 @@ export const vuState = {
   env: data.env,
   phase: 'init' as Phase,
   iteration: 0,
+  iterationInScenario: 0,
+  iterationInTest: 0,
   scenario: '',
+  executor: '',
   /** Current group path: '' at the root, '::name' inside group('name'). */
   group: '',
   samples: [] as Sample[],
