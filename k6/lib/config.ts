@@ -3,6 +3,7 @@
  * Everything a script may vary between runs is read here, once, in the init context.
  */
 import { ports } from '../../monitoring/config.ts';
+import { TESTID_PATTERN } from './summary-format.ts';
 
 export type RunLabel = 'pooled' | 'baseline';
 export type ProfileName = 'full' | 'smoke';
@@ -44,7 +45,7 @@ export function readConfig(env: Record<string, string | undefined>): RunConfig {
   const apiPrefix = prefix === '' ? '' : `/${prefix.replace(/^\/+|\/+$/g, '')}`;
   const label = oneOf('RUN_LABEL', env.RUN_LABEL, ['pooled', 'baseline'] as const, 'pooled');
   const testId = env.TESTID || `${label}-local`;
-  if (!/^[A-Za-z0-9._-]+$/.test(testId)) {
+  if (!TESTID_PATTERN.test(testId)) {
     throw new Error(`TESTID=${JSON.stringify(testId)} may only hold letters, digits, '.', '_' and '-' (it names a folder)`);
   }
   return {

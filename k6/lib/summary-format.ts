@@ -3,6 +3,9 @@
  * a plain data contract (no k6 imports).
  */
 
+/** A testid names the results/<testid>/ folder: letters, digits, '.', '_' and '-' only. */
+export const TESTID_PATTERN = /^[A-Za-z0-9._-]+$/;
+
 export interface MetricSummary {
   type: 'counter' | 'gauge' | 'rate' | 'trend';
   contains: 'default' | 'time' | 'data';

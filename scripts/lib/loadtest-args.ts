@@ -1,6 +1,7 @@
 /** Parsing `npm run loadtest -- <order|payment|e2e> [options] [-- k6 args]`. */
 import { resolve } from 'node:path';
 import { ports } from '../../monitoring/config.ts';
+import { TESTID_PATTERN } from '../../k6/lib/summary-format.ts';
 import { scenarios, type ScenarioName } from './k6-command.ts';
 
 /** Prometheus' remote-write receiver in the stack. */
@@ -71,7 +72,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv, now = 
   const label = values.get('--label') ?? 'pooled';
   if (label !== 'pooled' && label !== 'baseline') throw new Error(`--label ${label}: expected pooled or baseline`);
   const testid = values.get('--testid') ?? `${scenario}-${label}-${stamp(now)}`;
-  if (!/^[A-Za-z0-9._-]+$/.test(testid)) throw new Error(`--testid ${testid}: only letters, digits, '.', '_' and '-' (it names a folder)`);
+  if (!TESTID_PATTERN.test(testid)) throw new Error(`--testid ${testid}: only letters, digits, '.', '_' and '-' (it names a folder)`);
   let runner = (values.get('--runner') ?? null) as Runner | null;
   if (runner !== null && !['k6', 'docker', 'harness'].includes(runner)) throw new Error(`--runner ${runner}: expected k6, docker or harness`);
   if (flags.has('--harness')) {
