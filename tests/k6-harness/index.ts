@@ -263,7 +263,7 @@ async function runPlan(
           continue;
         }
         setActive(true);
-        const at = { scenario: plan.name, exec: plan.exec, executor: plan.executor, iterationInScenario: done, iterationInTest: started++ };
+        const at = { scenario: plan.name, exec: plan.exec, executor: plan.executor, tags: plan.tags, env: plan.env, iterationInScenario: done, iterationInTest: started++ };
         const result = await vu.call('iterate', setupJson, at);
         done += 1;
         if (result.error) errors.push(result.error);

@@ -78,6 +78,9 @@ export interface CallMessage {
   exec: string;
   /** The scenario's executor, for k6/execution. */
   executor: string;
+  /** The scenario's tags and env (k6 applies both to its iterations). */
+  tags: Record<string, string>;
+  env: Record<string, string>;
   /** This VU's iterations so far, all scenarios (k6 __ITER). */
   iteration: number;
   /** This VU's iterations so far in this scenario. */

@@ -18,7 +18,10 @@ export interface Plan {
   durationMs: number;
   gracefulStopMs: number;
   maxVus: number;
+  /** Scenario `tags`, on every sample of its iterations. */
   tags: Record<string, string>;
+  /** Scenario `env`, over the test's __ENV in its iterations. */
+  env: Record<string, string>;
   startVus: number;
   stages: Stage[];
   /** per-vu-iterations: per VU; shared-iterations: in total. */
@@ -57,6 +60,7 @@ function planFor(name: string, raw: Raw, scale: number): Plan {
     startMs: raw.startTime === undefined ? 0 : parseDuration(raw.startTime, `${where} startTime`) * scale,
     gracefulStopMs: (raw.gracefulStop === undefined ? 30_000 : parseDuration(raw.gracefulStop, `${where} gracefulStop`)) * scale,
     tags: (raw.tags ?? {}) as Record<string, string>,
+    env: (raw.env ?? {}) as Record<string, string>,
     startVus: 0,
     stages: [] as Stage[],
     iterations: 0,

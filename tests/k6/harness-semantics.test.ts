@@ -72,6 +72,8 @@ describe('k6 harness semantics', () => {
     assert.equal(m['http_req_duration{url:GET /hello}']?.values.count, (hits - fixedHits));
     // Every default() and fixed() iteration asked for /missing once (404).
     assert.equal(m['http_reqs{error_code:1404}']?.values.count, hits);
+    assert.equal(m['iterations{scenario_kind:fixed}']?.values.count, fixedHits);
+    assert.equal(m['http_reqs{scenario_kind:fixed}']?.values.count, fixedHits);
     // fixed()'s three requests without a response callback have no http_req_failed sample.
     const failedSamples = (m.http_req_failed?.values.passes ?? 0) + (m.http_req_failed?.values.fails ?? 0);
     assert.equal(failedSamples, (m.http_reqs?.values.count ?? 0) - fixedHits);

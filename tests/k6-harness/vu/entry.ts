@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { CallMessage } from '../protocol.ts';
-import { IterationInterrupted, defineMetric, emit, post, takeSamples, vuState } from './runtime.ts';
+import { IterationInterrupted, contextTags, defineMetric, emit, post, takeSamples, vuState } from './runtime.ts';
 
 defineMetric({ name: 'iterations', type: 'counter', contains: 'default' });
 defineMetric({ name: 'iteration_duration', type: 'trend', contains: 'time' });
@@ -26,6 +26,8 @@ function run(script: ScriptModule, message: CallMessage): void {
   vuState.phase = message.fn === 'iterate' ? 'vu' : message.fn === 'handleSummary' ? 'summary' : message.fn;
   vuState.scenario = message.scenario;
   vuState.executor = message.executor;
+  vuState.scenarioTags = message.tags;
+  globals.__ENV = { ...vuState.env, ...message.env };
   vuState.iteration = message.iteration;
   vuState.iterationInScenario = message.iterationInScenario;
   vuState.iterationInTest = message.iterationInTest;
@@ -43,7 +45,8 @@ function run(script: ScriptModule, message: CallMessage): void {
     else error = `${fnName}() on VU ${vuState.vu}: ${describe(err)}`;
   }
   if (message.fn === 'iterate' && !interrupted) {
-    const tags: Record<string, string> = { group: '', scenario: message.scenario };
+    vuState.group = '';
+    const tags = contextTags();
     emit('iteration_duration', performance.now() - started, tags);
     emit('iterations', 1, tags);
   }

@@ -40,6 +40,8 @@ export const vuState = {
   iterationInTest: 0,
   scenario: '',
   executor: '',
+  /** The running scenario's `tags`. */
+  scenarioTags: {} as Record<string, string>,
   /** Current group path: '' at the root, '::name' inside group('name'). */
   group: '',
   samples: [] as Sample[],
@@ -66,7 +68,7 @@ export function defineMetric(def: MetricDef): void {
 
 /** Tags every sample of the current context carries. */
 export function contextTags(): Record<string, string> {
-  const tags: Record<string, string> = { group: vuState.group };
+  const tags: Record<string, string> = { ...vuState.scenarioTags, group: vuState.group };
   if (vuState.scenario) tags.scenario = vuState.scenario;
   return tags;
 }
