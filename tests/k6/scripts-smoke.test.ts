@@ -13,6 +13,7 @@ import { runHarness } from '../k6-harness/index.ts';
 import { startDemoProcess, type DemoProcess } from './support/demo.ts';
 import { k6Custom } from '../../monitoring/metrics.ts';
 import { thinkSeconds } from '../../k6/lib/profiles.ts';
+import type { TargetRow } from '../../k6/lib/summary-format.ts';
 
 const repo = join(import.meta.dirname, '../..');
 
@@ -48,6 +49,13 @@ describe('k6 scripts (smoke profile, through the harness, against the demo shop)
       for (const row of summary.targets) {
         assert.equal(row.pass, true, `${row.title}`);
         assert.notEqual(row.measured, null, `${row.title} was measured`);
+      }
+      // One row per threshold the run evaluated, with the value it was evaluated on.
+      assert.equal(summary.targets.length, result.thresholds.length);
+      for (const t of result.thresholds) {
+        const row: TargetRow | undefined = summary.targets.find((r) => r.metric === t.key && `${r.stat}${r.op}${r.target}` === t.expression);
+        assert.ok(row, `no summary row for ${t.key} ${t.expression}`);
+        assert.equal(row.measured, t.measured, `${t.key} ${t.expression}`);
       }
       assert.equal(summary.metrics.checks?.values.rate, 1);
       assert.equal(summary.metrics[k6Custom.errors]?.values.rate, 0);
