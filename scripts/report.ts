@@ -1,8 +1,8 @@
 /**
  * `npm run report -- <baseline-testid> <pooled-testid> [--results DIR] [--tolerance 0.05] [--json]`:
  * prints the before/after table from results/<testid>/summary.json of two runs and exits 1 when
- * the pooled run is slower than the baseline beyond the tolerance, or lost a metric the baseline
- * measured (CI can gate on it).
+ * the pooled run regressed: slower than the baseline beyond the tolerance, a metric the baseline
+ * measured missing, or more errors than the SLO allows and the baseline had (CI can gate on it).
  */
 import { resolve } from 'node:path';
 import { compareRuns, loadSummary, renderComparison } from './lib/report.ts';

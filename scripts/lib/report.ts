@@ -1,12 +1,12 @@
 /**
  * Before/after comparison of two runs' summary.json files (baseline = per-call connections,
- * pooled = connection pool): measured p95 per flow metric, speed-up, SLO target, and whether the
- * pooled run regressed.
+ * pooled = connection pool): measured p95 per flow metric, speed-up, SLO target, error rates, and
+ * whether the pooled run regressed.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { k6Custom, k6TrendForTarget } from '../../monitoring/metrics.ts';
-import { latencyTargets, type LatencyTargetKey } from '../../monitoring/slo.ts';
+import { latencyTargets, slo, type LatencyTargetKey } from '../../monitoring/slo.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 
 export interface ComparisonRow {
@@ -31,6 +31,8 @@ export interface Comparison {
   rows: ComparisonRow[];
   /** Measured per-order saving in the pooled run (mean of connection_pool_time_saved_ms), if measured. */
   poolTimeSavedAvgMs: number | null;
+  /** Share of failed calls (the k6 `errors` rate) of each run; null when the run has no sample. */
+  errorRate: { baseline: number | null; pooled: number | null };
   regressions: string[];
 }
 
@@ -58,9 +60,19 @@ function p95(summary: RunSummary, metric: string): number | null {
   return m.values['p(95)'] ?? null;
 }
 
+function errorRate(summary: RunSummary): number | null {
+  const m = summary.metrics[k6Custom.errors];
+  if (!m || m.type !== 'rate' || !((m.values.passes ?? 0) + (m.values.fails ?? 0) > 0)) return null;
+  return m.values.rate ?? null;
+}
+
+const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(2)} %`);
+
 /**
  * Compare two runs; a pooled p95 above baseline * (1 + tolerance) is a regression, and so is a
- * metric the baseline measured that the pooled run did not (e.g. no flow succeeded at all).
+ * metric the baseline measured that the pooled run did not (e.g. no flow succeeded at all), and a
+ * pooled error rate at or above the SLO's that is worse than the baseline's (failing fast is not
+ * a speed-up).
  */
 export function compareRuns(baseline: RunSummary, pooled: RunSummary, tolerance = 0.05): Comparison {
   const rows: ComparisonRow[] = (Object.keys(latencyTargets) as LatencyTargetKey[]).map((key) => {
@@ -81,15 +93,21 @@ export function compareRuns(baseline: RunSummary, pooled: RunSummary, tolerance 
     };
   });
   const saved = pooled.metrics[k6Custom.poolTimeSaved];
+  const errors = { baseline: errorRate(baseline), pooled: errorRate(pooled) };
+  const moreErrors = errors.pooled !== null && errors.pooled >= slo.errorRateMax && (errors.baseline === null || errors.pooled > errors.baseline);
   return {
     baseline: { testid: baseline.testid, script: baseline.script, label: baseline.label },
     pooled: { testid: pooled.testid, script: pooled.script, label: pooled.label },
     tolerance,
     rows,
     poolTimeSavedAvgMs: saved && saved.values.count ? (saved.values.avg ?? null) : null,
-    regressions: rows
-      .filter((r) => r.regression)
-      .map((r) => `${r.title}: p95 ${r.pooledP95Ms === null ? 'not measured' : `${r.pooledP95Ms.toFixed(1)} ms`} pooled vs ${r.baselineP95Ms?.toFixed(1)} ms baseline`),
+    errorRate: errors,
+    regressions: [
+      ...rows
+        .filter((r) => r.regression)
+        .map((r) => `${r.title}: p95 ${r.pooledP95Ms === null ? 'not measured' : `${r.pooledP95Ms.toFixed(1)} ms`} pooled vs ${r.baselineP95Ms?.toFixed(1)} ms baseline`),
+      ...(moreErrors ? [`Error rate: ${pct(errors.pooled)} pooled vs ${pct(errors.baseline)} baseline (target < ${pct(slo.errorRateMax)})`] : []),
+    ],
   };
 }
 
@@ -113,9 +131,10 @@ export function renderComparison(c: Comparison): string {
     ).map((row) => `| ${row} |`),
     '',
     `Pool time saved per order (measured against the baseline run): ${c.poolTimeSavedAvgMs === null ? 'not measured (run the pooled test with --baseline <baseline-testid>)' : `${c.poolTimeSavedAvgMs.toFixed(1)} ms on average`}`,
+    `Error rate: baseline ${pct(c.errorRate.baseline)}, pooled ${pct(c.errorRate.pooled)} (target < ${pct(slo.errorRateMax)})`,
     c.regressions.length === 0
-      ? `No regression (tolerance ${(c.tolerance * 100).toFixed(0)} %).`
-      : `REGRESSION (pooled slower than baseline by more than ${(c.tolerance * 100).toFixed(0)} %):\n${c.regressions.map((r) => `  - ${r}`).join('\n')}`,
+      ? `No regression (latency tolerance ${(c.tolerance * 100).toFixed(0)} %).`
+      : `REGRESSION (latency tolerance ${(c.tolerance * 100).toFixed(0)} %):\n${c.regressions.map((r) => `  - ${r}`).join('\n')}`,
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -14,10 +14,11 @@ import type { MetricSummary, RunSummary } from '../../k6/lib/summary-format.ts';
 
 const repo = join(import.meta.dirname, '../..');
 
-/** A summary whose trends have the given p95s (ms), 10 samples each. */
-function summary(testid: string, label: RunSummary['label'], p95: Record<string, number>): RunSummary {
+/** A summary whose trends have the given p95s (ms), 10 samples each, and `failed` of 100 calls failed. */
+function summary(testid: string, label: RunSummary['label'], p95: Record<string, number>, failed = 0): RunSummary {
   const metrics: Record<string, MetricSummary> = {};
   for (const [metric, value] of Object.entries(p95)) metrics[metric] = { type: 'trend', contains: 'time', values: { 'p(95)': value, count: 10 } };
+  metrics[k6Custom.errors] = { type: 'rate', contains: 'default', values: { rate: failed / 100, passes: failed, fails: 100 - failed } };
   return {
     formatVersion: 1,
     testid,
@@ -57,6 +58,16 @@ describe('report: regressions', () => {
     assert.deepEqual(lost.regressions, ['Full flow: p95 not measured pooled vs 300.0 ms baseline']);
     const order = lost.rows.find((r) => r.key === 'orderService');
     assert.deepEqual([order?.baselineP95Ms, order?.pooledP95Ms, order?.speedup, order?.regression], [null, 50, null, false]);
+  });
+
+  it('flags a pooled error rate at or above the SLO that is worse than the baseline: failing fast is no speed-up', () => {
+    const order = (ms: number) => ({ [k6Custom.orderServiceLatency]: ms });
+    const failing = compareRuns(summary('b', 'baseline', order(100), 0), summary('p', 'pooled', order(5), 40));
+    assert.deepEqual(failing.errorRate, { baseline: 0, pooled: 0.4 });
+    assert.deepEqual(failing.regressions, ['Error rate: 40.00 % pooled vs 0.00 % baseline (target < 1.00 %)']);
+    // Below the SLO, or no worse than a baseline that failed as much: not a regression of the pool.
+    assert.deepEqual(compareRuns(summary('b', 'baseline', order(100), 0), summary('p', 'pooled', order(50), 0)).regressions, []);
+    assert.deepEqual(compareRuns(summary('b', 'baseline', order(100), 40), summary('p', 'pooled', order(50), 40)).regressions, []);
   });
 
   it('npm run report exits 1 when the pooled run lost a measured metric', async () => {
