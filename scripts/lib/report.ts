@@ -114,6 +114,8 @@ export function compareRuns(baseline: RunSummary, pooled: RunSummary, tolerance 
 const ms = (v: number | null): string => (v === null ? 'n/a' : `${v.toFixed(1)} ms`);
 
 export function renderComparison(c: Comparison): string {
+  // 0.025 prints as 2.5, not rounded to 3.
+  const tolerancePct = Number((c.tolerance * 100).toFixed(2));
   const lines = [
     `Connection pool before/after: baseline ${c.baseline.testid} (${c.baseline.script}, ${c.baseline.label}) vs pooled ${c.pooled.testid} (${c.pooled.script}, ${c.pooled.label})`,
     '',
@@ -133,8 +135,8 @@ export function renderComparison(c: Comparison): string {
     `Pool time saved per order (measured against the baseline run): ${c.poolTimeSavedAvgMs === null ? 'not measured (run the pooled test with --baseline <baseline-testid>)' : `${c.poolTimeSavedAvgMs.toFixed(1)} ms on average`}`,
     `Error rate: baseline ${pct(c.errorRate.baseline)}, pooled ${pct(c.errorRate.pooled)} (target < ${pct(slo.errorRateMax)})`,
     c.regressions.length === 0
-      ? `No regression (latency tolerance ${(c.tolerance * 100).toFixed(0)} %).`
-      : `REGRESSION (latency tolerance ${(c.tolerance * 100).toFixed(0)} %):\n${c.regressions.map((r) => `  - ${r}`).join('\n')}`,
+      ? `No regression (latency tolerance ${tolerancePct} %).`
+      : `REGRESSION (latency tolerance ${tolerancePct} %):\n${c.regressions.map((r) => `  - ${r}`).join('\n')}`,
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareRuns } from '../../scripts/lib/report.ts';
+import { compareRuns, renderComparison } from '../../scripts/lib/report.ts';
 import { k6Custom } from '../../monitoring/metrics.ts';
 import type { MetricSummary, RunSummary } from '../../k6/lib/summary-format.ts';
 
@@ -50,6 +50,7 @@ describe('report: regressions', () => {
     assert.deepEqual(within.regressions, []);
     const beyond = compareRuns(base, summary('p', 'pooled', { [k6Custom.orderServiceLatency]: 106 }), 0.05);
     assert.deepEqual(beyond.regressions, ['Order service: p95 106.0 ms pooled vs 100.0 ms baseline']);
+    assert.match(renderComparison(compareRuns(base, base, 0.025)), /No regression \(latency tolerance 2\.5 %\)/);
   });
 
   it('flags a metric the baseline measured and the pooled run did not; ignores the reverse', () => {
