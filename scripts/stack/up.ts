@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ports } from '../../monitoring/config.ts';
 import { waitForHttp } from '../lib/process.ts';
 import { compose, composeCommand } from './compose.ts';
 import { nativeUp } from './native.ts';
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     const profiles = values.demo ? ['demo'] : [];
     const hasWait = composeCmd[0] === 'docker'; // compose v2; v1 (docker-compose) has no --wait
     compose(composeCmd, ['up', '-d', '--build', ...(hasWait ? ['--wait'] : [])], profiles);
-    const p = { grafana: 3000, prometheus: 9090, alertmanager: 9093, poolExporter: 9470, notificationSink: 9097 };
+    const p = ports; // compose publishes the default ports (docker-compose-monitoring.yaml)
     if (!hasWait) {
       const health = [`${p.prometheus}/-/ready`, `${p.alertmanager}/-/ready`, `${p.grafana}/api/health`, `${p.poolExporter}/-/healthy`];
       for (const path of health) await waitForHttp(`http://127.0.0.1:${path}`, { timeoutMs: 120_000 });
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
   Prometheus         http://localhost:${p.prometheus}
   Alertmanager       http://localhost:${p.alertmanager}
   Pool exporter      http://localhost:${p.poolExporter}
-  Notifications      http://localhost:${p.notificationSink}${values.demo ? '\n  Demo shop          http://localhost:8000/api/v1/products' : ''}`);
+  Notifications      http://localhost:${p.notificationSink}${values.demo ? `\n  Demo shop          http://localhost:${p.demoGateway}/api/v1/products` : ''}`);
     return;
   }
   if (!values.native) console.log('Notice: no Docker engine answers (`docker info` failed): starting the stack natively.');

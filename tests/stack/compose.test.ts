@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
+import { ports } from '../../monitoring/config.ts';
 import { K6_IMAGE } from '../../scripts/lib/k6-command.ts';
 import { PROMETHEUS_FEATURE_FLAGS } from '../../scripts/stack/native.ts';
 import { composeFile, repoRoot } from '../../scripts/stack/settings.ts';
@@ -86,6 +87,21 @@ describe('docker-compose-monitoring.yaml', () => {
     const command = config.services.prometheus?.command;
     assert.ok(Array.isArray(command));
     for (const flag of PROMETHEUS_FEATURE_FLAGS) assert.ok(command.includes(flag), `compose Prometheus lacks ${flag}`);
+  });
+
+  it('publishes the ports monitoring/config.ts names (stack:up prints those URLs)', () => {
+    const expected: Record<string, number> = {
+      prometheus: ports.prometheus,
+      alertmanager: ports.alertmanager,
+      grafana: ports.grafana,
+      'pool-exporter': ports.poolExporter,
+      'notification-sink': ports.notificationSink,
+      demo: ports.demoGateway,
+    };
+    for (const [name, port] of Object.entries(expected)) {
+      const published = (config.services[name]?.ports ?? []).map(String);
+      assert.ok(published.some((p) => p.replace(/\/tcp$/, '') === `127.0.0.1:${port}:${port}`), `${name} publishes ${published.join(', ')}, not ${port}`);
+    }
   });
 
   it('runs the same k6 image as `npm run loadtest`', () => {
