@@ -22,6 +22,7 @@ import type { StackState } from '../../scripts/stack/native.ts';
 import type { ReceivedNotification } from '../../scripts/stack/notification-sink.ts';
 import { repoRoot } from '../../scripts/stack/settings.ts';
 import { runHarness } from '../k6-harness/index.ts';
+import { prometheusClient, type PrometheusClient, type PromSample } from '../support/prometheus.ts';
 import { dashboardExpressions, substituteVariables } from '../core/support.ts';
 import type { BuiltDashboard } from '../../dashboards/common.ts';
 
@@ -50,7 +51,8 @@ async function stackEnv(): Promise<Env> {
   return env as Env;
 }
 
-function npmScript(env: NodeJS.ProcessEnv, entry: string, args: string[]): { status: number | null; output: string } {
+/** Run a script entry as its npm script does (`node --import tsx <entry>`), in the repository, with this env. */
+function runEntry(env: NodeJS.ProcessEnv, entry: string, args: string[]): { status: number | null; output: string } {
   const result = spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], {
     cwd: repoRoot,
     env,
@@ -91,12 +93,9 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
   const runStartedSec = Math.floor(Date.now() / 1000);
   const testids = { pooled: `e2e-pooled-${Date.now()}`, slow: `e2e-slow-${Date.now()}`, compared: `e2e-compared-${Date.now()}` };
 
-  async function query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-    const res = await fetch(`${prom}/api/v1/query`, { method: 'POST', body: new URLSearchParams({ query: expr }) });
-    const body = (await res.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
-    if (body.status !== 'success') throw new Error(`query ${expr}: ${body.error}`);
-    return body.data.result;
-  }
+  /** The stack's own Prometheus (started by stack:up, so not a TestPrometheus). */
+  let promClient: PrometheusClient;
+  const query = (expr: string): Promise<PromSample[]> => promClient.query(expr);
 
   async function notifications(): Promise<ReceivedNotification[]> {
     return (await (await fetch(`${sink}/alerts`)).json()) as ReceivedNotification[];
@@ -124,20 +123,21 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
   }
 
   function fault(...args: string[]): void {
-    const result = npmScript(env, 'demo/fault.ts', args);
+    const result = runEntry(env, 'demo/fault.ts', args);
     assert.equal(result.status, 0, `demo:fault ${args.join(' ')}: ${result.output}`);
   }
 
   before(async () => {
     env = await stackEnv();
     prom = `http://127.0.0.1:${env.PROMETHEUS_PORT}`;
+    promClient = prometheusClient(prom);
     sink = `http://127.0.0.1:${env.NOTIFICATION_SINK_PORT}`;
     gateway = `http://127.0.0.1:${env.DEMO_GATEWAY_PORT}`;
   });
 
   after(() => {
     // Best effort if a step failed half-way; the last test asserts a clean stop on the happy path.
-    npmScript(env, 'scripts/stack/down.ts', []);
+    runEntry(env, 'scripts/stack/down.ts', []);
     console.log('\nMeasured end-to-end timings:');
     for (const t of timings) console.log(`  ${t.step.padEnd(58)} ${t.seconds.toFixed(1)} s`);
     rmSync(stateDir, { recursive: true, force: true });
@@ -145,7 +145,7 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
 
   it('stack:up --native --demo starts every service and reports them healthy', () => {
     const t0 = Date.now();
-    const up = npmScript(env, 'scripts/stack/up.ts', ['--native', '--demo', '--no-generate']);
+    const up = runEntry(env, 'scripts/stack/up.ts', ['--native', '--demo', '--no-generate']);
     assert.equal(up.status, 0, up.output);
     record('stack:up --native --demo', t0);
     state = JSON.parse(readFileSync(join(stateDir, 'stack.json'), 'utf8')) as StackState;
@@ -154,7 +154,7 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
       assert.ok(names.includes(name), `${name} not started: ${names.join(', ')}`);
     }
     if (!names.includes('grafana')) assert.match(up.output, /Grafana: no `grafana` binary on PATH/);
-    const status = npmScript(env, 'scripts/stack/status.ts', []);
+    const status = runEntry(env, 'scripts/stack/status.ts', []);
     assert.equal(status.status, 0, status.output);
     assert.equal((status.output.match(/^healthy /gm) ?? []).length, state.services.length, status.output);
   });
@@ -169,7 +169,7 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
     assert.deepEqual(targets.map((r) => r.metric.service).sort(), ['api-gateway', 'order-service', 'payment-service']);
     const ready = await query('sum by (service) (grpc_pool_connections{state="ready"})');
     assert.equal(ready.length, 3);
-    assert.equal(Number(ready.find((r) => r.metric.service === 'api-gateway')?.value[1]), 6 * 5, 'gateway: 6 pools of 5 READY');
+    assert.equal(Number(ready.find((r) => r.metric.service === 'api-gateway')?.value?.[1]), 6 * 5, 'gateway: 6 pools of 5 READY');
   });
 
   it('a k6 smoke run through the harness passes and lands in Prometheus by remote write', async () => {
@@ -179,7 +179,7 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
     assert.equal(result.passed, true, JSON.stringify(result.thresholds.filter((t) => !t.ok)));
     assert.deepEqual(result.remoteWrite.errors, []);
     const flows = await query(`histogram_count(sum(k6_full_flow_duration_seconds{testid="${testids.pooled}"}))`);
-    assert.ok(Number(flows[0]?.value[1]) > 0, 'no full-flow histogram in Prometheus');
+    assert.ok(Number(flows[0]?.value?.[1]) > 0, 'no full-flow histogram in Prometheus');
   });
 
   it('payment backend down: GrpcPoolUnhealthy fires and Alertmanager delivers it to the sink', async () => {
@@ -258,7 +258,7 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
     // The baseline carried +400 ms on payment; this run did not, so each order saved time.
     assert.ok((saved.avg ?? 0) > 0, `time saved avg ${saved.avg} ms`);
     const inProm = await query(`histogram_count(sum(k6_connection_pool_time_saved_ms{testid="${testids.compared}"}))`);
-    assert.equal(Number(inProm[0]?.value[1]), saved.count, 'Prometheus holds every time-saved sample of the run');
+    assert.equal(Number(inProm[0]?.value?.[1]), saved.count, 'Prometheus holds every time-saved sample of the run');
   });
 
   it('every dashboard query returns data from this run', async () => {
@@ -283,12 +283,11 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
             // Smoke runs last seconds and push sparse series; 1m is what Grafana picks for a half-hour view.
             .replace(/\$__rate_interval/g, '1m'),
         );
-        const params = new URLSearchParams({ query: concrete, start: String(start), end: String(end), step: String(step) });
-        const res = await fetch(`${prom}/api/v1/query_range`, { method: 'POST', body: params });
-        const body = (await res.json()) as { status: string; error?: string; data?: { result: unknown[] } };
-        assert.equal(body.status, 'success', `${file} ${where}: ${body.error} in ${concrete}`);
+        const result = await promClient
+          .queryRange(concrete, start, end, step)
+          .catch((err: Error) => assert.fail(`${file} ${where}: ${err.message} in ${concrete}`));
         checked += 1;
-        if ((body.data?.result.length ?? 0) === 0) empty.push(`${file} ${where}: ${concrete}`);
+        if (result.length === 0) empty.push(`${file} ${where}: ${concrete}`);
       }
     }
     assert.ok(checked >= 30, `only ${checked} queries found`);
@@ -296,7 +295,7 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
   });
 
   it('stack:down stops exactly what stack:up started and leaves no process behind', async () => {
-    const down = npmScript(env, 'scripts/stack/down.ts', []);
+    const down = runEntry(env, 'scripts/stack/down.ts', []);
     assert.equal(down.status, 0, down.output);
     for (const service of state.services) {
       assert.match(down.output, new RegExp(`stopped ${service.name} \\(pid ${service.pid}\\)`));
@@ -308,7 +307,7 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
     for (const port of [env.PROMETHEUS_PORT, env.NOTIFICATION_SINK_PORT, env.DEMO_GATEWAY_PORT]) {
       await assert.rejects(fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2_000) }), `port ${port} still answers`);
     }
-    const status = npmScript(env, 'scripts/stack/status.ts', []);
+    const status = runEntry(env, 'scripts/stack/status.ts', []);
     assert.notEqual(status.status, 0, 'stack:status must say the stack is down');
   });
 });

@@ -17,17 +17,21 @@ export interface PromSample {
   histogram?: [number, unknown];
 }
 
-export interface TestPrometheus {
+/** The HTTP API of any running Prometheus (one the test started, or the stack's own). */
+export interface PrometheusClient {
   url: string;
-  port: number;
-  dir: string;
-  process: RunningProcess;
   /** Instant query; throws with Prometheus' own error text when the query is rejected. */
   query(expr: string, time?: number): Promise<PromSample[]>;
   /** Range query over [start, end] (unix seconds). */
   queryRange(expr: string, start: number, end: number, step: number): Promise<PromSample[]>;
   /** GET /api/v1/<path> and return `data`. */
   api<T = unknown>(path: string): Promise<T>;
+}
+
+export interface TestPrometheus extends PrometheusClient {
+  port: number;
+  dir: string;
+  process: RunningProcess;
   stop(): Promise<void>;
 }
 
@@ -51,6 +55,30 @@ async function promApi<T>(base: string, path: string, init?: RequestInit): Promi
     throw new Error(`Prometheus ${path}: ${body.errorType ?? 'error'}: ${body.error ?? res.status}`);
   }
   return body.data;
+}
+
+export function prometheusClient(url: string): PrometheusClient {
+  return {
+    url,
+    async query(expr, time) {
+      const params = new URLSearchParams({ query: expr });
+      if (time !== undefined) params.set('time', String(time));
+      const data = await promApi<{ resultType: string; result: PromSample[] | [number, string] }>(url, 'query', {
+        method: 'POST',
+        body: params,
+      });
+      if (data.resultType === 'scalar' || data.resultType === 'string') {
+        return [{ metric: {}, value: data.result as [number, string] }];
+      }
+      return data.result as PromSample[];
+    },
+    async queryRange(expr, start, end, step) {
+      const params = new URLSearchParams({ query: expr, start: String(start), end: String(end), step: String(step) });
+      const data = await promApi<{ result: PromSample[] }>(url, 'query_range', { method: 'POST', body: params });
+      return data.result;
+    },
+    api: (path) => promApi(url, path),
+  };
 }
 
 export async function startPrometheus(opts: StartPrometheusOptions = {}): Promise<TestPrometheus> {
@@ -81,28 +109,10 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
     readyTimeoutMs: 30_000,
   });
   return {
-    url,
+    ...prometheusClient(url),
     port,
     dir,
     process: proc,
-    async query(expr, time) {
-      const params = new URLSearchParams({ query: expr });
-      if (time !== undefined) params.set('time', String(time));
-      const data = await promApi<{ resultType: string; result: PromSample[] | [number, string] }>(url, 'query', {
-        method: 'POST',
-        body: params,
-      });
-      if (data.resultType === 'scalar' || data.resultType === 'string') {
-        return [{ metric: {}, value: data.result as [number, string] }];
-      }
-      return data.result as PromSample[];
-    },
-    async queryRange(expr, start, end, step) {
-      const params = new URLSearchParams({ query: expr, start: String(start), end: String(end), step: String(step) });
-      const data = await promApi<{ result: PromSample[] }>(url, 'query_range', { method: 'POST', body: params });
-      return data.result;
-    },
-    api: (path) => promApi(url, path),
     async stop() {
       await proc.stop();
       await rm(dir, { recursive: true, force: true });
