@@ -51,6 +51,36 @@ export const poolMetric = {
   probeHttpStatus: 'probe_http_status_code',
 } as const;
 
+/**
+ * The API gateway's own series on /metrics, as datngth03/ecommerce-go-app's
+ * services/api-gateway/internal/metrics/metrics.go names them (the demo gateway exports the same).
+ * Histograms use the client libraries' default buckets (5 ms .. 10 s).
+ */
+export const gatewayMetric = {
+  /** {service (the backend), method, status: success|error} */
+  grpcClientRequests: 'api_gateway_grpc_client_requests_total',
+  /** {service (the backend), method}; failed calls are observed too (the histogram has no status label). */
+  grpcClientDuration: 'api_gateway_grpc_client_request_duration_seconds',
+  /** {method, path (route pattern), status (HTTP code)} */
+  httpRequests: 'api_gateway_http_requests_total',
+  httpDuration: 'api_gateway_http_request_duration_seconds',
+  /** {ip} */
+  rateLimitExceeded: 'api_gateway_rate_limit_exceeded_total',
+} as const;
+
+/** Values of the gateway's gRPC client `status` label. */
+export const grpcClientStatus = { success: 'success', error: 'error' } as const;
+
+/** blackbox_exporter's series for a grpc probe (job grpc-health). */
+export const blackboxMetric = {
+  probeSuccess: 'probe_success',
+  probeDuration: 'probe_duration_seconds',
+  /** {serving_status} 1 for the status the health service answered. */
+  grpcServingStatus: 'probe_grpc_healthcheck_response',
+  /** The gRPC status code of the Check call (14 UNAVAILABLE when nothing listens). */
+  grpcStatusCode: 'probe_grpc_status_code',
+} as const;
+
 /** The pool exporter's own series on /metrics (docs/exporter.md). */
 export const poolExporterMetric = {
   probesTotal: 'pool_exporter_probes_total',
@@ -61,7 +91,7 @@ export const poolExporterMetric = {
 } as const;
 
 /** Label values of pool_exporter_probe_failures_total{reason}. */
-export const probeFailureReasons = ['timeout', 'connect', 'http_status', 'invalid_json', 'schema', 'too_large'] as const;
+export const probeFailureReasons = ['timeout', 'connect', 'rate_limited', 'http_status', 'invalid_json', 'schema', 'too_large'] as const;
 export type ProbeFailureReason = (typeof probeFailureReasons)[number];
 
 /** gRPC connectivity states, as label values of grpc_pool_connections{state}. */

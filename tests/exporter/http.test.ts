@@ -60,6 +60,8 @@ describe('pool exporter HTTP surface', () => {
       setTimeout(() => res.end('"services":{}}'), 1_500);
     },
     '/404': json(404, { error: 'not found' }),
+    // The real gateway's rate limiter answers every route, pool health included, like this.
+    '/429': json(429, { error: 'rate limit exceeded' }),
     '/500-json': json(500, { status: 'healthy', services: { a: pool() } }),
     '/redirect': (res) => {
       res.writeHead(302, { location: '/redirect-target' });
@@ -175,6 +177,7 @@ describe('pool exporter HTTP surface', () => {
     ['refused', 'connect', 0],
     ['reset-mid-body', 'connect', 200],
     ['404', 'http_status', 404],
+    ['429', 'rate_limited', 429],
     ['500-json', 'http_status', 500],
     ['redirect', 'http_status', 302],
     ['html', 'http_status', 502],

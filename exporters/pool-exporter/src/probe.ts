@@ -96,7 +96,8 @@ export function fetchTarget(target: TargetConfig, limits: FetchLimits): Promise<
         status = res.statusCode ?? 0;
         if (!isAcceptedStatus(status)) {
           const where = res.headers.location ? ` (redirects are not followed; Location: ${res.headers.location})` : '';
-          fail('http_status', `HTTP ${status}${where}`);
+          // 429: the service's rate limiter refused the probe; the service itself answered.
+          fail(status === 429 ? 'rate_limited' : 'http_status', `HTTP ${status}${where}`);
           return;
         }
         const declared = Number(res.headers['content-length']);
