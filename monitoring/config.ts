@@ -11,6 +11,12 @@ export const jobs = {
   poolExporter: 'pool-exporter',
   prometheus: 'prometheus',
   alertmanager: 'alertmanager',
+  /** Every service's own /metrics (the gateway's gRPC client series among them); `service` label per target. */
+  serviceMetrics: 'service-metrics',
+  /** grpc.health.v1 probes of the backends through blackbox_exporter. */
+  grpcHealth: 'grpc-health',
+  /** blackbox_exporter's own /metrics. */
+  blackboxExporter: 'blackbox-exporter',
 } as const;
 
 /**
@@ -18,6 +24,15 @@ export const jobs = {
  * PoolExporterDown, which Alertmanager's exporter-down inhibition matches on.
  */
 export const poolExporterService = 'pool-exporter';
+/** `service` label of blackbox_exporter's own series and of BlackboxExporterDown. */
+export const blackboxExporterService = 'blackbox-exporter';
+/** The blackbox_exporter module that checks grpc.health.v1 (monitoring/generators/blackbox-config.ts). */
+export const grpcHealthModule = 'grpc_health';
+/**
+ * Label that carries the gRPC backend on the gateway's client series: the gateway exports it as
+ * `service`, which the scrape job's own `service` (the gateway) displaces; relabelling moves it here.
+ */
+export const backendLabel = 'backend';
 
 /** Default ports of the stack. Native mode and compose use the same numbers. */
 export const ports = {
@@ -26,6 +41,7 @@ export const ports = {
   grafana: 3000,
   poolExporter: 9470,
   notificationSink: 9097,
+  blackboxExporter: 9115,
   demoGateway: 8000,
 } as const;
 
@@ -38,7 +54,7 @@ export const scrapeTiming = {
   /** Prometheus scrape and evaluation interval, and Grafana's datasource timeInterval. */
   interval: '5s',
   timeout: '4s',
-  /** The pool exporter's fetch timeout per target. */
+  /** The pool exporter's fetch timeout per target, and blackbox_exporter's gRPC health timeout. */
   probeTimeout: '3s',
 } as const;
 
@@ -46,6 +62,12 @@ export const scrapeTiming = {
 export const datasourceUids = {
   prometheus: 'prometheus',
   alertmanager: 'alertmanager',
+  /** Every service's own /metrics (the gateway's gRPC client series among them); `service` label per target. */
+  serviceMetrics: 'service-metrics',
+  /** grpc.health.v1 probes of the backends through blackbox_exporter. */
+  grpcHealth: 'grpc-health',
+  /** blackbox_exporter's own /metrics. */
+  blackboxExporter: 'blackbox-exporter',
 } as const;
 
 /**

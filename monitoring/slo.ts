@@ -52,6 +52,15 @@ export const slo = {
   /** Measured pool time saved per order (baseline p95 minus pooled duration) must exceed this. */
   poolTimeSavedMinMs: 800,
 
+  /**
+   * The API gateway's gRPC calls to each backend, from its own metrics. The p95 sits on a default
+   * histogram bucket boundary (0.1 s), where the quantile estimate is exact.
+   */
+  grpcClient: {
+    errorRatioMax: 0.05,
+    p95Ms: 100,
+  },
+
   /** Pool health, as the ratio (ready + idle) / size, 0-1. Mirrors the service's own rule. */
   pool: {
     degradedBelowRatio: 0.8,

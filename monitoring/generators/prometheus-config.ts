@@ -1,18 +1,26 @@
 /**
  * prometheus.yml for given addresses. The compose stack and the native mode (scripts/stack) render
- * the same document with different addresses. Only fields that Prometheus 2.42 and 3.x both accept.
+ * the same document with different addresses; the targets come from a preset (monitoring/targets.ts).
+ * Only fields that Prometheus 2.42 and 3.x both accept.
  */
-import { demoPoolTargets, jobs, poolExporterService, ports, scrapeTiming } from '../config.ts';
+import { backendLabel, blackboxExporterService, grpcHealthModule, jobs, poolExporterService, ports, scrapeTiming } from '../config.ts';
+import { defaultTargetPreset, resolveTargets, targetPreset, type ResolvedTarget } from '../targets.ts';
 
 export interface PrometheusConfigOptions {
   /** host:port of the pool exporter (both /probe and its own /metrics). */
   poolExporter: string;
+  /** host:port of blackbox_exporter (gRPC health probes and its own /metrics); needed with grpcHealthTargets. */
+  blackboxExporter?: string;
   /** host:port of Alertmanager (alerting target and scrape target). */
   alertmanager: string;
   /** host:port of this Prometheus (self-scrape). */
   prometheus: string;
   /** Exporter target names to probe (keys of the exporter's targets map). */
   probeTargets: readonly string[];
+  /** Services whose own /metrics are scraped (one job, `service` label); none: no job. */
+  metricsTargets?: readonly ResolvedTarget[];
+  /** Backends whose grpc.health.v1 is probed through blackbox_exporter; none: no job. */
+  grpcHealthTargets?: readonly ResolvedTarget[];
   /** rule_files entries; relative paths resolve against the config file's directory. */
   ruleFiles: readonly string[];
   scrapeInterval?: string;
@@ -21,12 +29,17 @@ export interface PrometheusConfigOptions {
   evaluationInterval?: string;
 }
 
-/** The compose flavour that `npm run generate` writes to monitoring/prometheus/prometheus.yml. */
+const composeDemo = targetPreset(defaultTargetPreset);
+
+/** The compose flavour that `npm run generate` writes to monitoring/prometheus/prometheus.yml (demo preset, compose service names). */
 export const composePrometheusOptions: PrometheusConfigOptions = {
   poolExporter: `pool-exporter:${ports.poolExporter}`,
+  blackboxExporter: `blackbox-exporter:${ports.blackboxExporter}`,
   alertmanager: `alertmanager:${ports.alertmanager}`,
   prometheus: `prometheus:${ports.prometheus}`,
-  probeTargets: Object.keys(demoPoolTargets),
+  probeTargets: composeDemo.poolHealth.map((e) => e.service),
+  metricsTargets: resolveTargets(composeDemo.metrics, { kind: 'compose-service' }),
+  grpcHealthTargets: resolveTargets(composeDemo.grpcHealth, { kind: 'compose-service' }),
   ruleFiles: ['rules/*.yml'],
 };
 
@@ -37,9 +50,49 @@ function requireHostPort(field: string, value: string): string {
   return value;
 }
 
+/** One static group per target, so each carries its own `service` label. */
+function labelledTargets(field: string, targets: readonly ResolvedTarget[]): Record<string, unknown>[] {
+  const seen = new Set<string>();
+  return targets.map(({ service, address }) => {
+    if (seen.has(service)) throw new Error(`prometheus config: ${field} names service ${service} twice`);
+    seen.add(service);
+    return { targets: [requireHostPort(`${field} ${service}`, address)], labels: { service } };
+  });
+}
+
 export function prometheusConfig(options: PrometheusConfigOptions): Record<string, unknown> {
   const exporter = requireHostPort('poolExporter', options.poolExporter);
   if (options.probeTargets.length === 0) throw new Error('prometheus config: probeTargets is empty; nothing would be probed');
+  const metricsTargets = options.metricsTargets ?? [];
+  const grpcHealthTargets = options.grpcHealthTargets ?? [];
+  const serviceMetrics = metricsTargets.length === 0 ? [] : [
+    {
+      job_name: jobs.serviceMetrics,
+      static_configs: labelledTargets('metricsTargets', metricsTargets),
+      metric_relabel_configs: [
+        // The gateway labels its gRPC client series with the backend as `service`; the target's
+        // `service` (the gateway) wins and Prometheus keeps the other as exported_service.
+        { source_labels: ['exported_service'], regex: '(.+)', target_label: backendLabel },
+        { action: 'labeldrop', regex: 'exported_service' },
+      ],
+    },
+  ];
+  const blackbox = grpcHealthTargets.length === 0 ? '' : requireHostPort('blackboxExporter', options.blackboxExporter ?? '');
+  const grpcHealth = grpcHealthTargets.length === 0 ? [] : [
+    {
+      // Multi-target pattern of blackbox_exporter: /probe?module=grpc_health&target=host:port.
+      job_name: jobs.grpcHealth,
+      metrics_path: '/probe',
+      params: { module: [grpcHealthModule] },
+      static_configs: labelledTargets('grpcHealthTargets', grpcHealthTargets),
+      relabel_configs: [
+        { source_labels: ['__address__'], target_label: '__param_target' },
+        { source_labels: ['__param_target'], target_label: 'instance' },
+        { target_label: '__address__', replacement: blackbox },
+      ],
+    },
+    { job_name: jobs.blackboxExporter, static_configs: [{ targets: [blackbox], labels: { service: blackboxExporterService } }] },
+  ];
   return {
     global: {
       scrape_interval: options.scrapeInterval ?? scrapeTiming.interval,
@@ -67,6 +120,8 @@ export function prometheusConfig(options: PrometheusConfigOptions): Record<strin
         job_name: jobs.poolExporter,
         static_configs: [{ targets: [exporter], labels: { service: poolExporterService } }],
       },
+      ...serviceMetrics,
+      ...grpcHealth,
       { job_name: jobs.prometheus, static_configs: [{ targets: [requireHostPort('prometheus', options.prometheus)] }] },
       { job_name: jobs.alertmanager, static_configs: [{ targets: [options.alertmanager] }] },
     ],

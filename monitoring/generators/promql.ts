@@ -2,7 +2,8 @@
  * PromQL shared by the dashboards and the rules, so a query reads the same in both places.
  * Selectors are passed without braces: `testid=~"$testid"`.
  */
-import { k6Remote, k6TrendForTarget } from '../metrics.ts';
+import { jobs } from '../config.ts';
+import { blackboxMetric, k6Remote, k6TrendForTarget, poolMetric } from '../metrics.ts';
 import type { LatencyTargetKey } from '../slo.ts';
 
 /** `name{selector}`, or `name` alone when the selector is empty. */
@@ -37,4 +38,31 @@ export function sumRate(metric: string, selector: string, window: string, by: st
 /** Format a quantile for a rule name: 0.95 -> p95, 0.5 -> p50. */
 export function quantileName(q: number): string {
   return `p${Math.round(q * 100)}`;
+}
+
+/**
+ * Window of the pool alerts and panels: twice the real pool manager's 30 s repair period, so a
+ * pool that is repaired to IDLE and fails again stays in view between repairs.
+ */
+export const POOL_WINDOW = '1m';
+
+/**
+ * Backends that fail their gRPC health check, with their name copied to `pool`: the pool series
+ * name a pool after the backend it dials (`pool="payment-service"`), the probe names the backend
+ * as `service`.
+ */
+export function backendsDownAsPools(): string {
+  return `label_replace(${series(blackboxMetric.probeSuccess, `job="${jobs.grpcHealth}"`)} == 0, "pool", "$1", "service", "(.+)")`;
+}
+
+/**
+ * The share of a pool's connections that can serve: the healthy ratio averaged over POOL_WINDOW
+ * (a pool that fails again after every repair stays low; a single bad scrape does not fire), and
+ * 0 while the pool's backend fails its gRPC health check (IDLE connections to a dead backend are
+ * not healthy). Pools whose backend has no health probe keep the windowed ratio.
+ */
+export function poolUsableRatio(selector = `job="${jobs.poolProbe}"`): string {
+  const ratio = series(poolMetric.healthyRatio, selector);
+  const down = backendsDownAsPools();
+  return `((avg_over_time(${ratio}[${POOL_WINDOW}]) unless on (pool) ${down}) or (0 * ${ratio} and on (pool) ${down}))`;
 }

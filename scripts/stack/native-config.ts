@@ -1,14 +1,15 @@
 /**
- * Native mode runs the very config files that compose mounts (generated under monitoring/),
- * with only the addresses changed: compose service names become 127.0.0.1 ports, and container
- * paths become paths in this checkout. Nothing else in the files is touched.
+ * Native mode runs the config files that compose mounts (generated under monitoring/), with only
+ * the addresses changed: compose service names become 127.0.0.1 ports, and container paths become
+ * paths in this checkout. prometheus.yml is rendered by its generator with native addresses (its
+ * targets follow the demo's port variables), everything else is the committed file rewritten.
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import YAML from 'yaml';
 import { ports } from '../../monitoring/config.ts';
-import { writeOwnTargetConfigs } from './own-targets.ts';
-import { repoRoot, type StackSettings } from './settings.ts';
+import { composePrometheusOptions, type PrometheusConfigOptions } from '../../monitoring/generators/prometheus-config.ts';
+import { writeTargetConfigs } from './own-targets.ts';
+import { repoRoot, targetSelection, type StackSettings } from './settings.ts';
 
 const monitoringDir = resolve(repoRoot, 'monitoring');
 
@@ -19,6 +20,7 @@ export function addressMap(settings: StackSettings): Record<string, string> {
     [`prometheus:${ports.prometheus}`]: `127.0.0.1:${p.prometheus}`,
     [`alertmanager:${ports.alertmanager}`]: `127.0.0.1:${p.alertmanager}`,
     [`pool-exporter:${ports.poolExporter}`]: `127.0.0.1:${p.poolExporter}`,
+    [`blackbox-exporter:${ports.blackboxExporter}`]: `127.0.0.1:${p.blackboxExporter}`,
     [`notification-sink:${ports.notificationSink}`]: `127.0.0.1:${p.notificationSink}`,
     [`grafana:${ports.grafana}`]: `127.0.0.1:${p.grafana}`,
   };
@@ -37,25 +39,36 @@ export interface NativeConfigPaths {
   alertmanagerConfig: string;
   grafanaProvisioning: string;
   poolExporterConfig: string;
+  blackboxConfig: string;
   notifications: string;
+}
+
+/** The stack's own addresses natively, for the same prometheusConfig() that renders the compose file. */
+export function nativePrometheusOptions(settings: StackSettings): PrometheusConfigOptions {
+  const p = settings.ports;
+  return {
+    ...composePrometheusOptions,
+    poolExporter: `127.0.0.1:${p.poolExporter}`,
+    blackboxExporter: `127.0.0.1:${p.blackboxExporter}`,
+    alertmanager: `127.0.0.1:${p.alertmanager}`,
+    prometheus: `127.0.0.1:${p.prometheus}`,
+    // Relative rule_files resolve against the config file, which lives in the state dir here.
+    ruleFiles: composePrometheusOptions.ruleFiles.map((f) => resolve(monitoringDir, 'prometheus', f)),
+  };
 }
 
 /**
  * Write the native copies of the generated configs into the state dir and return their paths.
- * With POOL_TARGETS set, the probe targets come from `*.local.yml` files rendered into the state dir.
+ * Prometheus and the exporter are rendered for the selected targets (preset, TARGET_HOST or
+ * 127.0.0.1, the demo's port variables, POOL_TARGETS) by the generators of the committed files.
  */
-export function writeNativeConfigs(settings: StackSettings): NativeConfigPaths {
+export function writeNativeConfigs(settings: StackSettings, env: NodeJS.ProcessEnv = process.env): NativeConfigPaths {
   const dir = settings.stateDir;
   const map = addressMap(settings);
   mkdirSync(join(dir, 'logs'), { recursive: true });
-  const own = settings.poolTargets ? writeOwnTargetConfigs(settings.poolTargets, join(dir, 'own-targets')) : undefined;
-
-  // Prometheus: addresses, and rule_files made absolute (they are relative to the config file).
-  const promSource = own?.prometheusConfig ?? join(monitoringDir, 'prometheus', 'prometheus.yml');
-  const prom = YAML.parse(rewriteAddresses(readFileSync(promSource, 'utf8'), map)) as { rule_files?: string[] };
-  prom.rule_files = (prom.rule_files ?? []).map((f) => resolve(monitoringDir, 'prometheus', f));
+  const targets = writeTargetConfigs(targetSelection(settings, 'native', env), nativePrometheusOptions(settings), join(dir, 'targets'));
   const prometheusConfig = join(dir, 'prometheus.yml');
-  writeFileSync(prometheusConfig, `# Native copy of ${promSource}, addresses rewritten.\n${YAML.stringify(prom)}`);
+  writeFileSync(prometheusConfig, readFileSync(targets.prometheusConfig, 'utf8'));
 
   const amSource = settings.localAlertmanagerConfig ?? join(monitoringDir, 'alertmanager', 'alertmanager.yml');
   const alertmanagerConfig = join(dir, 'alertmanager.yml');
@@ -84,7 +97,8 @@ export function writeNativeConfigs(settings: StackSettings): NativeConfigPaths {
     prometheusConfig,
     alertmanagerConfig,
     grafanaProvisioning,
-    poolExporterConfig: own?.poolExporterConfig ?? join(monitoringDir, 'pool-exporter', 'pool-exporter.yml'),
+    poolExporterConfig: targets.poolExporterConfig,
+    blackboxConfig: join(monitoringDir, 'blackbox', 'blackbox.yml'),
     notifications: join(dir, 'notifications.jsonl'),
   };
 }

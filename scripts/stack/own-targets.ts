@@ -1,19 +1,20 @@
 /**
- * Your own services from .env, without editing code: POOL_TARGETS lists the pool health endpoints
- * to probe, as `name=url` pairs separated by commas or spaces:
+ * What the stack watches when it is not the committed default (the demo preset under compose):
+ * a target preset (TARGETS / --targets), one host for every target (TARGET_HOST), and your own
+ * pool health endpoints (POOL_TARGETS) as `name=url` pairs separated by commas or spaces:
  *
  *   POOL_TARGETS=api-gateway=http://gw.internal:8000/health/pools/detailed,orders=http://orders:9003/health/pools/detailed
  *
- * stack:up then writes git-ignored `*.local.yml` copies of the exporter's target file and of
- * prometheus.yml (the probe job must name the same targets), rendered by the same generators as
- * the committed files; compose and native mode both pick them up.
+ * Prometheus' jobs and the exporter's target list are rendered together from them by the same
+ * generators as the committed files; compose picks git-ignored `*.local.yml` copies by name, native
+ * mode writes its copies into its state folder.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { scrapeTiming } from '../../monitoring/config.ts';
-import { composePrometheusOptions, prometheusConfig } from '../../monitoring/generators/prometheus-config.ts';
-import { poolExporterConfig } from '../../monitoring/generators/pool-exporter-config.ts';
+import { poolExporterConfigForUrls, POOL_HEALTH_PATH } from '../../monitoring/generators/pool-exporter-config.ts';
+import { prometheusConfig, type PrometheusConfigOptions } from '../../monitoring/generators/prometheus-config.ts';
 import { generatedYaml } from '../../monitoring/generators/yaml.ts';
+import { portOf, resolveTargets, type TargetHost, type TargetPreset } from '../../monitoring/targets.ts';
 
 /** Target names become label values and URL parameters: keep them plain. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -43,32 +44,59 @@ export function parsePoolTargets(raw: string): Record<string, string> {
   return targets;
 }
 
-export interface OwnTargetFiles {
+export interface TargetSelection {
+  presetName: string;
+  preset: TargetPreset;
+  host: TargetHost;
+  /** Where the preset's port variables are read (the demo shop's DEMO_*_PORT). */
+  env: Record<string, string | undefined>;
+  /** POOL_TARGETS: replaces the preset's pool health endpoints. */
+  poolTargets?: Record<string, string>;
+}
+
+/** Pool health URLs of a selection: POOL_TARGETS, or the preset's endpoints on the selected host. */
+export function poolHealthUrls(selection: TargetSelection): Record<string, string> {
+  if (selection.poolTargets) return selection.poolTargets;
+  const { preset, host, env } = selection;
+  return Object.fromEntries(
+    preset.poolHealth.map((e) => {
+      const [target] = resolveTargets([e], host, env);
+      return [e.service, `http://${target?.address ?? `127.0.0.1:${portOf(e, env)}`}${POOL_HEALTH_PATH}`];
+    }),
+  );
+}
+
+/** Prometheus options of a selection over the stack's own addresses (compose names or 127.0.0.1 ports). */
+export function selectedPrometheusOptions(base: PrometheusConfigOptions, selection: TargetSelection): PrometheusConfigOptions {
+  return {
+    ...base,
+    probeTargets: Object.keys(poolHealthUrls(selection)),
+    metricsTargets: resolveTargets(selection.preset.metrics, selection.host, selection.env),
+    grpcHealthTargets: resolveTargets(selection.preset.grpcHealth, selection.host, selection.env),
+  };
+}
+
+export interface TargetConfigFiles {
   prometheusConfig: string;
   poolExporterConfig: string;
 }
 
 /** Local file names beside the committed ones (compose mounts the folders, so the names select them). */
-export const ownTargetFileNames = {
+export const localConfigFileNames = {
   prometheus: 'prometheus.local.yml',
   poolExporter: 'pool-exporter.local.yml',
 } as const;
 
-export function writeOwnTargetConfigs(targets: Record<string, string>, monitoringDir: string): OwnTargetFiles {
-  const source = 'POOL_TARGETS (scripts/stack/own-targets.ts)';
-  const exporter = poolExporterConfig({}, {}) as { listen: string };
-  const exporterDoc = {
-    listen: exporter.listen,
-    targets: Object.fromEntries(Object.entries(targets).map(([name, url]) => [name, { url, timeout: scrapeTiming.probeTimeout, headers: {} }])),
+/** Writes prometheus/<prometheus.local.yml> and pool-exporter/<pool-exporter.local.yml> under `dir`. */
+export function writeTargetConfigs(selection: TargetSelection, base: PrometheusConfigOptions, dir: string): TargetConfigFiles {
+  const source = `target preset ${selection.presetName}${selection.poolTargets ? ' and POOL_TARGETS' : ''} (scripts/stack/own-targets.ts)`;
+  const files: TargetConfigFiles = {
+    prometheusConfig: join(dir, 'prometheus', localConfigFileNames.prometheus),
+    poolExporterConfig: join(dir, 'pool-exporter', localConfigFileNames.poolExporter),
   };
-  const promDoc = prometheusConfig({ ...composePrometheusOptions, probeTargets: Object.keys(targets) });
-  const files: OwnTargetFiles = {
-    prometheusConfig: join(monitoringDir, 'prometheus', ownTargetFileNames.prometheus),
-    poolExporterConfig: join(monitoringDir, 'pool-exporter', ownTargetFileNames.poolExporter),
-  };
-  mkdirSync(join(monitoringDir, 'prometheus'), { recursive: true });
-  mkdirSync(join(monitoringDir, 'pool-exporter'), { recursive: true });
-  writeFileSync(files.prometheusConfig, generatedYaml(promDoc, source));
-  writeFileSync(files.poolExporterConfig, generatedYaml(exporterDoc, source));
+  mkdirSync(join(dir, 'prometheus'), { recursive: true });
+  mkdirSync(join(dir, 'pool-exporter'), { recursive: true });
+  writeFileSync(files.prometheusConfig, generatedYaml(prometheusConfig(selectedPrometheusOptions(base, selection)), source));
+  writeFileSync(files.poolExporterConfig, generatedYaml(poolExporterConfigForUrls(poolHealthUrls(selection)), source));
   return files;
 }

@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ports } from '../../monitoring/config.ts';
-import { parsePoolTargets } from './own-targets.ts';
+import { checkHost, defaultTargetPreset, targetPreset } from '../../monitoring/targets.ts';
+import { parsePoolTargets, type TargetSelection } from './own-targets.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const composeFile = resolve(repoRoot, 'docker-compose-monitoring.yaml');
@@ -20,7 +21,12 @@ export interface StackSettings {
     grafana: number;
     poolExporter: number;
     notificationSink: number;
+    blackboxExporter: number;
   };
+  /** TARGETS from .env or --targets: the preset of monitoring/targets.ts. */
+  targetPreset: string;
+  /** TARGET_HOST: one host for every target; unset = 127.0.0.1 natively, each compose service name under compose. */
+  targetHost: string | undefined;
   /** Where Grafana reads its admin password (created with a random value when missing). */
   grafanaPasswordFile: string;
   /** Alertmanager config with Slack/email from ALERTMANAGER_* (git-ignored), used when .env enables them. */
@@ -44,6 +50,12 @@ function portFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return port;
 }
 
+/** The name itself, once it is known to be a preset (an unknown one is an error that lists the presets). */
+function checkedPresetName(name: string): string {
+  targetPreset(name);
+  return name;
+}
+
 /** Load .env (if any) into process.env without overriding what is already set. */
 export function loadDotEnv(file = resolve(repoRoot, '.env')): void {
   if (existsSync(file)) process.loadEnvFile(file);
@@ -58,9 +70,29 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
       grafana: portFromEnv(env, 'GRAFANA_PORT', ports.grafana),
       poolExporter: portFromEnv(env, 'POOL_EXPORTER_PORT', ports.poolExporter),
       notificationSink: portFromEnv(env, 'NOTIFICATION_SINK_PORT', ports.notificationSink),
+      blackboxExporter: portFromEnv(env, 'BLACKBOX_EXPORTER_PORT', ports.blackboxExporter),
     },
+    targetPreset: checkedPresetName(env.TARGETS || defaultTargetPreset),
+    targetHost: env.TARGET_HOST ? checkHost(env.TARGET_HOST, 'TARGET_HOST') : undefined,
     grafanaPasswordFile: resolve(repoRoot, env.GF_ADMIN_PASSWORD_FILE ?? 'secrets/grafana_admin_password'),
     localAlertmanagerConfig: wantsExtraReceivers(env) ? resolve(repoRoot, 'monitoring/alertmanager/alertmanager.local.yml') : undefined,
     poolTargets: env.POOL_TARGETS ? parsePoolTargets(env.POOL_TARGETS) : undefined,
   };
+}
+
+/** What this stack watches, with the host rule of its mode (TARGET_HOST wins in both). */
+export function targetSelection(settings: StackSettings, mode: 'native' | 'compose', env: NodeJS.ProcessEnv = process.env): TargetSelection {
+  const host = settings.targetHost ?? (mode === 'native' ? '127.0.0.1' : undefined);
+  return {
+    presetName: settings.targetPreset,
+    preset: targetPreset(settings.targetPreset),
+    host: host === undefined ? { kind: 'compose-service' } : { kind: 'host', host },
+    env,
+    ...(settings.poolTargets ? { poolTargets: settings.poolTargets } : {}),
+  };
+}
+
+/** Does compose need rendered *.local.yml files (anything but the committed demo targets on compose names)? */
+export function needsLocalTargetConfigs(settings: StackSettings): boolean {
+  return settings.targetPreset !== defaultTargetPreset || settings.targetHost !== undefined || settings.poolTargets !== undefined;
 }

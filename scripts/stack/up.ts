@@ -1,5 +1,5 @@
 /**
- * npm run stack:up [-- --native] [--demo] [--no-generate]
+ * npm run stack:up [-- --native] [--demo] [--targets demo|ecommerce-go-app] [--no-generate]
  *
  * Generates every config, then brings the stack up with docker compose, or natively from local
  * binaries when asked (--native) or when no Docker engine answers (with a notice).
@@ -13,14 +13,18 @@ import { ports } from '../../monitoring/config.ts';
 import { waitForHttp } from '../lib/process.ts';
 import { compose, composeCommand } from './compose.ts';
 import { nativeUp } from './native.ts';
-import { ownTargetFileNames, writeOwnTargetConfigs } from './own-targets.ts';
-import { loadDotEnv, repoRoot, stackSettings, type StackSettings } from './settings.ts';
+import { composePrometheusOptions } from '../../monitoring/generators/prometheus-config.ts';
+import { targetPreset } from '../../monitoring/targets.ts';
+import { localConfigFileNames, writeTargetConfigs } from './own-targets.ts';
+import { loadDotEnv, needsLocalTargetConfigs, repoRoot, stackSettings, targetSelection, type StackSettings } from './settings.ts';
 
 const { values } = parseArgs({
   options: {
     native: { type: 'boolean', default: false },
     demo: { type: 'boolean', default: false },
     'no-generate': { type: 'boolean', default: false },
+    /** A preset of monitoring/targets.ts (demo, ecommerce-go-app); overrides TARGETS in .env. */
+    targets: { type: 'string' },
   },
 });
 
@@ -36,6 +40,7 @@ function ensureGrafanaPassword(settings: StackSettings): void {
 
 async function main(): Promise<void> {
   loadDotEnv();
+  if (values.targets !== undefined) process.env.TARGETS = values.targets;
   const settings = stackSettings();
   if (!values['no-generate']) {
     const gen = spawnSync(process.execPath, ['--import', 'tsx', 'monitoring/generate.ts'], { cwd: repoRoot, stdio: 'inherit' });
@@ -54,20 +59,21 @@ async function main(): Promise<void> {
   }
 
   const composeCmd = values.native ? undefined : composeCommand();
-  if (composeCmd && settings.poolTargets) {
-    // Compose mounts monitoring/; the local files there replace the demo targets (native mode renders its own copies).
-    writeOwnTargetConfigs(settings.poolTargets, resolve(repoRoot, 'monitoring'));
-    process.env.PROMETHEUS_CONFIG_FILE = ownTargetFileNames.prometheus;
-    process.env.POOL_EXPORTER_CONFIG_FILE = ownTargetFileNames.poolExporter;
+  if (composeCmd && needsLocalTargetConfigs(settings)) {
+    // Compose mounts monitoring/; the local files there replace the committed demo targets (native mode renders its own copies).
+    writeTargetConfigs(targetSelection(settings, 'compose'), composePrometheusOptions, resolve(repoRoot, 'monitoring'));
+    process.env.PROMETHEUS_CONFIG_FILE = localConfigFileNames.prometheus;
+    process.env.POOL_EXPORTER_CONFIG_FILE = localConfigFileNames.poolExporter;
   }
-  if (settings.poolTargets) console.log(`Probing your services from POOL_TARGETS: ${Object.keys(settings.poolTargets).join(', ')}`);
+  console.log(`Watching target preset ${settings.targetPreset} (${targetPreset(settings.targetPreset).description})${settings.targetHost ? ` on host ${settings.targetHost}` : ''}.`);
+  if (settings.poolTargets) console.log(`Probing your pool health endpoints from POOL_TARGETS: ${Object.keys(settings.poolTargets).join(', ')}`);
   if (composeCmd) {
     const profiles = values.demo ? ['demo'] : [];
     const hasWait = composeCmd[0] === 'docker'; // compose v2; v1 (docker-compose) has no --wait
     compose(composeCmd, ['up', '-d', '--build', ...(hasWait ? ['--wait'] : [])], profiles);
     const p = ports; // compose publishes the default ports (docker-compose-monitoring.yaml)
     if (!hasWait) {
-      const health = [`${p.prometheus}/-/ready`, `${p.alertmanager}/-/ready`, `${p.grafana}/api/health`, `${p.poolExporter}/-/healthy`];
+      const health = [`${p.prometheus}/-/ready`, `${p.alertmanager}/-/ready`, `${p.grafana}/api/health`, `${p.poolExporter}/-/healthy`, `${p.blackboxExporter}/-/healthy`];
       for (const path of health) await waitForHttp(`http://127.0.0.1:${path}`, { timeoutMs: 120_000 });
     }
     console.log(`\nStack is up (docker compose).
@@ -75,6 +81,7 @@ async function main(): Promise<void> {
   Prometheus         http://localhost:${p.prometheus}
   Alertmanager       http://localhost:${p.alertmanager}
   Pool exporter      http://localhost:${p.poolExporter}
+  Blackbox exporter  http://localhost:${p.blackboxExporter}
   Notifications      http://localhost:${p.notificationSink}${values.demo ? `\n  Demo shop          http://localhost:${p.demoGateway}/api/v1/products` : ''}`);
     return;
   }

@@ -9,14 +9,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { prometheusConfig } from '../../monitoring/generators/prometheus-config.ts';
+import { poolAlerts } from '../../monitoring/generators/rules/pool-alerts.ts';
+import { ruleFiles } from '../../monitoring/generators/rules/index.ts';
+import { ruleTestFiles } from '../../monitoring/generators/rule-tests/index.ts';
+import { defaultSlo } from '../../monitoring/generators/slo-config.ts';
 import { generatedYaml } from '../../monitoring/generators/yaml.ts';
 import { repoRoot, run, runOk } from './support.ts';
 
 const rulesGlob = join(repoRoot, 'monitoring/prometheus/rules/*.yml');
+const ruleFileNames = Object.keys(ruleFiles());
+const ruleTestFileNames = Object.keys(ruleTestFiles());
+const ruleFilesFound = new RegExp(`SUCCESS: ${ruleFileNames.length} rule files found`);
 
 test('promtool check config: compose flavour (rule_files relative to the config)', () => {
   const output = runOk('promtool', ['check', 'config', 'monitoring/prometheus/prometheus.yml']);
-  assert.match(output, /SUCCESS: 3 rule files found/);
+  assert.match(output, ruleFilesFound);
 });
 
 test('promtool check config: 127.0.0.1 flavour, as the native mode renders it', async () => {
@@ -27,12 +34,15 @@ test('promtool check config: 127.0.0.1 flavour, as the native mode renders it', 
       poolExporter: '127.0.0.1:9470',
       alertmanager: '127.0.0.1:9093',
       prometheus: '127.0.0.1:9090',
+      blackboxExporter: '127.0.0.1:9115',
       probeTargets: ['api-gateway', 'order-service', 'payment-service'],
+      metricsTargets: [{ service: 'api-gateway', address: '127.0.0.1:8000' }],
+      grpcHealthTargets: [{ service: 'payment-service', address: '127.0.0.1:9006' }],
       ruleFiles: [rulesGlob],
     });
     await writeFile(file, generatedYaml(config, 'test'));
     const output = runOk('promtool', ['check', 'config', file]);
-    assert.match(output, /SUCCESS: 3 rule files found/);
+    assert.match(output, ruleFilesFound);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -50,29 +60,50 @@ test('prometheusConfig rejects an address that is not host:port, naming the fiel
 });
 
 test('promtool check rules: every generated rule file', () => {
-  const output = runOk('promtool', ['check', 'rules', 'monitoring/prometheus/rules/recording.yml', 'monitoring/prometheus/rules/pool-alerts.yml', 'monitoring/prometheus/rules/loadtest-alerts.yml']);
-  assert.equal(output.match(/SUCCESS/g)?.length, 3, output);
+  const output = runOk('promtool', ['check', 'rules', ...ruleFileNames.map((name) => `monitoring/prometheus/rules/${name}`)]);
+  assert.equal(output.match(/SUCCESS/g)?.length, ruleFileNames.length, output);
 });
 
 test('promtool test rules: every alert fires on bad input and stays silent on good input', () => {
-  const output = runOk('promtool', ['test', 'rules', 'recording.test.yml', 'pool-alerts.test.yml', 'loadtest-alerts.test.yml'], join(repoRoot, 'monitoring/prometheus/tests'));
-  assert.equal(output.match(/SUCCESS/g)?.length, 3, output);
+  const output = runOk('promtool', ['test', 'rules', ...ruleTestFileNames], join(repoRoot, 'monitoring/prometheus/tests'));
+  assert.equal(output.match(/SUCCESS/g)?.length, ruleTestFileNames.length, output);
 });
 
-test('promtool test rules fails when a threshold moves (the unit tests can fail)', async () => {
+/** Runs one generated test file against pool-alerts.yml with GrpcPoolUnhealthy's expression replaced. */
+async function poolTestWith(testFile: string, unhealthyExpr: string): Promise<{ status: number | null; output: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'prom-rules-'));
   try {
     await mkdir(join(dir, 'rules'));
     await mkdir(join(dir, 'tests'));
-    const rules = await readFile(join(repoRoot, 'monitoring/prometheus/rules/pool-alerts.yml'), 'utf8');
-    const moved = rules.replace(/grpc_pool_healthy_ratio\{job="grpc-pools"\} < [0-9.]+\n/, 'grpc_pool_healthy_ratio{job="grpc-pools"} < 0.3\n');
-    assert.notEqual(moved, rules, 'the GrpcPoolUnhealthy expression was not found to move');
-    await writeFile(join(dir, 'rules/pool-alerts.yml'), moved);
-    await writeFile(join(dir, 'tests/pool-alerts.test.yml'), await readFile(join(repoRoot, 'monitoring/prometheus/tests/pool-alerts.test.yml'), 'utf8'));
-    const result = run('promtool', ['test', 'rules', 'pool-alerts.test.yml'], join(dir, 'tests'));
-    assert.notEqual(result.status, 0, `promtool accepted a moved threshold:\n${result.output}`);
-    assert.match(result.output, /GrpcPoolUnhealthy/);
+    const file = poolAlerts();
+    const unhealthy = file.groups.flatMap((g) => g.rules).find((r) => r.alert === 'GrpcPoolUnhealthy');
+    assert.ok(unhealthy, 'no GrpcPoolUnhealthy rule');
+    unhealthy.expr = unhealthyExpr;
+    await writeFile(join(dir, 'rules/pool-alerts.yml'), generatedYaml(file, 'test'));
+    for (const name of ['service-alerts.yml']) await writeFile(join(dir, 'rules', name), await readFile(join(repoRoot, 'monitoring/prometheus/rules', name), 'utf8'));
+    await writeFile(join(dir, 'tests', testFile), await readFile(join(repoRoot, 'monitoring/prometheus/tests', testFile), 'utf8'));
+    return run('promtool', ['test', 'rules', testFile], join(dir, 'tests'));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+test('promtool test rules fails when a threshold moves (the unit tests can fail)', async () => {
+  const moved = poolAlerts({ ...defaultSlo, pool: { ...defaultSlo.pool, unhealthyBelowRatio: 0.3 } }).groups[0]?.rules.find((r) => r.alert === 'GrpcPoolUnhealthy');
+  assert.ok(moved);
+  const result = await poolTestWith('pool-alerts.test.yml', moved.expr);
+  assert.notEqual(result.status, 0, `promtool accepted a moved threshold:\n${result.output}`);
+  assert.match(result.output, /GrpcPoolUnhealthy/);
+});
+
+test('the repair-loop tests fail a rule on the last sample, and a window without the gRPC health join', async () => {
+  // The rule as it was: it goes pending and resets at every 30 s repair, and never fires.
+  const lastSample = await poolTestWith('pool-repair-loop.test.yml', 'grpc_pool_healthy_ratio{job="grpc-pools"} < 0.5');
+  assert.notEqual(lastSample.status, 0, `the last-sample rule passed the repair-loop tests:\n${lastSample.output}`);
+  assert.match(lastSample.output, /alertname: GrpcPoolUnhealthy, time: 2m16s,/); // the first evaluation it should fire at
+  // A window alone survives the repairs, but calls the IDLE pool of a stopped backend healthy once traffic stops.
+  const windowOnly = await poolTestWith('pool-repair-loop.test.yml', 'avg_over_time(grpc_pool_healthy_ratio{job="grpc-pools"}[1m]) < 0.5');
+  assert.notEqual(windowOnly.status, 0, `the window-only rule passed the repair-loop tests:\n${windowOnly.output}`);
+  // Backend still down, no traffic: expected firing, got nothing.
+  assert.match(windowOnly.output, /alertname: GrpcPoolUnhealthy, time: 8m24s, \n\s+exp:\[\n[^\]]*\], \n\s+got:\[\]/);
 });

@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { datasourceUids, demoPoolTargetPortEnv, demoPoolTargets, jobs } from '../../monitoring/config.ts';
+import { datasourceUids, demoPoolTargetPortEnv, demoPoolTargets, grpcHealthModule, jobs } from '../../monitoring/config.ts';
+import { targetPreset } from '../../monitoring/targets.ts';
 import { GRAFANA_DASHBOARDS_PATH } from '../../monitoring/generators/grafana-provisioning.ts';
 import { repoRoot } from './support.ts';
 
@@ -50,9 +51,23 @@ test('Prometheus probes exactly the targets the exporter knows, through the expo
   for (const [name, hostPort] of Object.entries(demoPoolTargets)) {
     const port = hostPort.split(':')[1];
     const portVariable = demoPoolTargetPortEnv[name as keyof typeof demoPoolTargetPortEnv];
-    assert.equal(exporter.targets[name]?.url, `http://\${DEMO_HOST:-127.0.0.1}:\${${portVariable}:-${port}}/health/pools/detailed`);
+    assert.equal(exporter.targets[name]?.url, `http://\${TARGET_HOST:-127.0.0.1}:\${${portVariable}:-${port}}/health/pools/detailed`);
     assert.equal(exporter.targets[name]?.timeout, '3s');
   }
+});
+
+test('the service-metrics and grpc-health jobs cover the demo preset, each target with its service label', async () => {
+  const prometheus = await yamlOf<{ scrape_configs: { job_name: string; params?: Record<string, string[]>; static_configs: { targets: string[]; labels?: Record<string, string> }[] }[] }>(
+    'monitoring/prometheus/prometheus.yml',
+  );
+  const job = (name: string) => prometheus.scrape_configs.find((j) => j.job_name === name);
+  const preset = targetPreset('demo');
+  const labelled = (name: string) => job(name)?.static_configs.map((c) => [c.labels?.service, c.targets.join(',')]);
+  assert.deepEqual(labelled(jobs.serviceMetrics), preset.metrics.map((e) => [e.service, `demo:${e.port}`]));
+  assert.deepEqual(labelled(jobs.grpcHealth), preset.grpcHealth.map((e) => [e.service, `demo:${e.port}`]));
+  assert.deepEqual(job(jobs.grpcHealth)?.params, { module: [grpcHealthModule] });
+  const blackbox = await yamlOf<{ modules: Record<string, { prober: string }> }>('monitoring/blackbox/blackbox.yml');
+  assert.equal(blackbox.modules[grpcHealthModule]?.prober, 'grpc');
 });
 
 test('scrape timing agrees across files: probe timeout < scrape timeout <= interval = Grafana timeInterval', async () => {

@@ -34,7 +34,7 @@ test('every runbook_url points at a section of docs/runbooks.md, and every secti
 
 test('every alert follows the house style', () => {
   const alerts = allAlerts();
-  assert.equal(alerts.length, 12);
+  assert.equal(alerts.length, 17);
   for (const alert of alerts) {
     assert.match(alert.alert, /^[A-Z][a-zA-Z0-9]+$/, `${alert.alert}: not CamelCase`);
     assert.ok(['critical', 'warning', 'info'].includes(alert.labels.severity));
@@ -42,8 +42,10 @@ test('every alert follows the house style', () => {
     assert.match(alert.annotations.summary, /^[A-Z].*\.$/, `${alert.alert}: summary is not a sentence`);
     assert.doesNotMatch(alert.annotations.summary, /\{\{/, `${alert.alert}: summary is templated`);
     assert.match(alert.annotations.description, /\{\{ \$(labels|value)/, `${alert.alert}: description is not templated`);
-    // service is a target label of the probe job (pool alerts) or set per rule (load test, exporter).
-    const passesService = alert.expr.includes(`job="${jobs.poolProbe}"`) || alert.labels.service !== undefined;
+    // service is a target label of the probe jobs (pool and gRPC health alerts), kept by `by (service, ...)`
+    // (gateway client alerts), or set per rule (load test, exporters).
+    const passesService =
+      [jobs.poolProbe, jobs.grpcHealth].some((job) => alert.expr.includes(`job="${job}"`)) || /by \(service\b/.test(alert.expr) || alert.labels.service !== undefined;
     assert.ok(passesService, `${alert.alert}: no service label for Alertmanager grouping`);
   }
 });

@@ -15,6 +15,9 @@ import { buildArtifacts } from '../../monitoring/generators/artifacts.ts';
 import { defaultSlo, type SloConfig } from '../../monitoring/generators/slo-config.ts';
 import { latencyAlertNameOf, loadTestAlerts } from '../../monitoring/generators/rules/loadtest-alerts.ts';
 import { poolAlerts } from '../../monitoring/generators/rules/pool-alerts.ts';
+import { serviceAlerts } from '../../monitoring/generators/rules/service-alerts.ts';
+import { serviceAlertTests } from '../../monitoring/generators/rule-tests/service-alerts.ts';
+import { poolUsableRatio } from '../../monitoring/generators/promql.ts';
 import { loadTestDashboard } from '../../dashboards/loadtest.ts';
 import { poolsDashboard } from '../../dashboards/pools.ts';
 import { repoRoot } from './support.ts';
@@ -50,8 +53,8 @@ test('pool lines 0.5/0.8 -> 0.4/0.9: pool alerts, their tests and the pools dash
   (slo.pool as { unhealthyBelowRatio: number }).unhealthyBelowRatio = 0.4;
   (slo.pool as { degradedBelowRatio: number }).degradedBelowRatio = 0.9;
   const rules = poolAlerts(slo).groups[0]?.rules ?? [];
-  assert.equal(rules.find((r) => r.alert === 'GrpcPoolUnhealthy')?.expr, 'grpc_pool_healthy_ratio{job="grpc-pools"} < 0.4');
-  assert.equal(rules.find((r) => r.alert === 'GrpcPoolDegraded')?.expr, 'grpc_pool_healthy_ratio{job="grpc-pools"} < 0.9 >= 0.4');
+  assert.equal(rules.find((r) => r.alert === 'GrpcPoolUnhealthy')?.expr, `${poolUsableRatio()} < 0.4`);
+  assert.equal(rules.find((r) => r.alert === 'GrpcPoolDegraded')?.expr, `${poolUsableRatio()} < 0.9 >= 0.4`);
   const steps = thresholdValues(JSON.stringify(poolsDashboard(slo), null, 1));
   assert.ok(steps.includes(0.4) && steps.includes(0.9), `pools dashboard thresholds: ${steps.join(', ')}`);
   assert.ok(!steps.includes(0.5) && !steps.includes(0.8));
@@ -133,4 +136,15 @@ test('the committed alert rules and dashboard draw the lines that k6 enforces', 
   assert.deepEqual(lines('Checks passing'), [checksMin]);
   assert.deepEqual(lines('Successful flows (whole run)'), [k6Limit(k6, k6Custom.fullFlowSuccess, 'count>=')]);
   assert.deepEqual(lines('Pool time saved per order'), [k6Limit(k6, k6Custom.poolTimeSaved, 'avg>')]);
+});
+
+test('gRPC client targets (error ratio, p95) reach the service alerts and their unit tests', () => {
+  const moved: SloConfig = { ...defaultSlo, grpcClient: { errorRatioMax: 0.1, p95Ms: 250 } };
+  const rules = serviceAlerts(moved).groups.flatMap((g) => g.rules);
+  assert.match(rules.find((r) => r.alert === 'GrpcClientErrorRatioHigh')?.expr ?? '', /\) > 0\.1$/);
+  assert.match(rules.find((r) => r.alert === 'GrpcClientLatencyHigh')?.expr ?? '', /\) > 0\.25$/);
+  assert.match(rules.find((r) => r.alert === 'GrpcClientErrorRatioHigh')?.annotations.description ?? '', /above the 10% line/);
+  const tests = JSON.stringify(serviceAlertTests(moved));
+  assert.match(tests, /above the 250ms target/);
+  assert.notDeepEqual(serviceAlertTests(moved), serviceAlertTests(defaultSlo));
 });

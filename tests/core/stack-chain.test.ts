@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jobs, poolExporterService } from '../../monitoring/config.ts';
-import { poolExporterConfig } from '../../monitoring/generators/pool-exporter-config.ts';
+import { poolExporterConfigForUrls, POOL_HEALTH_PATH } from '../../monitoring/generators/pool-exporter-config.ts';
 import { prometheusConfig } from '../../monitoring/generators/prometheus-config.ts';
 import { generatedYaml } from '../../monitoring/generators/yaml.ts';
 import { FIXTURES_DIR, startExporter, startHttpServer, type TestExporter, type TestServer } from '../exporter/support.ts';
@@ -32,7 +32,7 @@ describe('exporter -> Prometheus -> pool alerts, all from generated configs', ()
       res.writeHead(req.url === '/health/pools/detailed' ? 200 : 404, { 'content-type': 'application/json' });
       res.end(degraded);
     });
-    const exporterYaml = generatedYaml(poolExporterConfig({ 'order-service': `127.0.0.1:${service.port}` }, {}), 'test');
+    const exporterYaml = generatedYaml(poolExporterConfigForUrls({ 'order-service': `http://127.0.0.1:${service.port}${POOL_HEALTH_PATH}` }), 'test');
     exporter = await startExporter(exporterYaml);
     const config = prometheusConfig({
       poolExporter: `127.0.0.1:${exporter.port}`,

@@ -95,6 +95,7 @@ describe('docker-compose-monitoring.yaml', () => {
       alertmanager: ports.alertmanager,
       grafana: ports.grafana,
       'pool-exporter': ports.poolExporter,
+      'blackbox-exporter': ports.blackboxExporter,
       'notification-sink': ports.notificationSink,
       demo: ports.demoGateway,
     };
@@ -122,13 +123,13 @@ describe('docker-compose-monitoring.yaml', () => {
   it('lets .env move the bind address and the probed host', () => {
     const moved = composeConfig({
       STACK_BIND: '0.0.0.0',
-      POOL_TARGET_HOST: 'gateway.internal',
+      TARGET_HOST: 'gateway.internal',
       PROMETHEUS_CONFIG_FILE: 'prometheus.local.yml',
       POOL_EXPORTER_CONFIG_FILE: 'pool-exporter.local.yml',
       ALERTMANAGER_CONFIG_FILE: 'alertmanager.local.yml',
     });
     assert.ok(moved.services.prometheus?.ports?.some((p) => String(p).startsWith('0.0.0.0:9090')));
-    assert.equal(moved.services['pool-exporter']?.environment?.DEMO_HOST, 'gateway.internal');
+    assert.equal(moved.services['pool-exporter']?.environment?.TARGET_HOST, 'gateway.internal');
     assert.ok((moved.services.prometheus?.command as string[]).includes('--config.file=/etc/prometheus/prometheus.local.yml'));
     assert.ok((moved.services['pool-exporter']?.command as string[]).includes('/etc/pool-exporter/pool-exporter.local.yml'));
     assert.ok((moved.services.alertmanager?.command as string[]).includes('--config.file=/etc/alertmanager/alertmanager.local.yml'));

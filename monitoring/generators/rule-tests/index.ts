@@ -3,6 +3,8 @@ import { defaultSlo, type SloConfig } from '../slo-config.ts';
 import { loadTestAlertTests } from './loadtest-alerts.ts';
 import { poolAlertTests } from './pool-alerts.ts';
 import { recordingRuleTests } from './recording.ts';
+import { repairLoopTests } from './repair-loop.ts';
+import { serviceAlertTests } from './service-alerts.ts';
 import type { RuleTestFile } from './types.ts';
 
 export function ruleTestFiles(slo: SloConfig = defaultSlo): Record<string, RuleTestFile> {
@@ -10,5 +12,7 @@ export function ruleTestFiles(slo: SloConfig = defaultSlo): Record<string, RuleT
     'recording.test.yml': recordingRuleTests(),
     'pool-alerts.test.yml': poolAlertTests(slo),
     'loadtest-alerts.test.yml': loadTestAlertTests(slo),
+    'service-alerts.test.yml': serviceAlertTests(slo),
+    'pool-repair-loop.test.yml': repairLoopTests(slo),
   };
 }

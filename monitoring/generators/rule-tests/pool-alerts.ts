@@ -8,6 +8,7 @@ import { poolAlerts } from '../rules/pool-alerts.ts';
 import type { AlertingRule } from '../rules/types.ts';
 import { defaultSlo, type SloConfig } from '../slo-config.ts';
 import { percent } from '../rules/format.ts';
+import { POOL_WINDOW } from '../promql.ts';
 import { humanizePercentage } from './humanize.ts';
 import { constant, seriesOf, type ExpectedAlert, type RuleTestFile, type TestGroup } from './types.ts';
 
@@ -49,7 +50,7 @@ export function poolAlertTests(slo: SloConfig = defaultSlo): RuleTestFile {
   const unhealthyValue = unhealthy / 2;
   const degradedValue = (unhealthy + degraded) / 2;
   const ratioText = (value: number, line: number, band: string): string =>
-    `Pool payment-service of order-service has ${humanizePercentage(value)} of its connections READY or IDLE, below the ${percent(line)} ${band} line.`;
+    `Pool payment-service of order-service had on average ${humanizePercentage(value)} of its connections usable (READY or IDLE, to a backend that passes its gRPC health check) over the last ${POOL_WINDOW}, below the ${percent(line)} ${band} line.`;
   const exporter = { job: jobs.poolExporter, instance: 'pool-exporter:9470', service: poolExporterService };
   const probeFailingText =
     'The pool health of order-service (instance order-service) cannot be read: the service is down, unreachable, or answers something that is not the pool health contract, or the exporter does not answer the probe for this target.';
@@ -80,7 +81,7 @@ export function poolAlertTests(slo: SloConfig = defaultSlo): RuleTestFile {
           eval_time: '2m',
           alertname: 'GrpcPoolConnectionsFailing',
           exp_alerts: [
-            expected(rule('GrpcPoolConnectionsFailing'), { ...pool, state: 'transient_failure' }, 'Pool payment-service of order-service has 2 connection(s) in TRANSIENT_FAILURE.'),
+            expected(rule('GrpcPoolConnectionsFailing'), { ...pool, state: 'transient_failure' }, `Pool payment-service of order-service had up to 2 connection(s) in TRANSIENT_FAILURE in the last ${POOL_WINDOW}.`),
           ],
         },
       ],
@@ -117,6 +118,42 @@ export function poolAlertTests(slo: SloConfig = defaultSlo): RuleTestFile {
           ],
         },
       ],
+    },
+    {
+      // HTTP 429: the service's rate limiter refused the probe. Its own alert, not "cannot be read".
+      interval: '15s',
+      input_series: [
+        { series: seriesOf(poolMetric.probeSuccess, target), values: constant(0) },
+        { series: seriesOf(poolMetric.probeHttpStatus, target), values: constant(429) },
+        { series: seriesOf(poolMetric.probeSuccess, { ...target, service: 'api-gateway', instance: 'api-gateway' }), values: constant(1) },
+        { series: seriesOf(poolMetric.probeHttpStatus, { ...target, service: 'api-gateway', instance: 'api-gateway' }), values: constant(200) },
+      ],
+      alert_rule_test: [
+        { eval_time: '2m', alertname: 'PoolHealthProbeFailing', exp_alerts: [] },
+        {
+          eval_time: '2m',
+          alertname: 'PoolHealthProbeRateLimited',
+          exp_alerts: [
+            expected(
+              rule('PoolHealthProbeRateLimited'),
+              target,
+              `order-service (instance order-service) answered the pool health probe with HTTP 429 in the last ${POOL_WINDOW}: its rate limiter counts the probe against the prober's IP, so pool health goes unobserved while it refuses.`,
+            ),
+          ],
+        },
+      ],
+    },
+    {
+      // One probe in four refused: still rate limited (the window holds a 429 at every evaluation).
+      interval: '15s',
+      input_series: [{ series: seriesOf(poolMetric.probeHttpStatus, target), values: '200 200 200 429 '.repeat(6).trim() }],
+      alert_rule_test: [{ eval_time: '5m', alertname: 'PoolHealthProbeRateLimited', exp_alerts: [
+        expected(
+          rule('PoolHealthProbeRateLimited'),
+          target,
+          `order-service (instance order-service) answered the pool health probe with HTTP 429 in the last ${POOL_WINDOW}: its rate limiter counts the probe against the prober's IP, so pool health goes unobserved while it refuses.`,
+        ),
+      ] }],
     },
     {
       // The probe scrape itself fails (an unknown target name gets a 400): no probe_success series at all.
@@ -161,6 +198,7 @@ export function poolAlertTests(slo: SloConfig = defaultSlo): RuleTestFile {
         { series: seriesOf('up', exporter), values: constant(1) },
         { series: seriesOf('up', target), values: constant(1) },
         { series: seriesOf(poolMetric.probeSuccess, target), values: constant(1) },
+        { series: seriesOf(poolMetric.probeHttpStatus, target), values: constant(200) },
         { series: seriesOf(poolMetric.managerStatus, { ...target, status: 'unavailable' }), values: constant(0) },
         { series: seriesOf(poolMetric.connections, { ...pool, state: 'transient_failure' }), values: constant(0) },
         { series: seriesOf(poolMetric.healthyRatio, pool), values: constant(1) },

@@ -3,6 +3,7 @@ import { defaultSlo, type SloConfig } from '../slo-config.ts';
 import { loadTestAlerts } from './loadtest-alerts.ts';
 import { poolAlerts } from './pool-alerts.ts';
 import { recordingRules } from './recording.ts';
+import { serviceAlerts } from './service-alerts.ts';
 import type { AlertingRule, RuleFile } from './types.ts';
 
 export function ruleFiles(slo: SloConfig = defaultSlo): Record<string, RuleFile> {
@@ -10,9 +11,10 @@ export function ruleFiles(slo: SloConfig = defaultSlo): Record<string, RuleFile>
     'recording.yml': recordingRules(),
     'pool-alerts.yml': poolAlerts(slo),
     'loadtest-alerts.yml': loadTestAlerts(slo),
+    'service-alerts.yml': serviceAlerts(slo),
   };
 }
 
 export function allAlerts(slo: SloConfig = defaultSlo): AlertingRule[] {
-  return [...poolAlerts(slo).groups, ...loadTestAlerts(slo).groups].flatMap((group) => group.rules);
+  return [...poolAlerts(slo).groups, ...serviceAlerts(slo).groups, ...loadTestAlerts(slo).groups].flatMap((group) => group.rules);
 }

@@ -1,10 +1,17 @@
 /**
  * Alerts on the gRPC connection pools, from the series the pool exporter answers on /probe.
  * Ratio thresholds come from slo.pool; `service` is the probed target (a Prometheus target label).
+ *
+ * A real pool manager (datngth03/ecommerce-go-app's grpcpool) repairs itself every 30 s: failed
+ * connections are replaced by new IDLE ones, and IDLE counts as healthy. So the last sample lies
+ * twice: a pool that fails again within seconds looks healthy at every repair (an alert with
+ * `for` >= 30 s resets for ever), and with no traffic a pool to a stopped backend is 5 IDLE,
+ * 100 % "healthy". The pool alerts therefore read a window longer than the repair period, and
+ * count a pool as unusable while its backend fails its gRPC health check.
  */
 import { jobs, poolExporterService } from '../../config.ts';
 import { poolMetric } from '../../metrics.ts';
-import { series } from '../promql.ts';
+import { poolUsableRatio, POOL_WINDOW, series } from '../promql.ts';
 import { defaultSlo, type SloConfig } from '../slo-config.ts';
 import { percent, runbookUrl } from './format.ts';
 import { poolJobSelector } from './recording.ts';
@@ -12,7 +19,7 @@ import type { AlertingRule, RuleFile } from './types.ts';
 
 export function poolAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRule> {
   const { unhealthyBelowRatio, degradedBelowRatio } = slo.pool;
-  const ratio = series(poolMetric.healthyRatio, poolJobSelector);
+  const ratio = poolUsableRatio();
   const exporterUp = `up{job="${jobs.poolExporter}"}`;
   const rules: AlertingRule[] = [
     {
@@ -22,7 +29,7 @@ export function poolAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRule> 
       labels: { severity: 'critical' },
       annotations: {
         summary: 'A gRPC connection pool has too few usable connections.',
-        description: `Pool {{ $labels.pool }} of {{ $labels.service }} has {{ $value | humanizePercentage }} of its connections READY or IDLE, below the ${percent(unhealthyBelowRatio)} unhealthy line.`,
+        description: `Pool {{ $labels.pool }} of {{ $labels.service }} had on average {{ $value | humanizePercentage }} of its connections usable (READY or IDLE, to a backend that passes its gRPC health check) over the last ${POOL_WINDOW}, below the ${percent(unhealthyBelowRatio)} unhealthy line.`,
         runbook_url: runbookUrl('GrpcPoolUnhealthy'),
       },
     },
@@ -34,18 +41,19 @@ export function poolAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRule> 
       labels: { severity: 'warning' },
       annotations: {
         summary: 'A gRPC connection pool is degraded.',
-        description: `Pool {{ $labels.pool }} of {{ $labels.service }} has {{ $value | humanizePercentage }} of its connections READY or IDLE, below the ${percent(degradedBelowRatio)} degraded line.`,
+        description: `Pool {{ $labels.pool }} of {{ $labels.service }} had on average {{ $value | humanizePercentage }} of its connections usable (READY or IDLE, to a backend that passes its gRPC health check) over the last ${POOL_WINDOW}, below the ${percent(degradedBelowRatio)} degraded line.`,
         runbook_url: runbookUrl('GrpcPoolDegraded'),
       },
     },
     {
       alert: 'GrpcPoolConnectionsFailing',
-      expr: `${series(poolMetric.connections, `${poolJobSelector},state="transient_failure"`)} > 0`,
+      // The repair loop replaces failed connections every 30 s: the window keeps the failures in view.
+      expr: `max_over_time(${series(poolMetric.connections, `${poolJobSelector},state="transient_failure"`)}[${POOL_WINDOW}]) > 0`,
       for: '1m',
       labels: { severity: 'warning' },
       annotations: {
         summary: 'Connections of a gRPC pool are in TRANSIENT_FAILURE.',
-        description: 'Pool {{ $labels.pool }} of {{ $labels.service }} has {{ $value }} connection(s) in TRANSIENT_FAILURE.',
+        description: `Pool {{ $labels.pool }} of {{ $labels.service }} had up to {{ $value }} connection(s) in TRANSIENT_FAILURE in the last ${POOL_WINDOW}.`,
         runbook_url: runbookUrl('GrpcPoolConnectionsFailing'),
       },
     },
@@ -64,13 +72,26 @@ export function poolAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRule> 
       alert: 'PoolHealthProbeFailing',
       // up == 0: the probe scrape itself failed (an unknown target name gets a 400, or the exporter
       // is down), so there is no probe_success at all; PoolExporterDown inhibits the latter case.
-      expr: `${series(poolMetric.probeSuccess, poolJobSelector)} == 0 or up{${poolJobSelector}} == 0`,
+      // A 429 is the service's rate limiter, not the service failing: PoolHealthProbeRateLimited.
+      expr: `(${series(poolMetric.probeSuccess, poolJobSelector)} == 0 unless on (service, instance) ${series(poolMetric.probeHttpStatus, poolJobSelector)} == 429) or up{${poolJobSelector}} == 0`,
       for: '1m',
       labels: { severity: 'warning' },
       annotations: {
         summary: 'The pool health endpoint of a service cannot be read.',
         description: 'The pool health of {{ $labels.service }} (instance {{ $labels.instance }}) cannot be read: the service is down, unreachable, or answers something that is not the pool health contract, or the exporter does not answer the probe for this target.',
         runbook_url: runbookUrl('PoolHealthProbeFailing'),
+      },
+    },
+    {
+      alert: 'PoolHealthProbeRateLimited',
+      // Any 429 within the window: a rate limiter refuses some probes, not necessarily every one.
+      expr: `max_over_time((${series(poolMetric.probeHttpStatus, poolJobSelector)} == bool 429)[${POOL_WINDOW}:]) == 1`,
+      for: '1m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: 'A rate limiter refuses the pool health probe (HTTP 429).',
+        description: `{{ $labels.service }} (instance {{ $labels.instance }}) answered the pool health probe with HTTP 429 in the last ${POOL_WINDOW}: its rate limiter counts the probe against the prober's IP, so pool health goes unobserved while it refuses.`,
+        runbook_url: runbookUrl('PoolHealthProbeRateLimited'),
       },
     },
     {
