@@ -71,7 +71,7 @@ export function serviceAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRul
       for: '1m',
       labels: { severity: 'critical', service: blackboxExporterService },
       annotations: {
-        summary: 'blackbox_exporter is down, so no backend\'s gRPC health is observed.',
+        summary: 'The blackbox exporter is down, so no backend\'s gRPC health is observed.',
         description: 'Prometheus cannot scrape blackbox_exporter ({{ $labels.instance }}); GrpcBackendDown cannot fire while it is down.',
         runbook_url: runbookUrl('BlackboxExporterDown'),
       },
