@@ -62,6 +62,8 @@ export function shopOptionsFromEnv(env: Env): ShopOptions {
   if (rtt !== undefined) options.rttMs = rtt;
   const deadline = integer(env, 'DEMO_RPC_DEADLINE_MS', 1, 600_000);
   if (deadline !== undefined) options.rpcDeadlineMs = deadline;
+  const repair = integer(env, 'DEMO_POOL_REPAIR_INTERVAL_MS', 100, 3_600_000);
+  if (repair !== undefined) options.repairIntervalMs = repair;
   if (env.DEMO_API_PREFIX) options.apiPrefix = env.DEMO_API_PREFIX;
   if (env.DEMO_BIND_HOST) options.bindHost = env.DEMO_BIND_HOST;
   return options;

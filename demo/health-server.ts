@@ -1,6 +1,7 @@
-/** The HTTP health port of one backend (9001-9006): /health, and the pool JSON where it holds pools. */
+/** The HTTP health port of one backend (9001-9006): /health, its own /metrics, and the pool JSON where it holds pools. */
 import express, { type Express } from 'express';
 import type { connectivityState } from '@grpc/grpc-js';
+import type { BackendMetrics } from './lib/backend-metrics.ts';
 import type { GrpcEndpoint } from './lib/endpoint.ts';
 import { HttpError, jsonErrors, notFound, poolHealthRoute } from './lib/http.ts';
 import { poolKey } from './lib/services.ts';
@@ -9,6 +10,7 @@ export function createHealthApp(
   endpoint: GrpcEndpoint,
   poolStates: (() => Map<string, connectivityState[]> | undefined) | undefined,
   poolMode: string,
+  metrics: BackendMetrics,
 ): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -17,6 +19,7 @@ export function createHealthApp(
     const state = endpoint.state();
     res.status(state.grpc === 'up' ? 200 : 503).json({ status: state.grpc === 'up' ? 'ok' : 'unavailable', service: name, ...state });
   });
+  app.get('/metrics', metrics.handler);
   if (poolStates) {
     app.get('/health/pools/detailed', poolHealthRoute(poolStates, poolMode));
   } else {

@@ -14,7 +14,8 @@ try {
 const { options, urls } = shop;
 console.log(
   [
-    `demo shop ready: POOL_MODE=${options.poolMode} POOL_SIZE=${options.poolSize} TLS=${options.tls ? 'on' : 'off'} RTT=${options.rttMs}ms`,
+    `demo shop ready: POOL_MODE=${options.poolMode} POOL_SIZE=${options.poolSize} TLS=${options.tls ? "on" : "off"} RTT=${options.rttMs}ms POOL_REPAIR=${options.repairIntervalMs}ms`,
+    `  gateway metrics ${urls.gateway}/metrics  (each backend: its health URL + /metrics; gRPC health: grpc.health.v1 on its grpc port)`,
     `  API gateway     ${urls.api}  (health ${urls.gateway}/health, ready ${urls.gateway}/ready)`,
     `  pool health     ${Object.values(urls.poolHealth).join('  ')}`,
     `  fault admin     ${urls.admin}/admin/services  (npm run demo:fault -- <service> down|up|latency <ms>)`,

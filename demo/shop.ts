@@ -9,8 +9,10 @@ import type { Server } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { createAdminApp, type FaultAction } from './admin.ts';
 import { createGatewayApp } from './gateway/app.ts';
+import { GatewayMetrics } from './gateway/metrics.ts';
+import { BackendMetrics } from './lib/backend-metrics.ts';
 import { createHealthApp } from './health-server.ts';
-import type { PoolMode } from './lib/channels.ts';
+import { DEFAULT_REPAIR_INTERVAL_MS, type PoolMode } from './lib/channels.ts';
 import { Downstreams } from './lib/downstreams.ts';
 import { GrpcEndpoint } from './lib/endpoint.ts';
 import { closeServer, listen } from './lib/http.ts';
@@ -49,6 +51,8 @@ export interface ShopOptions {
   bindHost?: string;
   /** Clients dial these ports instead of ports.grpc (tests put a counting proxy in between). */
   dialPorts?: Partial<Record<ServiceName, number>>;
+  /** Period of the pools' repair loop, default 30 000 ms as the real gateway's. */
+  repairIntervalMs?: number;
 }
 
 export interface ResolvedShopOptions {
@@ -60,6 +64,7 @@ export interface ResolvedShopOptions {
   apiPrefix: string;
   rpcDeadlineMs: number;
   bindHost: string;
+  repairIntervalMs: number;
 }
 
 export interface ShopUrls {
@@ -77,6 +82,8 @@ export interface RunningShop {
   urls: ShopUrls;
   /** The same operations as the admin endpoint, without HTTP. */
   fault(service: ServiceName, action: FaultAction, latencyMs?: number): Promise<void>;
+  /** One pass of every pool's repair loop now (tests; the loop itself runs every repairIntervalMs). */
+  repairPools(): number;
   stop(): Promise<void>;
 }
 
@@ -96,7 +103,9 @@ export function resolveShopOptions(options: ShopOptions = {}): ResolvedShopOptio
     apiPrefix: options.apiPrefix ?? '/api/v1',
     rpcDeadlineMs: options.rpcDeadlineMs ?? 5_000,
     bindHost: options.bindHost ?? '127.0.0.1',
+    repairIntervalMs: options.repairIntervalMs ?? DEFAULT_REPAIR_INTERVAL_MS,
   };
+  if (!Number.isInteger(resolved.repairIntervalMs) || resolved.repairIntervalMs < 100) throw new Error(`demo shop: repairIntervalMs must be an integer >= 100, got ${resolved.repairIntervalMs}`);
   if (resolved.poolMode !== 'pooled' && resolved.poolMode !== 'per-call') throw new Error(`demo shop: poolMode must be pooled or per-call, got ${String(resolved.poolMode)}`);
   if (!Number.isInteger(resolved.poolSize) || resolved.poolSize < 1 || resolved.poolSize > 100) throw new Error(`demo shop: poolSize must be an integer from 1 to 100, got ${resolved.poolSize}`);
   if (!Number.isFinite(resolved.rttMs) || resolved.rttMs < 0) throw new Error(`demo shop: rttMs must be >= 0, got ${resolved.rttMs}`);
@@ -158,8 +167,9 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   }
 
   const dialPorts = { ...ports.grpc, ...options.dialPorts };
-  const downstreamOptions = { mode: poolMode, poolSize, credentials: channelCredentials, channelOptions, deadlineMs: rpcDeadlineMs, dialPorts };
-  const gatewayOut = new Downstreams(poolsOf.gateway, downstreamOptions);
+  const downstreamOptions = { mode: poolMode, poolSize, credentials: channelCredentials, channelOptions, deadlineMs: rpcDeadlineMs, dialPorts, repairIntervalMs: resolved.repairIntervalMs };
+  const gatewayMetrics = new GatewayMetrics();
+  const gatewayOut = new Downstreams(poolsOf.gateway, { ...downstreamOptions, observer: gatewayMetrics.observeCall });
   const orderOut = new Downstreams(poolsOf.order, downstreamOptions);
   const paymentOut = new Downstreams(poolsOf.payment, downstreamOptions);
   const allOut = [gatewayOut, orderOut, paymentOut];
@@ -172,10 +182,19 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     inventory: createInventoryService(),
     notification: createNotificationService(),
   };
+  const backendMetrics = Object.fromEntries(serviceNames.map((service) => [service, new BackendMetrics(service)])) as Record<ServiceName, BackendMetrics>;
   const endpoints = Object.fromEntries(
     serviceNames.map((service) => [
       service,
-      new GrpcEndpoint({ service, port: ports.grpc[service], implementation: implementations[service], credentials: serverCredentials, rttMs }),
+      new GrpcEndpoint({
+        service,
+        port: ports.grpc[service],
+        implementation: implementations[service],
+        credentials: serverCredentials,
+        rttMs,
+        bindHost,
+        onRpc: backendMetrics[service].observe,
+      }),
     ]),
   ) as Record<ServiceName, GrpcEndpoint>;
 
@@ -188,16 +207,16 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
 
   try {
     await Promise.all(serviceNames.map((service) => endpoints[service].up()));
-    for (const out of allOut) out.warm();
+    for (const out of allOut) out.startRepairLoops();
     const poolStatesOf: Partial<Record<ServiceName, () => ReturnType<typeof orderOut.poolStates>>> = {
       order: () => orderOut.poolStates(),
       payment: () => paymentOut.poolStates(),
     };
     for (const service of serviceNames) {
-      const app = createHealthApp(endpoints[service], poolStatesOf[service], poolMode);
+      const app = createHealthApp(endpoints[service], poolStatesOf[service], poolMode, backendMetrics[service]);
       httpServers.push(await listen(app, ports.health[service], bindHost, `${service}-service health`));
     }
-    const gateway = createGatewayApp({ clients: gatewayOut.clients, poolStates: () => gatewayOut.poolStates(), poolMode, apiPrefix: resolved.apiPrefix });
+    const gateway = createGatewayApp({ clients: gatewayOut.clients, poolStates: () => gatewayOut.poolStates(), poolMode, apiPrefix: resolved.apiPrefix, metrics: gatewayMetrics });
     httpServers.push(await listen(gateway, ports.gateway, bindHost, 'api-gateway'));
     httpServers.push(await listen(createAdminApp(endpoints), ports.admin, '127.0.0.1', 'demo admin'));
   } catch (err) {
@@ -227,6 +246,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       else if (action === 'up') await endpoint.up();
       else endpoint.setLatency(latencyMs);
     },
+    repairPools: () => allOut.reduce((sum, out) => sum + out.repairNow(), 0),
     stop,
   };
 }

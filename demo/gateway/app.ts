@@ -5,6 +5,7 @@ import { bodyOf, HttpError, jsonErrors, notFound, poolHealthRoute } from '../lib
 import type { User } from '../lib/types.ts';
 import type { connectivityState } from '@grpc/grpc-js';
 import { poolHealthReport } from '../lib/pool-health.ts';
+import type { GatewayMetrics } from './metrics.ts';
 import { optionalString, orderItems, quantity, queryInt, requiredString } from './validate.ts';
 
 export interface GatewayOptions {
@@ -13,14 +14,18 @@ export interface GatewayOptions {
   poolStates: () => Map<string, connectivityState[]> | undefined;
   poolMode: string;
   apiPrefix: string;
+  /** The gateway's own /metrics (names and labels of the real gateway). */
+  metrics: GatewayMetrics;
 }
 
 /** The authenticated user of a request (set by requireUser). */
 type Authed = Response<unknown, { user: User }>;
 
-export function createGatewayApp({ clients, poolStates, poolMode, apiPrefix }: GatewayOptions): Express {
+export function createGatewayApp({ clients, poolStates, poolMode, apiPrefix, metrics }: GatewayOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(metrics.middleware);
+  app.get('/metrics', metrics.handler);
   app.use(express.json({ limit: '64kb' }));
 
   app.get('/health', (_req, res) => {

@@ -28,8 +28,8 @@ export interface DialSettings {
 /**
  * grpc-js shares one subchannel (one TCP connection) between all channels with the same target
  * and options. A local subchannel pool per channel makes each pooled channel its own connection
- * and makes a per-call channel really dial. Short reconnect backoff: recovery after a fault
- * shows within about two seconds.
+ * and makes a per-call channel really dial. Short reconnect backoff: a channel in
+ * TRANSIENT_FAILURE sees its server back within about two seconds.
  */
 export const channelOptions: ChannelOptions = {
   'grpc.use_local_subchannel_pool': 1,
@@ -37,37 +37,59 @@ export const channelOptions: ChannelOptions = {
   'grpc.max_reconnect_backoff_ms': 2_000,
 };
 
-const WATCH_WINDOW_MS = 60_000;
+/** The real gateway's repair period (grpcpool.ConnectionPool.healthCheck ticks every 30 s). */
+export const DEFAULT_REPAIR_INTERVAL_MS = 30_000;
 
-/** `size` persistent channels, each kept connected, leased round-robin (READY ones first). */
+/**
+ * `size` persistent channels, as datngth03/ecommerce-go-app's grpcpool.ConnectionPool keeps them:
+ * - every channel starts IDLE and connects on its first RPC (grpc.NewClient), so a fresh pool is
+ *   5 IDLE; a READY channel whose server goes away falls back to IDLE, and stays there until an RPC
+ *   tries it (then TRANSIENT_FAILURE, reconnecting on its own backoff);
+ * - leases go round-robin over all channels whatever their state (the gateway's pool.Get());
+ * - every `repairIntervalMs` a channel in TRANSIENT_FAILURE or SHUTDOWN is closed and replaced by a
+ *   new, IDLE one (the pool's healthCheck loop), which the health JSON then counts as healthy.
+ */
 export class ChannelPool implements ChannelSource {
   private readonly clients: Client[];
   private next = 0;
-  private closed = false;
+  private repairTimer: NodeJS.Timeout | undefined;
+  /** Channels replaced by the repair loop so far. */
+  repaired = 0;
 
-  constructor(dial: DialSettings, size: number) {
+  constructor(
+    private readonly dial: DialSettings,
+    size: number,
+    private readonly repairIntervalMs = DEFAULT_REPAIR_INTERVAL_MS,
+  ) {
     if (!Number.isInteger(size) || size < 1) throw new Error(`ChannelPool ${dial.target}: size must be a positive integer, got ${size}`);
-    this.clients = Array.from({ length: size }, () => new Client(dial.target, dial.credentials, { ...channelOptions, ...dial.options }));
+    if (!Number.isFinite(repairIntervalMs) || repairIntervalMs <= 0) throw new Error(`ChannelPool ${dial.target}: repairIntervalMs must be > 0, got ${repairIntervalMs}`);
+    this.clients = Array.from({ length: size }, () => this.newClient());
   }
 
-  /** Connect every channel now and keep it connected (call once the backends listen). */
-  warm(): void {
-    for (const client of this.clients) this.keepConnected(client);
+  /** Start the repair loop (call once the pool is in service). */
+  startRepairLoop(): void {
+    if (this.repairTimer) return;
+    this.repairTimer = setInterval(() => this.repair(), this.repairIntervalMs);
+    this.repairTimer.unref();
+  }
+
+  /** One pass of the repair loop: replace every channel in TRANSIENT_FAILURE or SHUTDOWN with a new IDLE one. */
+  repair(): number {
+    let replaced = 0;
+    this.clients.forEach((client, index) => {
+      const state = client.getChannel().getConnectivityState(false);
+      if (state !== connectivityState.TRANSIENT_FAILURE && state !== connectivityState.SHUTDOWN) return;
+      client.close();
+      this.clients[index] = this.newClient();
+      replaced += 1;
+    });
+    this.repaired += replaced;
+    return replaced;
   }
 
   lease(): Lease {
-    const size = this.clients.length;
-    for (let i = 0; i < size; i++) {
-      const index = (this.next + i) % size;
-      const client = this.clients[index];
-      if (client && client.getChannel().getConnectivityState(false) === connectivityState.READY) {
-        this.next = index + 1;
-        return { client, done: noop };
-      }
-    }
-    // None READY: use the next one anyway; the RPC fails fast with UNAVAILABLE or waits for CONNECTING.
-    const client = this.clients[this.next % size];
-    this.next += 1;
+    const client = this.clients[this.next % this.clients.length];
+    this.next = (this.next + 1) % this.clients.length;
     if (!client) throw new Error('ChannelPool: empty pool');
     return { client, done: noop };
   }
@@ -78,17 +100,13 @@ export class ChannelPool implements ChannelSource {
   }
 
   close(): void {
-    this.closed = true;
+    clearInterval(this.repairTimer);
+    this.repairTimer = undefined;
     for (const client of this.clients) client.close();
   }
 
-  /** A pool reconnects: grpc-js leaves a dropped channel IDLE until the next RPC, we do not. */
-  private keepConnected(client: Client): void {
-    if (this.closed) return;
-    const channel = client.getChannel();
-    const state = channel.getConnectivityState(true);
-    if (state === connectivityState.SHUTDOWN) return;
-    channel.watchConnectivityState(state, Date.now() + WATCH_WINDOW_MS, () => this.keepConnected(client));
+  private newClient(): Client {
+    return new Client(this.dial.target, this.dial.credentials, { ...channelOptions, ...this.dial.options });
   }
 }
 

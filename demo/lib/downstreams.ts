@@ -4,7 +4,7 @@
  */
 import type { ChannelCredentials, ChannelOptions, connectivityState } from '@grpc/grpc-js';
 import { ChannelPool, PerCallDialer, type ChannelSource, type PoolMode } from './channels.ts';
-import { ServiceClient } from './client.ts';
+import { ServiceClient, type CallObserver } from './client.ts';
 import { poolKey, type ServiceName } from './services.ts';
 
 export type Clients = { [S in ServiceName]: ServiceClient<S> };
@@ -18,6 +18,10 @@ export interface DownstreamOptions {
   deadlineMs: number;
   /** Port each backend is dialled on (127.0.0.1). */
   dialPorts: Record<ServiceName, number>;
+  /** Period of the pools' repair loop (default 30 s, as the real gateway). */
+  repairIntervalMs?: number;
+  /** Told about every finished call (the gateway's gRPC client metrics). */
+  observer?: CallObserver;
 }
 
 export class Downstreams<T extends ServiceName> {
@@ -31,14 +35,14 @@ export class Downstreams<T extends ServiceName> {
       const dial = { target: `127.0.0.1:${options.dialPorts[service]}`, credentials: options.credentials, options: options.channelOptions };
       let source: ChannelSource;
       if (options.mode === 'pooled') {
-        const pool = new ChannelPool(dial, options.poolSize);
+        const pool = new ChannelPool(dial, options.poolSize, options.repairIntervalMs);
         this.pools.set(service, pool);
         source = pool;
       } else {
         source = new PerCallDialer(dial);
       }
       this.sources.push(source);
-      clients[service] = new ServiceClient(service, source, options.deadlineMs);
+      clients[service] = new ServiceClient(service, source, options.deadlineMs, options.observer);
     }
     this.clients = clients as Pick<Clients, T>;
   }
@@ -49,9 +53,14 @@ export class Downstreams<T extends ServiceName> {
     return new Map([...this.pools].map(([service, pool]) => [poolKey(service), pool.states()]));
   }
 
-  /** Pools start connecting (and keep reconnecting) from here on. */
-  warm(): void {
-    for (const pool of this.pools.values()) pool.warm();
+  /** Pools start their repair loops from here on (their channels connect on their first RPC). */
+  startRepairLoops(): void {
+    for (const pool of this.pools.values()) pool.startRepairLoop();
+  }
+
+  /** One repair pass of every pool now; returns the channels replaced. */
+  repairNow(): number {
+    return [...this.pools.values()].reduce((sum, pool) => sum + pool.repair(), 0);
   }
 
   close(): void {

@@ -3,9 +3,11 @@
  * and put behind an RTT proxy. Handlers stay the same objects across restarts, so data survives.
  */
 import { Server, type ServerCredentials, type UntypedHandleCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import type { RpcObserver } from './backend-metrics.ts';
 import { serviceDefinition } from './proto.ts';
 import { RttProxy } from './rtt-proxy.ts';
-import type { ServiceName } from './services.ts';
+import { grpcServiceOf, type ServiceName } from './services.ts';
 
 export interface EndpointOptions {
   service: ServiceName;
@@ -14,6 +16,10 @@ export interface EndpointOptions {
   implementation: UntypedServiceImplementation;
   credentials: ServerCredentials;
   rttMs: number;
+  /** Address the gRPC server binds (default 127.0.0.1; 0.0.0.0 under compose, for blackbox_exporter). */
+  bindHost?: string;
+  /** Told about every handled RPC (the backend's own /metrics). */
+  onRpc?: RpcObserver;
 }
 
 export interface EndpointState {
@@ -65,10 +71,15 @@ export class GrpcEndpoint {
     if (this.server) return;
     const server = new Server();
     server.addService(serviceDefinition(this.service), this.instrumented());
+    // grpc.health.v1, as every real backend registers it: the server ('') and its service SERVING.
+    // A stopped endpoint has no server at all, so a health check gets UNAVAILABLE.
+    new HealthImplementation({ '': 'SERVING', [`shop.v1.${grpcServiceOf[this.service]}`]: 'SERVING' }).addToServer(server);
     const bindPort = this.proxy ? 0 : this.options.port;
+    // Behind the RTT proxy the server itself stays on loopback; the proxy is what clients dial.
+    const bindHost = this.proxy ? '127.0.0.1' : (this.options.bindHost ?? '127.0.0.1');
     const boundPort = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`127.0.0.1:${bindPort}`, this.options.credentials, (err, port) => {
-        if (err) reject(new Error(`${this.service}-service: cannot bind gRPC on 127.0.0.1:${bindPort}: ${err.message}`));
+      server.bindAsync(`${bindHost}:${bindPort}`, this.options.credentials, (err, port) => {
+        if (err) reject(new Error(`${this.service}-service: cannot bind gRPC on ${bindHost}:${bindPort}: ${err.message}`));
         else resolve(port);
       });
     });
@@ -91,16 +102,21 @@ export class GrpcEndpoint {
   private instrumented(): UntypedServiceImplementation {
     const wrapped: UntypedServiceImplementation = {};
     for (const [name, handler] of Object.entries(this.options.implementation)) {
-      wrapped[name] = this.wrap(handler);
+      wrapped[name] = this.wrap(name, handler);
     }
     return wrapped;
   }
 
-  private wrap(handler: UntypedHandleCall): UntypedHandleCall {
+  private wrap(method: string, handler: UntypedHandleCall): UntypedHandleCall {
     if (typeof handler !== 'function') throw new Error(`${this.service}-service: only unary handlers are supported`);
     const unaryHandler = handler as (call: unknown, callback: unknown) => void;
-    const wrapped = (call: unknown, callback: unknown): void => {
+    const wrapped = (call: unknown, reply: unknown): void => {
       this.rpcsHandled += 1;
+      const started = performance.now();
+      const callback = (err: unknown, ...rest: unknown[]): void => {
+        this.options.onRpc?.(method, err === null || err === undefined, (performance.now() - started) / 1000);
+        if (typeof reply === 'function') reply(err, ...rest);
+      };
       const delay = this.latencyMs;
       if (delay > 0) {
         const timer = setTimeout(() => {

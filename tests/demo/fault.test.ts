@@ -1,7 +1,10 @@
 /**
  * `npm run demo` as a child process on free ports, driven by demo/fault.ts exactly as
- * `npm run demo:fault -- ...` runs it: down makes the pool JSON unhealthy (503) with real
- * TRANSIENT_FAILURE/CONNECTING states, up brings it back, latency slows one service.
+ * `npm run demo:fault -- ...` runs it. The pools behave as the real gateway's
+ * (../shared/fixtures/real-gateway): down with no traffic leaves them IDLE and "healthy"; calls
+ * turn them TRANSIENT_FAILURE (503); the repair loop (here every 1.5 s instead of 30 s) puts
+ * new IDLE channels in, "healthy" again although the backend is still down; up and traffic make
+ * them READY. Latency slows one service.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,8 +17,10 @@ import type { ShopPorts } from '../../demo/lib/services.ts';
 
 interface PoolReport {
   status: string;
-  services: Record<string, { ready_connections: number; connecting: number; failed_connections: number; status: string; is_healthy: boolean }>;
+  services: Record<string, { ready_connections: number; idle_connections: number; connecting: number; failed_connections: number; status: string; is_healthy: boolean }>;
 }
+
+const REPAIR_MS = 1_500;
 
 describe('demo:fault against a running `npm run demo`', () => {
   let ports: ShopPorts;
@@ -37,7 +42,7 @@ describe('demo:fault against a running `npm run demo`', () => {
       name: 'demo shop',
       command: process.execPath,
       args: ['--import', 'tsx', 'demo/main.ts'],
-      env: { ...process.env, ...shopPortEnv(ports) },
+      env: { ...process.env, ...shopPortEnv(ports), DEMO_POOL_REPAIR_INTERVAL_MS: String(REPAIR_MS) },
       readyUrl: `http://127.0.0.1:${ports.gateway}/ready`,
       readyTimeoutMs: 20_000,
     });
@@ -51,48 +56,62 @@ describe('demo:fault against a running `npm run demo`', () => {
     assert.match(demo.output(), new RegExp(`http://127.0.0.1:${ports.gateway}/api/v1`));
   });
 
-  it('order down: pools to order-service go unhealthy (503), orders fail with 503; up: healthy again', async () => {
+  it('order down: IDLE and "healthy" without traffic, unhealthy (503) with it, repaired to IDLE; up: READY with traffic', async () => {
     const token = await registerAndLogin(`http://127.0.0.1:${ports.gateway}/api/v1`, 'fault@example.com');
+    const orderPool = async (): Promise<{ status: number; body: PoolReport; pool: PoolReport['services'][string] }> => {
+      const res = await requestJson(gatewayPools());
+      const body = res.body as PoolReport;
+      const pool = body.services['order-service'];
+      assert.ok(pool, 'no order-service pool');
+      return { status: res.status, body, pool };
+    };
+    /** Five calls through the gateway to order-service: one per channel (round-robin). */
+    const callOrders = async (): Promise<number[]> => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await requestJson(`http://127.0.0.1:${ports.gateway}/api/v1/orders/no-such-order`, { token })).status);
+      return statuses;
+    };
+    assert.deepEqual(await callOrders(), [404, 404, 404, 404, 404]);
+    assert.equal((await orderPool()).pool.ready_connections, 5);
 
     const down = fault('order', 'down');
     assert.equal(down.status, 0, down.output);
-    // A dropped channel passes through IDLE on its way to CONNECTING: wait until none is left.
-    const unhealthy = await eventually('gateway pool to order-service all CONNECTING/TRANSIENT_FAILURE', async () => {
-      const res = await requestJson(gatewayPools());
-      const pool = (res.body as PoolReport).services['order-service'];
-      return res.status === 503 && pool && pool.connecting + pool.failed_connections === 5 ? res : undefined;
+    // No traffic: the dropped channels fall back to IDLE, which the pool counts as healthy (gw-payment-stopped-no-traffic.json).
+    const quiet = await eventually('gateway pool to order-service all IDLE', async () => {
+      const view = await orderPool();
+      return view.pool.idle_connections === 5 ? view : undefined;
     });
-    const body = unhealthy.body as PoolReport;
-    assert.equal(body.status, 'unhealthy');
-    const orderPool = body.services['order-service'];
-    assert.ok(orderPool);
-    assert.equal(orderPool.ready_connections, 0);
-    assert.equal(orderPool.is_healthy, false);
-    assert.equal(body.services['user-service']?.status, 'healthy');
-    assert.deepEqual(shapeOf(unhealthy.body), shapeOf(readFixture('unhealthy.json')));
-    // payment-service's own pool to order-service sees the same outage.
-    const paymentView = await eventually('payment-service pool JSON unhealthy', async () => {
-      const res = await requestJson(paymentPools());
-      return res.status === 503 ? res : undefined;
-    });
-    assert.equal((paymentView.body as PoolReport).services['order-service']?.is_healthy, false);
+    assert.equal(quiet.status, 200);
+    assert.equal(quiet.pool.status, 'healthy');
     const health = await requestJson(`http://127.0.0.1:${ports.health.order}/health`);
     assert.equal(health.status, 503);
 
-    const order = await requestJson(`http://127.0.0.1:${ports.gateway}/api/v1/orders`, { method: 'POST', token, body: { items: [{ product_id: 'prod-0001', quantity: 1 }] } });
-    assert.equal(order.status, 503, JSON.stringify(order.body));
+    // Traffic: every call fails and leaves its channel in TRANSIENT_FAILURE.
+    assert.deepEqual(await callOrders(), [503, 503, 503, 503, 503]);
+    const failing = await eventually('gateway pool to order-service unhealthy', async () => {
+      const view = await orderPool();
+      return view.status === 503 && view.pool.failed_connections + view.pool.connecting === 5 ? view : undefined;
+    });
+    assert.equal(failing.body.status, 'unhealthy');
+    assert.equal(failing.pool.is_healthy, false);
+    assert.equal(failing.body.services['user-service']?.status, 'healthy');
+    assert.deepEqual(shapeOf(failing.body), shapeOf(readFixture('unhealthy.json')));
+
+    // The repair loop replaces the failed channels by new IDLE ones: "healthy" again, the backend still down.
+    const repaired = await eventually('gateway pool to order-service repaired to IDLE', async () => {
+      const view = await orderPool();
+      return view.pool.idle_connections === 5 ? view : undefined;
+    }, 10 * REPAIR_MS);
+    assert.equal(repaired.status, 200);
+    assert.equal(repaired.pool.status, 'healthy');
+    assert.equal((await requestJson(`http://127.0.0.1:${ports.health.order}/health`)).status, 503);
 
     const up = fault('order-service', 'up');
     assert.equal(up.status, 0, up.output);
-    // Reconnects happen on each channel's own backoff: wait for all five, not just "healthy" (80 %).
-    const healthy = await eventually('gateway pool to order-service fully READY again', async () => {
-      const res = await requestJson(gatewayPools());
-      return (res.body as PoolReport).services['order-service']?.ready_connections === 5 ? res : undefined;
-    });
-    assert.equal(healthy.status, 200);
-    assert.equal((healthy.body as PoolReport).status, 'healthy');
-    const after = await requestJson(`http://127.0.0.1:${ports.gateway}/api/v1/orders`, { method: 'POST', token, body: { items: [{ product_id: 'prod-0001', quantity: 1 }] } });
-    assert.equal(after.status, 201, JSON.stringify(after.body));
+    assert.deepEqual(await callOrders(), [404, 404, 404, 404, 404]);
+    const ready = await orderPool();
+    assert.equal(ready.pool.ready_connections, 5);
+    assert.equal(ready.status, 200);
   });
 
   it('latency <ms> delays every RPC of one service; 0 clears it', async () => {

@@ -42,6 +42,13 @@ export function dataOf(res: JsonResponse): Record<string, unknown> {
   throw new Error(`expected a { data: {...} } body, got HTTP ${res.status} ${JSON.stringify(body)}`);
 }
 
+/** Captures of the real Go gateway (datngth03/ecommerce-go-app), beside the pool-health fixtures. */
+export const realGatewayDir = resolve(import.meta.dirname, '../../../shared/fixtures/real-gateway');
+
+export function readRealGatewayCapture(name: string): unknown {
+  return JSON.parse(readFileSync(`${realGatewayDir}/${name}`, 'utf8'));
+}
+
 export function readFixture(name: string): unknown {
   return JSON.parse(readFileSync(`${fixtureDir}/${name}`, 'utf8'));
 }
