@@ -45,12 +45,23 @@ export class GatewayMetrics {
   readonly middleware: RequestHandler = (req, res, next) => {
     const started = performance.now();
     this.activeConnections.inc();
+    // The pattern is only whole while the route runs: an error leaves the router and resets baseUrl.
+    let pattern: string | undefined;
+    let route: unknown;
+    Object.defineProperty(req, 'route', {
+      configurable: true,
+      enumerable: true,
+      get: () => route,
+      set: (value: unknown) => {
+        route = value;
+        if (typeof value === 'object' && value !== null && 'path' in value && typeof value.path === 'string') pattern = `${req.baseUrl}${value.path}`;
+      },
+    });
     res.once('finish', () => {
       this.activeConnections.dec();
-      const route: unknown = req.route;
-      const pattern = typeof route === 'object' && route !== null && 'path' in route && typeof route.path === 'string' ? `${req.baseUrl}${route.path}` : req.path;
-      this.httpRequests.inc({ method: req.method, path: pattern, status: String(res.statusCode) });
-      this.httpDuration.observe({ method: req.method, path: pattern }, (performance.now() - started) / 1000);
+      const path = pattern ?? req.originalUrl.split('?')[0] ?? req.path;
+      this.httpRequests.inc({ method: req.method, path, status: String(res.statusCode) });
+      this.httpDuration.observe({ method: req.method, path }, (performance.now() - started) / 1000);
     });
     next();
   };
