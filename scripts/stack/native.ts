@@ -1,6 +1,6 @@
 /**
- * Native mode: the stack's services as local processes (Debian's prometheus and alertmanager,
- * the exporter, the notification sink, optionally the demo shop and Grafana), each in its own
+ * Native mode: the stack's services as local processes (Debian's prometheus, alertmanager and
+ * blackbox_exporter, the pool exporter, the notification sink, optionally the demo shop and Grafana), each in its own
  * process group with a log file, recorded in <stateDir>/stack.json so that stack:down stops
  * exactly what stack:up started and stack:status can check it.
  */
@@ -127,6 +127,16 @@ function serviceSpecs(opts: NativeUpOptions): { specs: ServiceSpec[]; notices: s
       `http://127.0.0.1:${p.poolExporter}/-/healthy`,
     ),
   );
+
+  const blackbox = findBinary(['blackbox_exporter', 'prometheus-blackbox-exporter']);
+  if (!blackbox) throw new Error('no blackbox_exporter binary on PATH (Debian: apt-get install prometheus-blackbox-exporter)');
+  specs.push({
+    name: 'blackbox-exporter',
+    command: blackbox,
+    args: [`--config.file=${configs.blackboxConfig}`, `--web.listen-address=127.0.0.1:${p.blackboxExporter}`],
+    url: `http://127.0.0.1:${p.blackboxExporter}/`,
+    healthUrl: `http://127.0.0.1:${p.blackboxExporter}/-/healthy`,
+  });
 
   const alertmanager = findBinary(['alertmanager', 'prometheus-alertmanager']);
   if (!alertmanager) throw new Error('no alertmanager binary on PATH (Debian: apt-get install prometheus-alertmanager)');

@@ -1,9 +1,13 @@
 /**
  * What the stack watches when it is not the committed default (the demo preset under compose):
- * a target preset (TARGETS / --targets), one host for every target (TARGET_HOST), and your own
- * pool health endpoints (POOL_TARGETS) as `name=url` pairs separated by commas or spaces:
+ * a target preset (TARGETS / --targets), one host for every target (TARGET_HOST), or your own
+ * services instead of a preset: pool health endpoints (POOL_TARGETS, `name=url` pairs separated by
+ * commas or spaces), and optionally their /metrics (METRICS_TARGETS) and gRPC health ports
+ * (GRPC_HEALTH_TARGETS), both `name=host:port` pairs:
  *
- *   POOL_TARGETS=api-gateway=http://gw.internal:8000/health/pools/detailed,orders=http://orders:9003/health/pools/detailed
+ *   POOL_TARGETS=api-gateway=http://gw.internal:8000/health/pools/detailed
+ *   METRICS_TARGETS=api-gateway=gw.internal:8000,orders=orders.internal:8003
+ *   GRPC_HEALTH_TARGETS=orders=orders.internal:9003
  *
  * Prometheus' jobs and the exporter's target list are rendered together from them by the same
  * generators as the committed files; compose picks git-ignored `*.local.yml` copies by name, native
@@ -14,7 +18,7 @@ import { join } from 'node:path';
 import { poolExporterConfigForUrls, POOL_HEALTH_PATH } from '../../monitoring/generators/pool-exporter-config.ts';
 import { prometheusConfig, type PrometheusConfigOptions } from '../../monitoring/generators/prometheus-config.ts';
 import { generatedYaml } from '../../monitoring/generators/yaml.ts';
-import { portOf, resolveTargets, type TargetHost, type TargetPreset } from '../../monitoring/targets.ts';
+import { portOf, resolveTargets, type ResolvedTarget, type TargetHost, type TargetPreset } from '../../monitoring/targets.ts';
 
 /** Target names become label values and URL parameters: keep them plain. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -44,19 +48,57 @@ export function parsePoolTargets(raw: string): Record<string, string> {
   return targets;
 }
 
+const HOST_PORT = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,252}):(\d{1,5})$/;
+
+/** METRICS_TARGETS / GRPC_HEALTH_TARGETS: `name=host:port` pairs; the name becomes the `service` label. */
+export function parseHostPortTargets(variable: string, raw: string): ResolvedTarget[] {
+  const targets: ResolvedTarget[] = [];
+  for (const entry of raw.split(/[\s,]+/).filter(Boolean)) {
+    const eq = entry.indexOf('=');
+    const service = eq > 0 ? entry.slice(0, eq) : '';
+    const address = entry.slice(eq + 1);
+    if (!NAME.test(service)) throw new Error(`${variable}: "${entry}" must be name=host:port with a name of letters, digits, '.', '_' or '-'`);
+    const port = Number(HOST_PORT.exec(address)?.[2]);
+    if (!(port >= 1 && port <= 65_535)) throw new Error(`${variable}: target ${service} must be host:port, got "${address}"`);
+    if (targets.some((t) => t.service === service)) throw new Error(`${variable}: target ${service} is listed twice`);
+    targets.push({ service, address });
+  }
+  return targets;
+}
+
+/** Your own services instead of a preset: every part from its variable, none from the preset. */
+export interface OwnTargets {
+  pool: Record<string, string>;
+  metrics: ResolvedTarget[];
+  grpcHealth: ResolvedTarget[];
+}
+
+export function ownTargetsFromEnv(env: NodeJS.ProcessEnv): OwnTargets | undefined {
+  const { POOL_TARGETS: pool, METRICS_TARGETS: metrics, GRPC_HEALTH_TARGETS: grpcHealth } = env;
+  if (!pool) {
+    if (metrics || grpcHealth) throw new Error('METRICS_TARGETS and GRPC_HEALTH_TARGETS describe your own services: set POOL_TARGETS too (or use a preset with TARGETS)');
+    return undefined;
+  }
+  return {
+    pool: parsePoolTargets(pool),
+    metrics: metrics ? parseHostPortTargets('METRICS_TARGETS', metrics) : [],
+    grpcHealth: grpcHealth ? parseHostPortTargets('GRPC_HEALTH_TARGETS', grpcHealth) : [],
+  };
+}
+
 export interface TargetSelection {
   presetName: string;
   preset: TargetPreset;
   host: TargetHost;
   /** Where the preset's port variables are read (the demo shop's DEMO_*_PORT). */
   env: Record<string, string | undefined>;
-  /** POOL_TARGETS: replaces the preset's pool health endpoints. */
-  poolTargets?: Record<string, string>;
+  /** POOL_TARGETS (+ METRICS_TARGETS, GRPC_HEALTH_TARGETS): your own services instead of the preset. */
+  own?: OwnTargets;
 }
 
 /** Pool health URLs of a selection: POOL_TARGETS, or the preset's endpoints on the selected host. */
 export function poolHealthUrls(selection: TargetSelection): Record<string, string> {
-  if (selection.poolTargets) return selection.poolTargets;
+  if (selection.own) return selection.own.pool;
   const { preset, host, env } = selection;
   return Object.fromEntries(
     preset.poolHealth.map((e) => {
@@ -71,8 +113,8 @@ export function selectedPrometheusOptions(base: PrometheusConfigOptions, selecti
   return {
     ...base,
     probeTargets: Object.keys(poolHealthUrls(selection)),
-    metricsTargets: resolveTargets(selection.preset.metrics, selection.host, selection.env),
-    grpcHealthTargets: resolveTargets(selection.preset.grpcHealth, selection.host, selection.env),
+    metricsTargets: selection.own ? selection.own.metrics : resolveTargets(selection.preset.metrics, selection.host, selection.env),
+    grpcHealthTargets: selection.own ? selection.own.grpcHealth : resolveTargets(selection.preset.grpcHealth, selection.host, selection.env),
   };
 }
 
@@ -89,7 +131,7 @@ export const localConfigFileNames = {
 
 /** Writes prometheus/<prometheus.local.yml> and pool-exporter/<pool-exporter.local.yml> under `dir`. */
 export function writeTargetConfigs(selection: TargetSelection, base: PrometheusConfigOptions, dir: string): TargetConfigFiles {
-  const source = `target preset ${selection.presetName}${selection.poolTargets ? ' and POOL_TARGETS' : ''} (scripts/stack/own-targets.ts)`;
+  const source = `${selection.own ? 'POOL_TARGETS, METRICS_TARGETS, GRPC_HEALTH_TARGETS' : `target preset ${selection.presetName}`} (scripts/stack/own-targets.ts)`;
   const files: TargetConfigFiles = {
     prometheusConfig: join(dir, 'prometheus', localConfigFileNames.prometheus),
     poolExporterConfig: join(dir, 'pool-exporter', localConfigFileNames.poolExporter),

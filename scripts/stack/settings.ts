@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ports } from '../../monitoring/config.ts';
 import { checkHost, defaultTargetPreset, targetPreset } from '../../monitoring/targets.ts';
-import { parsePoolTargets, type TargetSelection } from './own-targets.ts';
+import { ownTargetsFromEnv, type OwnTargets, type TargetSelection } from './own-targets.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const composeFile = resolve(repoRoot, 'docker-compose-monitoring.yaml');
@@ -31,8 +31,8 @@ export interface StackSettings {
   grafanaPasswordFile: string;
   /** Alertmanager config with Slack/email from ALERTMANAGER_* (git-ignored), used when .env enables them. */
   localAlertmanagerConfig: string | undefined;
-  /** POOL_TARGETS from .env (name -> pool health URL), when set: your own services instead of the demo's. */
-  poolTargets: Record<string, string> | undefined;
+  /** POOL_TARGETS (+ METRICS_TARGETS, GRPC_HEALTH_TARGETS) from .env, when set: your own services instead of a preset. */
+  ownTargets: OwnTargets | undefined;
 }
 
 /** Does the environment ask for Slack or email notifications (monitoring/generators/alertmanager-config.ts)? */
@@ -76,7 +76,7 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
     targetHost: env.TARGET_HOST ? checkHost(env.TARGET_HOST, 'TARGET_HOST') : undefined,
     grafanaPasswordFile: resolve(repoRoot, env.GF_ADMIN_PASSWORD_FILE ?? 'secrets/grafana_admin_password'),
     localAlertmanagerConfig: wantsExtraReceivers(env) ? resolve(repoRoot, 'monitoring/alertmanager/alertmanager.local.yml') : undefined,
-    poolTargets: env.POOL_TARGETS ? parsePoolTargets(env.POOL_TARGETS) : undefined,
+    ownTargets: ownTargetsFromEnv(env),
   };
 }
 
@@ -88,11 +88,11 @@ export function targetSelection(settings: StackSettings, mode: 'native' | 'compo
     preset: targetPreset(settings.targetPreset),
     host: host === undefined ? { kind: 'compose-service' } : { kind: 'host', host },
     env,
-    ...(settings.poolTargets ? { poolTargets: settings.poolTargets } : {}),
+    ...(settings.ownTargets ? { own: settings.ownTargets } : {}),
   };
 }
 
 /** Does compose need rendered *.local.yml files (anything but the committed demo targets on compose names)? */
 export function needsLocalTargetConfigs(settings: StackSettings): boolean {
-  return settings.targetPreset !== defaultTargetPreset || settings.targetHost !== undefined || settings.poolTargets !== undefined;
+  return settings.targetPreset !== defaultTargetPreset || settings.targetHost !== undefined || settings.ownTargets !== undefined;
 }

@@ -65,8 +65,12 @@ async function main(): Promise<void> {
     process.env.PROMETHEUS_CONFIG_FILE = localConfigFileNames.prometheus;
     process.env.POOL_EXPORTER_CONFIG_FILE = localConfigFileNames.poolExporter;
   }
-  console.log(`Watching target preset ${settings.targetPreset} (${targetPreset(settings.targetPreset).description})${settings.targetHost ? ` on host ${settings.targetHost}` : ''}.`);
-  if (settings.poolTargets) console.log(`Probing your pool health endpoints from POOL_TARGETS: ${Object.keys(settings.poolTargets).join(', ')}`);
+  const own = settings.ownTargets;
+  if (own) {
+    console.log(`Watching your own services: pool health ${Object.keys(own.pool).join(', ')}; /metrics ${own.metrics.map((t) => t.service).join(', ') || 'none'}; gRPC health ${own.grpcHealth.map((t) => t.service).join(', ') || 'none'}.`);
+  } else {
+    console.log(`Watching target preset ${settings.targetPreset} (${targetPreset(settings.targetPreset).description})${settings.targetHost ? ` on host ${settings.targetHost}` : ''}.`);
+  }
   if (composeCmd) {
     const profiles = values.demo ? ['demo'] : [];
     const hasWait = composeCmd[0] === 'docker'; // compose v2; v1 (docker-compose) has no --wait

@@ -42,7 +42,7 @@ describe('docker-compose-monitoring.yaml', () => {
   it('is accepted by docker-compose config with the demo and loadtest profiles', () => {
     assert.deepEqual(
       Object.keys(config.services).sort(),
-      ['alertmanager', 'demo', 'grafana', 'k6', 'notification-sink', 'pool-exporter', 'prometheus'],
+      ['alertmanager', 'blackbox-exporter', 'demo', 'grafana', 'k6', 'notification-sink', 'pool-exporter', 'prometheus'],
     );
   });
 

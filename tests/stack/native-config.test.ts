@@ -9,8 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { addressMap, rewriteAddresses, writeNativeConfigs } from '../../scripts/stack/native-config.ts';
-import { parsePoolTargets } from '../../scripts/stack/own-targets.ts';
-import { repoRoot, stackSettings, wantsExtraReceivers, type StackSettings } from '../../scripts/stack/settings.ts';
+import YAML from 'yaml';
+import { composePrometheusOptions } from '../../monitoring/generators/prometheus-config.ts';
+import { parsePoolTargets, poolHealthUrls, selectedPrometheusOptions } from '../../scripts/stack/own-targets.ts';
+import { repoRoot, stackSettings, targetSelection, wantsExtraReceivers, type StackSettings } from '../../scripts/stack/settings.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'native-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -86,19 +88,72 @@ describe('native configs', () => {
     assert.throws(() => stackSettings({ POOL_TARGETS: 'bad' }), /POOL_TARGETS/);
   });
 
-  it('probes your own services from POOL_TARGETS: Prometheus and the exporter agree on the targets', () => {
+  it('probes your own services from POOL_TARGETS (+ METRICS_TARGETS, GRPC_HEALTH_TARGETS): Prometheus and the exporter agree, no preset target is left', () => {
     const settings = stackSettings({
       STACK_STATE_DIR: join(dir, 'own'),
       POOL_TARGETS: 'billing-gw=http://127.0.0.1:18000/health/pools/detailed,ledger=http://127.0.0.1:19003/health/pools/detailed',
+      METRICS_TARGETS: 'billing-gw=127.0.0.1:18000',
+      GRPC_HEALTH_TARGETS: 'ledger=ledger.internal:19103',
     });
-    const paths = writeNativeConfigs(settings);
+    const paths = writeNativeConfigs(settings, {});
     check('promtool', ['check', 'config', paths.prometheusConfig]);
     check(process.execPath, ['--import', 'tsx', join(repoRoot, 'exporters/pool-exporter/src/main.ts'), '--config', paths.poolExporterConfig, '--check-config']);
-    const prom = readFileSync(paths.prometheusConfig, 'utf8');
-    assert.match(prom, /- billing-gw\n\s+- ledger\n/);
-    assert.doesNotMatch(prom, /api-gateway/);
+    const prom = YAML.parse(readFileSync(paths.prometheusConfig, 'utf8')) as PromDoc;
+    assert.deepEqual(jobTargets(prom, 'grpc-pools'), [[undefined, 'billing-gw,ledger']]);
+    assert.deepEqual(jobTargets(prom, 'service-metrics'), [['billing-gw', '127.0.0.1:18000']]);
+    assert.deepEqual(jobTargets(prom, 'grpc-health'), [['ledger', 'ledger.internal:19103']]);
+    assert.doesNotMatch(readFileSync(paths.prometheusConfig, 'utf8'), /api-gateway|payment-service/);
     const exporter = readFileSync(paths.poolExporterConfig, 'utf8');
     assert.match(exporter, /billing-gw:\n\s+url: http:\/\/127\.0\.0\.1:18000\/health\/pools\/detailed/);
-    assert.ok(paths.poolExporterConfig.startsWith(join(dir, 'own')), 'native mode keeps its own-target files in the state dir');
+    assert.ok(paths.poolExporterConfig.startsWith(join(dir, 'own')), 'native mode keeps its target files in the state dir');
+    assert.throws(() => stackSettings({ METRICS_TARGETS: 'a=h:1' }), /set POOL_TARGETS too/);
+    assert.throws(() => stackSettings({ POOL_TARGETS: 'a=http://h/x', GRPC_HEALTH_TARGETS: 'b=nohost' }), /GRPC_HEALTH_TARGETS: target b must be host:port/);
+  });
+
+  it('renders the ecommerce-go-app preset: pool health of the gateway only, /metrics on 8000-8006, gRPC health on 9001-9006', () => {
+    const paths = writeNativeConfigs(stackSettings({ STACK_STATE_DIR: join(dir, 'ecommerce'), TARGETS: 'ecommerce-go-app', BLACKBOX_EXPORTER_PORT: '19115' }), {});
+    check('promtool', ['check', 'config', paths.prometheusConfig]);
+    const prom = YAML.parse(readFileSync(paths.prometheusConfig, 'utf8')) as PromDoc;
+    assert.deepEqual(jobTargets(prom, 'grpc-pools'), [[undefined, 'api-gateway']]);
+    assert.deepEqual(jobTargets(prom, 'service-metrics'), [
+      ['api-gateway', '127.0.0.1:8000'],
+      ['user-service', '127.0.0.1:8001'],
+      ['product-service', '127.0.0.1:8002'],
+      ['order-service', '127.0.0.1:8003'],
+      ['inventory-service', '127.0.0.1:8005'],
+      ['payment-service', '127.0.0.1:8006'],
+    ]);
+    assert.deepEqual(jobTargets(prom, 'grpc-health'), [
+      ['user-service', '127.0.0.1:9001'],
+      ['product-service', '127.0.0.1:9002'],
+      ['order-service', '127.0.0.1:9003'],
+      ['inventory-service', '127.0.0.1:9005'],
+      ['payment-service', '127.0.0.1:9006'],
+    ]);
+    assert.equal(prom.scrape_configs.find((j) => j.job_name === 'grpc-health')?.relabel_configs?.at(-1)?.replacement, '127.0.0.1:19115');
+    const exporter = YAML.parse(readFileSync(paths.poolExporterConfig, 'utf8')) as { targets: Record<string, { url: string }> };
+    assert.deepEqual(Object.fromEntries(Object.entries(exporter.targets).map(([k, v]) => [k, v.url])), { 'api-gateway': 'http://127.0.0.1:8000/health/pools/detailed' });
+  });
+
+  it('takes hosts from one setting: TARGET_HOST, else 127.0.0.1 natively and each compose service name under compose', () => {
+    const base = { STACK_STATE_DIR: join(dir, 'hosts'), TARGETS: 'ecommerce-go-app' };
+    const compose = selectedPrometheusOptions(composePrometheusOptions, targetSelection(stackSettings(base), 'compose', {}));
+    assert.deepEqual(compose.grpcHealthTargets?.map((t) => t.address), ['user-service:9001', 'product-service:9002', 'order-service:9003', 'inventory-service:9005', 'payment-service:9006']);
+    const docker = selectedPrometheusOptions(composePrometheusOptions, targetSelection(stackSettings({ ...base, TARGET_HOST: 'host.docker.internal' }), 'compose', {}));
+    assert.ok(docker.metricsTargets?.every((t) => t.address.startsWith('host.docker.internal:')));
+    assert.deepEqual(poolHealthUrls(targetSelection(stackSettings({ ...base, TARGET_HOST: 'host.docker.internal' }), 'compose', {})), {
+      'api-gateway': 'http://host.docker.internal:8000/health/pools/detailed',
+    });
+    const demo = selectedPrometheusOptions(composePrometheusOptions, targetSelection(stackSettings({ STACK_STATE_DIR: join(dir, 'hosts') }), 'native', { DEMO_PAYMENT_GRPC_PORT: '41000' }));
+    assert.ok(demo.grpcHealthTargets?.some((t) => t.service === 'payment-service' && t.address === '127.0.0.1:41000'), 'the demo preset follows the demo shop\'s port variables');
+    assert.throws(() => stackSettings({ TARGETS: 'nope' }), /unknown target preset "nope"; one of demo, ecommerce-go-app/);
+    assert.throws(() => stackSettings({ TARGET_HOST: 'http://x' }), /TARGET_HOST/);
   });
 });
+
+type PromDoc = { scrape_configs: { job_name: string; static_configs: { targets: string[]; labels?: Record<string, string> }[]; relabel_configs?: { replacement?: string }[] }[] };
+
+/** [service label, targets] per static group of a job. */
+function jobTargets(prom: PromDoc, job: string): [string | undefined, string][] {
+  return (prom.scrape_configs.find((j) => j.job_name === job)?.static_configs ?? []).map((c) => [c.labels?.service, c.targets.join(',')]);
+}
