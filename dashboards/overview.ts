@@ -10,6 +10,7 @@ import type { LatencyTargetKey } from '../monitoring/slo.ts';
 import { series, trendHistogram, wholeRangeQuantile } from '../monitoring/generators/promql.ts';
 import { latencyTargetKeys, recorded } from '../monitoring/generators/rules/recording.ts';
 import { defaultSlo, latencyTargetsOf, type SloConfig } from '../monitoring/generators/slo-config.ts';
+import { backendPanels } from './backends.ts';
 import {
   builtInAnnotation,
   dashedThresholds,
@@ -155,6 +156,8 @@ export function overviewDashboard(slo: SloConfig = defaultSlo): BuiltDashboard {
     .annotations(annotations())
     .withRow(new RowBuilder('Load and pool health'));
   for (const panel of timelinePanels(slo)) builder.withPanel(panel);
+  builder.withRow(new RowBuilder('Backends: gateway calls, gRPC health, usable ratio'));
+  for (const panel of backendPanels(slo, '.+')) builder.withPanel(panel);
   builder.withRow(new RowBuilder('Before / after'));
   for (const panel of beforeAfterPanels(slo)) builder.withPanel(panel);
   return finalize(builder);

@@ -1,6 +1,7 @@
 /**
  * gRPC connection pools dashboard: per probed service (`service`, a Prometheus target label) and
- * per pool (the downstream service it dials), from the pool exporter's /probe series.
+ * per pool (the downstream service it dials), from the pool exporter's /probe series; beside them,
+ * per backend, the gateway's own gRPC call metrics and the backend's gRPC health.
  */
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { DashboardBuilder, DashboardCursorSync, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
@@ -9,6 +10,7 @@ import { connectionStates, poolMetric } from '../monitoring/metrics.ts';
 import { series } from '../monitoring/generators/promql.ts';
 import { percent } from '../monitoring/generators/rules/format.ts';
 import { defaultSlo, type SloConfig } from '../monitoring/generators/slo-config.ts';
+import { backendPanels } from './backends.ts';
 import {
   builtInAnnotation,
   dashedThresholds,
@@ -162,6 +164,8 @@ export function poolsDashboard(slo: SloConfig = defaultSlo): BuiltDashboard {
   for (const panel of healthPanels(slo)) builder.withPanel(panel);
   builder.withRow(new RowBuilder('Connections'));
   for (const panel of connectionPanels()) builder.withPanel(panel);
+  builder.withRow(new RowBuilder('Backends: gateway calls, gRPC health, usable ratio'));
+  for (const panel of backendPanels(slo, '$pool', '$service')) builder.withPanel(panel);
   builder.withRow(new RowBuilder('Probes'));
   for (const panel of probePanels()) builder.withPanel(panel);
   return finalize(builder);

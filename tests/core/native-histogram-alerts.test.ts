@@ -12,8 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dashboards } from '../../dashboards/index.ts';
 import { speedUpExpr } from '../../dashboards/overview.ts';
-import { jobs } from '../../monitoring/config.ts';
-import { connectionStates, k6Custom, k6Remote, managerStatuses, poolMetric, poolStatuses } from '../../monitoring/metrics.ts';
+import { backendLabel, jobs } from '../../monitoring/config.ts';
+import { blackboxMetric, connectionStates, gatewayMetric, grpcClientStatus, k6Custom, k6Remote, managerStatuses, poolMetric, poolStatuses } from '../../monitoring/metrics.ts';
 import { latencyAlertNameOf } from '../../monitoring/generators/rules/loadtest-alerts.ts';
 import { latencyTargetKeys, recorded } from '../../monitoring/generators/rules/recording.ts';
 import { trendHistogram } from '../../monitoring/generators/promql.ts';
@@ -98,6 +98,18 @@ class K6Feed {
       float({ __name__: poolMetric.probeDuration, ...target }, 0.004);
       float({ __name__: poolMetric.probeHttpStatus, ...target }, 200);
     }
+    // The gateway's own metrics as the service-metrics job scrapes them (its `service` label moved
+    // to `backend`), and blackbox_exporter's gRPC health probes, for the backend panels.
+    const gateway = { job: jobs.serviceMetrics, service: 'api-gateway', instance: 'api-gateway:8000', [backendLabel]: 'payment-service', method: 'ProcessPayment' };
+    float({ __name__: gatewayMetric.grpcClientRequests, ...gateway, status: grpcClientStatus.success }, this.count('gw/ok', 10));
+    float({ __name__: gatewayMetric.grpcClientRequests, ...gateway, status: grpcClientStatus.error }, this.count('gw/ko', 1));
+    const calls = this.count('gw/all', 11);
+    for (const le of ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '+Inf']) {
+      float({ __name__: `${gatewayMetric.grpcClientDuration}_bucket`, ...gateway, le }, le === '0.005' || le === '0.01' ? 0 : calls);
+    }
+    for (const service of ['payment-service', 'order-service']) {
+      float({ __name__: blackboxMetric.probeSuccess, job: jobs.grpcHealth, service, instance: `${service}:9006` }, 1);
+    }
     return { floats, histograms };
   }
 
@@ -176,7 +188,7 @@ describe('native-histogram latency alerts on a live Prometheus', () => {
     }
   });
 
-  test('every k6 and pool query of the dashboards returns data for k6-shaped input', async () => {
+  test('every k6, pool, gateway-client and gRPC-health query of the dashboards returns data for the stack-shaped input', async () => {
     // ALERTS (firing needs a minute) and up (no scrape target here) have no data in this test.
     const expressions = dashboards()
       .flatMap(dashboardExpressions)
