@@ -1,0 +1,33 @@
+/** README tables that come from code: the target presets and the alerts. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { allAlerts } from '../../monitoring/generators/rules/index.ts';
+import { targetPresets, type TargetEndpoint } from '../../monitoring/targets.ts';
+import { repoRoot } from './support.ts';
+
+const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+
+/** Cells of the README table row whose first cell is `first`. */
+function row(first: string): string[] {
+  const line = readme.split('\n').find((l) => l.startsWith(`| ${first} |`));
+  assert.ok(line, `README has no table row starting with ${first}`);
+  return line.split('|').slice(1, -1).map((cell) => cell.trim());
+}
+
+const endpoints = (list: readonly TargetEndpoint[]): string => list.map((e) => `${e.service} :${e.port}`).join(', ');
+
+test('the README preset table lists exactly what monitoring/targets.ts probes', () => {
+  for (const [name, preset] of Object.entries(targetPresets)) {
+    const cells = row(name === 'demo' ? '`demo` (default)' : `\`${name}\``);
+    assert.deepEqual(cells.slice(2), [endpoints(preset.poolHealth), endpoints(preset.metrics), endpoints(preset.grpcHealth)], name);
+  }
+});
+
+test('the README alert table has a row for every alert, with its severity', () => {
+  for (const alert of allAlerts()) {
+    if (alert.alert.startsWith('LoadTest') && /LatencyHigh$/.test(alert.alert) && alert.alert !== 'LoadTestFullFlowLatencyHigh') continue; // one row for the three
+    assert.equal(row(alert.alert)[1], alert.labels.severity, alert.alert);
+  }
+});
