@@ -2,10 +2,10 @@
  * Recording rules for the queries that dashboards and alerts run most: quantiles of the k6
  * native histograms, run activity, and pool summaries. Names follow level:metric:operations.
  */
-import { jobs } from '../../config.ts';
-import { k6Custom, k6Remote, poolMetric } from '../../metrics.ts';
-import { latencyTargets, type LatencyTargetKey } from '../../slo.ts';
-import { histogramQuantile, quantileName, series, trendHistogram } from '../promql.ts';
+import { jobs } from '../config/stack.ts';
+import { k6Custom, k6Remote, poolMetric } from '../config/metrics.ts';
+import { latencyTargets, type LatencyTargetKey } from '../config/slo.ts';
+import { histogramQuantile, quantileName, series, trendHistogram } from '../lib/promql.ts';
 import type { RecordingRule, RuleFile } from './types.ts';
 
 /** Window of the recorded quantiles: k6 pushes every 5s, so 1m holds about a dozen samples. */
