@@ -6,7 +6,7 @@ import { DashboardBuilder, DashboardCursorSync, RowBuilder, VariableSort } from 
 import { k6Custom, k6Remote } from '../config/metrics.ts';
 import type { LatencyTargetKey } from '../config/slo.ts';
 import { histogramQuantile, series, sumRate, trendHistogram, wholeRangeQuantile } from '../lib/promql.ts';
-import { ACTIVE_WINDOW, latencyTargetKeys, recorded } from '../rules/recording.ts';
+import { ACTIVE_WINDOW, latencyTargetKeys, recorded } from '../lib/recorded.ts';
 import { percent } from '../lib/format.ts';
 import { defaultSlo, latencyTargetsOf, msToSeconds, type SloConfig } from '../config/slo-config.ts';
 import {

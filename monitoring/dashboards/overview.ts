@@ -8,7 +8,7 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import { k6Remote } from '../config/metrics.ts';
 import type { LatencyTargetKey } from '../config/slo.ts';
 import { series, trendHistogram, wholeRangeQuantile } from '../lib/promql.ts';
-import { latencyTargetKeys, recorded } from '../rules/recording.ts';
+import { latencyTargetKeys, recorded } from '../lib/recorded.ts';
 import { defaultSlo, latencyTargetsOf, type SloConfig } from '../config/slo-config.ts';
 import {
   builtInAnnotation,

@@ -8,7 +8,7 @@ import { latencyTargetService, loadTestService } from '../config/stack.ts';
 import type { LatencyTargetKey } from '../config/slo.ts';
 import { defaultSlo, latencyTargetsOf, msToSeconds, type SloConfig } from '../config/slo-config.ts';
 import { milliseconds, percent, runbookUrl } from '../lib/format.ts';
-import { latencyTargetKeys, recorded } from './recording.ts';
+import { latencyTargetKeys, recorded } from '../lib/recorded.ts';
 import type { AlertingRule, RuleFile, Severity } from './types.ts';
 
 const whileRunning = `and on (testid) ${recorded.vusMax} > 0`;

@@ -7,7 +7,7 @@ import { poolMetric } from '../config/metrics.ts';
 import { series } from '../lib/promql.ts';
 import { defaultSlo, type SloConfig } from '../config/slo-config.ts';
 import { percent, runbookUrl } from '../lib/format.ts';
-import { poolJobSelector } from './recording.ts';
+import { poolJobSelector } from '../lib/recorded.ts';
 import type { AlertingRule, RuleFile } from './types.ts';
 
 export function poolAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRule> {

@@ -15,7 +15,7 @@ import { speedUpExpr } from '../../monitoring/dashboards/overview.ts';
 import { jobs } from '../../monitoring/config/stack.ts';
 import { connectionStates, k6Custom, k6Remote, managerStatuses, poolMetric, poolStatuses } from '../../monitoring/config/metrics.ts';
 import { latencyAlertNameOf } from '../../monitoring/rules/loadtest-alerts.ts';
-import { latencyTargetKeys, recorded } from '../../monitoring/rules/recording.ts';
+import { latencyTargetKeys, recorded } from '../../monitoring/lib/recorded.ts';
 import { trendHistogram } from '../../monitoring/lib/promql.ts';
 import { defaultSlo, latencyTargetsOf } from '../../monitoring/config/slo-config.ts';
 import type { LatencyTargetKey } from '../../monitoring/config/slo.ts';

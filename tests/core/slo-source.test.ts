@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { endToEndThresholds } from '../../k6/lib/thresholds.ts';
 import { k6Custom, k6TrendForTarget } from '../../monitoring/config/metrics.ts';
 import { latencyTargets } from '../../monitoring/config/slo.ts';
-import { latencyTargetKeys } from '../../monitoring/rules/recording.ts';
+import { latencyTargetKeys } from '../../monitoring/lib/recorded.ts';
 import { buildArtifacts } from '../../monitoring/artifacts.ts';
 import { defaultSlo, type SloConfig } from '../../monitoring/config/slo-config.ts';
 import { latencyAlertNameOf, loadTestAlerts } from '../../monitoring/rules/loadtest-alerts.ts';

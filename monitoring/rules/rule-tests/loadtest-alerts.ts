@@ -7,7 +7,7 @@ import { latencyTargetService, loadTestService } from '../../config/stack.ts';
 import { k6Custom, k6Remote } from '../../config/metrics.ts';
 import { latencyAlertNameOf, loadTestAlerts } from '../loadtest-alerts.ts';
 import { milliseconds, percent } from '../../lib/format.ts';
-import { latencyTargetKeys, recorded } from '../recording.ts';
+import { latencyTargetKeys, recorded } from '../../lib/recorded.ts';
 import type { AlertingRule } from '../types.ts';
 import { defaultSlo, latencyTargetsOf, msToSeconds, type SloConfig } from '../../config/slo-config.ts';
 import { humanizeDuration, humanizePercentage } from './humanize.ts';

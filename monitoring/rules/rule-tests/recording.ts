@@ -4,7 +4,7 @@
  */
 import { jobs } from '../../config/stack.ts';
 import { k6Custom, k6Remote, poolMetric } from '../../config/metrics.ts';
-import { recorded } from '../recording.ts';
+import { recorded } from '../../lib/recorded.ts';
 import { seriesOf, type RuleTestFile } from './types.ts';
 
 export function recordingRuleTests(): RuleTestFile {
