@@ -3,7 +3,7 @@
  * service name (the server's overall health, which grpc-go's health server and the demo's report).
  * The prober exists since blackbox_exporter 0.21 (Debian ships 0.23; compose pins v0.27.0).
  */
-import { grpcHealthModule, scrapeTiming } from '../config.ts';
+import { grpcHealthModule, scrapeTiming } from '../config/stack.ts';
 
 export function blackboxConfig(): Record<string, unknown> {
   return {

@@ -4,8 +4,8 @@
  * (127.0.0.1) and compose (TARGET_HOST, POOL_EXPORTER_LISTEN set), and the demo shop's port
  * variables (DEMO_GATEWAY_PORT, ...) move the probes with the shop.
  */
-import { ports, scrapeTiming } from '../config.ts';
-import { defaultTargetPreset, targetPreset, type TargetEndpoint } from '../targets.ts';
+import { ports, scrapeTiming } from '../config/stack.ts';
+import { defaultTargetPreset, targetPreset, type TargetEndpoint } from '../config/targets.ts';
 
 export const POOL_HEALTH_PATH = '/health/pools/detailed';
 

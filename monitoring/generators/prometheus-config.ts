@@ -1,10 +1,10 @@
 /**
  * prometheus.yml for given addresses. The compose stack and the native mode (scripts/stack) render
- * the same document with different addresses; the targets come from a preset (monitoring/targets.ts).
+ * the same document with different addresses; the targets come from a preset (monitoring/config/targets.ts).
  * Only fields that Prometheus 2.42 and 3.x both accept.
  */
-import { backendLabel, blackboxExporterService, grpcHealthModule, jobs, poolExporterService, ports, scrapeTiming } from '../config.ts';
-import { defaultTargetPreset, resolveTargets, targetPreset, type ResolvedTarget } from '../targets.ts';
+import { backendLabel, blackboxExporterService, grpcHealthModule, jobs, poolExporterService, ports, scrapeTiming } from '../config/stack.ts';
+import { defaultTargetPreset, resolveTargets, targetPreset, type ResolvedTarget } from '../config/targets.ts';
 
 export interface PrometheusConfigOptions {
   /** host:port of the pool exporter (both /probe and its own /metrics). */

@@ -6,7 +6,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ports } from '../../monitoring/config.ts';
+import { ports } from '../../monitoring/config/stack.ts';
 import { composePrometheusOptions, type PrometheusConfigOptions } from '../../monitoring/generators/prometheus-config.ts';
 import { writeTargetConfigs } from './own-targets.ts';
 import { repoRoot, targetSelection, type StackSettings } from './settings.ts';

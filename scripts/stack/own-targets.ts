@@ -17,8 +17,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { poolExporterConfigForUrls, POOL_HEALTH_PATH } from '../../monitoring/generators/pool-exporter-config.ts';
 import { prometheusConfig, type PrometheusConfigOptions } from '../../monitoring/generators/prometheus-config.ts';
-import { generatedYaml } from '../../monitoring/generators/yaml.ts';
-import { portOf, resolveTargets, type ResolvedTarget, type TargetHost, type TargetPreset } from '../../monitoring/targets.ts';
+import { generatedYaml } from '../../monitoring/lib/yaml.ts';
+import { portOf, resolveTargets, type ResolvedTarget, type TargetHost, type TargetPreset } from '../../monitoring/config/targets.ts';
 
 /** Target names become label values and URL parameters: keep them plain. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;

@@ -1,12 +1,12 @@
 /**
- * Where the stack's pieces listen and keep their state. Defaults come from monitoring/config.ts;
+ * Where the stack's pieces listen and keep their state. Defaults come from monitoring/config/stack.ts;
  * every port can be moved by an environment variable (or a line in .env), so a test or a second
  * stack can run beside the first.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ports } from '../../monitoring/config.ts';
-import { checkHost, defaultTargetPreset, targetPreset } from '../../monitoring/targets.ts';
+import { ports } from '../../monitoring/config/stack.ts';
+import { checkHost, defaultTargetPreset, targetPreset } from '../../monitoring/config/targets.ts';
 import { ownTargetsFromEnv, type OwnTargets, type TargetSelection } from './own-targets.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
@@ -23,7 +23,7 @@ export interface StackSettings {
     notificationSink: number;
     blackboxExporter: number;
   };
-  /** TARGETS from .env or --targets: the preset of monitoring/targets.ts. */
+  /** TARGETS from .env or --targets: the preset of monitoring/config/targets.ts. */
   targetPreset: string;
   /** TARGET_HOST: one host for every target; unset = 127.0.0.1 natively, each compose service name under compose. */
   targetHost: string | undefined;

@@ -9,12 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ports } from '../../monitoring/config.ts';
-import { waitForHttp } from '../lib/process.ts';
+import { ports } from '../../monitoring/config/stack.ts';
+import { waitForHttp } from '../../tools/process.ts';
 import { compose, composeCommand } from './compose.ts';
 import { nativeUp } from './native.ts';
 import { composePrometheusOptions } from '../../monitoring/generators/prometheus-config.ts';
-import { targetPreset } from '../../monitoring/targets.ts';
+import { targetPreset } from '../../monitoring/config/targets.ts';
 import { localConfigFileNames, writeTargetConfigs } from './own-targets.ts';
 import { loadDotEnv, needsLocalTargetConfigs, repoRoot, stackSettings, targetSelection, type StackSettings } from './settings.ts';
 
@@ -23,7 +23,7 @@ const { values } = parseArgs({
     native: { type: 'boolean', default: false },
     demo: { type: 'boolean', default: false },
     'no-generate': { type: 'boolean', default: false },
-    /** A preset of monitoring/targets.ts (demo, ecommerce-go-app); overrides TARGETS in .env. */
+    /** A preset of monitoring/config/targets.ts (demo, ecommerce-go-app); overrides TARGETS in .env. */
     targets: { type: 'string' },
   },
 });

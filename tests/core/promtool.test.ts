@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { prometheusConfig } from '../../monitoring/generators/prometheus-config.ts';
-import { poolAlerts } from '../../monitoring/generators/rules/pool-alerts.ts';
-import { ruleFiles } from '../../monitoring/generators/rules/index.ts';
-import { ruleTestFiles } from '../../monitoring/generators/rule-tests/index.ts';
-import { defaultSlo } from '../../monitoring/generators/slo-config.ts';
-import { generatedYaml } from '../../monitoring/generators/yaml.ts';
+import { poolAlerts } from '../../monitoring/rules/pool-alerts.ts';
+import { ruleFiles } from '../../monitoring/rules/index.ts';
+import { ruleTestFiles } from '../../monitoring/rules/rule-tests/index.ts';
+import { defaultSlo } from '../../monitoring/config/slo-config.ts';
+import { generatedYaml } from '../../monitoring/lib/yaml.ts';
 import { repoRoot, run, runOk } from './support.ts';
 
 const rulesGlob = join(repoRoot, 'monitoring/prometheus/rules/*.yml');

@@ -8,8 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { datasourceUids, demoPoolTargetPortEnv, demoPoolTargets, grpcHealthModule, jobs } from '../../monitoring/config.ts';
-import { targetPreset } from '../../monitoring/targets.ts';
+import { datasourceUids, demoPoolTargetPortEnv, demoPoolTargets, grpcHealthModule, jobs } from '../../monitoring/config/stack.ts';
+import { targetPreset } from '../../monitoring/config/targets.ts';
 import { GRAFANA_DASHBOARDS_PATH } from '../../monitoring/generators/grafana-provisioning.ts';
 import { repoRoot } from './support.ts';
 

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { allAlerts } from '../../monitoring/generators/rules/index.ts';
-import { targetPresets, type TargetEndpoint } from '../../monitoring/targets.ts';
+import { allAlerts } from '../../monitoring/rules/index.ts';
+import { targetPresets, type TargetEndpoint } from '../../monitoring/config/targets.ts';
 import { repoRoot } from './support.ts';
 
 const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
@@ -18,7 +18,7 @@ function row(first: string): string[] {
 
 const endpoints = (list: readonly TargetEndpoint[]): string => list.map((e) => `${e.service} :${e.port}`).join(', ');
 
-test('the README preset table lists exactly what monitoring/targets.ts probes', () => {
+test('the README preset table lists exactly what monitoring/config/targets.ts probes', () => {
   for (const [name, preset] of Object.entries(targetPresets)) {
     const cells = row(name === 'demo' ? '`demo` (default)' : `\`${name}\``);
     assert.deepEqual(cells.slice(2), [endpoints(preset.poolHealth), endpoints(preset.metrics), endpoints(preset.grpcHealth)], name);

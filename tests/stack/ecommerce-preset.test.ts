@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { targetPreset } from '../../monitoring/targets.ts';
+import { targetPreset } from '../../monitoring/config/targets.ts';
 import { repoRoot } from '../../scripts/stack/settings.ts';
 
 describe('the ecommerce-go-app preset against a system with its layout', { timeout: 300_000 }, () => {

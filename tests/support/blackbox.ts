@@ -5,9 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { grpcHealthModule } from '../../monitoring/config.ts';
+import { grpcHealthModule } from '../../monitoring/config/stack.ts';
 import { findBinary } from '../../scripts/stack/native.ts';
-import { freePort, startProcess, type RunningProcess } from '../../scripts/lib/process.ts';
+import { freePort, startProcess, type RunningProcess } from '../../tools/process.ts';
 
 export const blackboxConfigFile = resolve(import.meta.dirname, '../../monitoring/blackbox/blackbox.yml');
 

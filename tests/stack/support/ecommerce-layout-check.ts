@@ -9,11 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ports } from '../../../monitoring/config.ts';
+import { ports } from '../../../monitoring/config/stack.ts';
 import { repoRoot } from '../../../scripts/stack/settings.ts';
 import { prometheusClient } from '../../support/prometheus.ts';
 
-/** The real system's layout, as the demo shop's port variables (monitoring/targets.ts ecommerce-go-app). */
+/** The real system's layout, as the demo shop's port variables (monitoring/config/targets.ts ecommerce-go-app). */
 export const realLayoutEnv: Record<string, string> = {
   DEMO_GATEWAY_PORT: '8000',
   DEMO_USER_HEALTH_PORT: '8001',

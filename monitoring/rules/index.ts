@@ -1,0 +1,20 @@
+/** Every rule file under monitoring/prometheus/rules/, by file name. */
+import { defaultSlo, type SloConfig } from '../config/slo-config.ts';
+import { loadTestAlerts } from './loadtest-alerts.ts';
+import { poolAlerts } from './pool-alerts.ts';
+import { recordingRules } from './recording.ts';
+import { serviceAlerts } from './service-alerts.ts';
+import type { AlertingRule, RuleFile } from './types.ts';
+
+export function ruleFiles(slo: SloConfig = defaultSlo): Record<string, RuleFile> {
+  return {
+    'recording.yml': recordingRules(),
+    'pool-alerts.yml': poolAlerts(slo),
+    'loadtest-alerts.yml': loadTestAlerts(slo),
+    'service-alerts.yml': serviceAlerts(slo),
+  };
+}
+
+export function allAlerts(slo: SloConfig = defaultSlo): AlertingRule[] {
+  return [...poolAlerts(slo).groups, ...serviceAlerts(slo).groups, ...loadTestAlerts(slo).groups].flatMap((group) => group.rules);
+}
