@@ -118,16 +118,22 @@ describe('Prometheus scrapes the exporter with the generated probe job', () => {
     assert.equal(value(failures), 0);
   });
 
-  it('follows a fault in the shop: order-service down makes the gateway pool unhealthy', async () => {
-    await shop.fault('order', 'down');
+  it('follows a fault in the shop: product-service down and called makes the gateway pool unhealthy', async () => {
+    await shop.fault('product', 'down');
     try {
-      const expr = `grpc_pool_status{service="api-gateway",pool="order-service",status="unhealthy"} == 1`;
+      // As the real gateway's pool: the channels to a stopped backend stay IDLE until calls try them.
+      for (let i = 0; i < 5; i++) {
+        const res = await fetch(`${shop.urls.api}/products/prod-0001`);
+        assert.equal(res.status, 503);
+        await res.arrayBuffer();
+      }
+      const expr = `grpc_pool_status{service="api-gateway",pool="product-service",status="unhealthy"} == 1`;
       await eventually(expr, (r) => r.length === 1, 40_000);
       assert.equal(value(await prometheus.query(`probe_success{service="api-gateway"}`)), 1, 'a 503 answer still counts');
       assert.equal(value(await prometheus.query(`probe_http_status_code{service="api-gateway"}`)), 503);
-      assert.equal(value(await prometheus.query(`grpc_pool_connections{service="api-gateway",pool="order-service",state="ready"}`)), 0);
+      assert.equal(value(await prometheus.query(`grpc_pool_connections{service="api-gateway",pool="product-service",state="ready"}`)), 0);
     } finally {
-      await shop.fault('order', 'up');
+      await shop.fault('product', 'up');
     }
   });
 });
