@@ -4,7 +4,7 @@
  * remote-write output send them as `k6_<name>_seconds` native histograms.
  */
 import { Counter, Rate, Trend } from 'k6/metrics';
-import { k6Custom } from '../../monitoring/config/metrics.ts';
+import { k6Custom } from '../../contract/metrics.ts';
 
 /** Active time of one full flow, think time excluded (end-to-end test). */
 export const fullFlowDuration = new Trend(k6Custom.fullFlowDuration, true);
