@@ -1,5 +1,5 @@
 /**
- * The custom k6 metrics of this suite. Names come from monitoring/config/metrics.ts, so dashboards and
+ * The custom k6 metrics of this suite. Names come from contract/metrics.ts, so dashboards and
  * rules select exactly what the scripts emit. Time trends are declared `isTime`, which makes k6's
  * remote-write output send them as `k6_<name>_seconds` native histograms.
  */

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { connectionStates, managerStatuses, poolStatuses } from '../../contract/pool-health.ts';
 import { endToEndThresholds, orderCreationThresholds, paymentProcessingThresholds } from '../../k6/lib/thresholds.ts';
 import { scrapeTiming } from '../../monitoring/config/stack.ts';
 import { slo } from '../../monitoring/config/slo.ts';
@@ -137,6 +138,29 @@ function unnamedFigures(path: string, text: string): string[] {
   }
   return problems;
 }
+
+describe('the contract in the docs', () => {
+  it('lists connectivity states, pool statuses and manager statuses whole wherever it lists them', () => {
+    const lists: readonly (readonly string[])[] = [connectionStates, poolStatuses, managerStatuses];
+    const problems: string[] = [];
+    let listings = 0;
+    for (const path of documents) {
+      for (const line of prose(read(path)).split('\n')) {
+        const words = new Set([...line.matchAll(/`([a-z_]+)`/g)].map((m) => m[1] as string));
+        const named = lists.map((list) => list.filter((item) => words.has(item)));
+        const complete = named.some((items, i) => items.length === lists[i]!.length);
+        if (complete) listings++;
+        const partial = named.find((items, i) => items.length >= 3 && items.length < lists[i]!.length);
+        // A whole shorter list (the pool statuses inside the manager statuses) is a listing of its own.
+        if (partial && !lists.some((list) => list.length === partial.length && list.every((item) => partial.includes(item)))) {
+          problems.push(`${path}: "${line.trim().slice(0, 100)}" lists ${partial.join(', ')} but contract/pool-health.ts has more`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+    assert.ok(listings >= 4, `only ${listings} listings found in the docs`);
+  });
+});
 
 describe('docs/k6.md', () => {
   it('states in its threshold column exactly the thresholds the scripts set', () => {
