@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { probeFailureReasons } from '../../contract/metrics.ts';
 import { connectionStates, managerStatuses, poolStatuses } from '../../contract/pool-health.ts';
+import { targetNameRule } from '../../contract/targets.ts';
 import { endToEndThresholds, orderCreationThresholds, paymentProcessingThresholds } from '../../k6/lib/thresholds.ts';
 import { scrapeTiming } from '../../monitoring/config/stack.ts';
 import { slo } from '../../monitoring/config/slo.ts';
@@ -140,8 +142,8 @@ function unnamedFigures(path: string, text: string): string[] {
 }
 
 describe('the contract in the docs', () => {
-  it('lists connectivity states, pool statuses and manager statuses whole wherever it lists them', () => {
-    const lists: readonly (readonly string[])[] = [connectionStates, poolStatuses, managerStatuses];
+  it('lists connectivity states, pool and manager statuses and probe failure reasons whole wherever it lists them', () => {
+    const lists: readonly (readonly string[])[] = [connectionStates, poolStatuses, managerStatuses, probeFailureReasons];
     const problems: string[] = [];
     let listings = 0;
     for (const path of documents) {
@@ -158,7 +160,13 @@ describe('the contract in the docs', () => {
       }
     }
     assert.deepEqual(problems, []);
-    assert.ok(listings >= 4, `only ${listings} listings found in the docs`);
+    assert.ok(listings >= 6, `only ${listings} listings found in the docs`);
+  });
+
+  it("states the exporter's target name rule as contract/targets.ts has it", () => {
+    const pattern = /must match (\S+)/.exec(targetNameRule)?.[1] ?? '';
+    assert.ok(pattern.length > 5, targetNameRule);
+    assert.ok(read('docs/exporter.md').includes(pattern), `docs/exporter.md does not state ${pattern}`);
   });
 });
 
