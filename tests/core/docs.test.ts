@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { probeFailureReasons } from '../../contract/metrics.ts';
+import { poolExporterMetric, poolMetric, probeFailureReasons } from '../../contract/metrics.ts';
 import { connectionStates, managerStatuses, poolStatuses } from '../../contract/pool-health.ts';
 import { targetNameRule } from '../../contract/targets.ts';
 import { endToEndThresholds, orderCreationThresholds, paymentProcessingThresholds } from '../../k6/lib/thresholds.ts';
@@ -161,6 +161,20 @@ describe('the contract in the docs', () => {
     }
     assert.deepEqual(problems, []);
     assert.ok(listings >= 6, `only ${listings} listings found in the docs`);
+  });
+
+  it('names only pool and exporter series the contract defines, and README/docs/exporter.md name all of them', () => {
+    const known = new Set<string>([...Object.values(poolMetric), ...Object.values(poolExporterMetric)]);
+    const unknown: string[] = [];
+    for (const path of documents) {
+      // `grpc_pool_x`, `grpc_pool_x{labels}`, but not recorded series (`service:grpc_pool_…:min`).
+      for (const m of read(path).matchAll(/`((?:grpc_pool|pool_exporter)_[a-z_]+)(?=[`{])/g)) {
+        if (!known.has(m[1] as string)) unknown.push(`${path}: ${m[1]}`);
+      }
+    }
+    assert.deepEqual(unknown, [], 'the docs name series the exporter does not expose (contract/metrics.ts)');
+    const described = `${read('README.md')}\n${read('docs/exporter.md')}`;
+    for (const name of known) assert.ok(described.includes(`\`${name}`), `neither README.md nor docs/exporter.md describes ${name}`);
   });
 
   it("states the exporter's target name rule as contract/targets.ts has it", () => {
