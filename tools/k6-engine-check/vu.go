@@ -185,9 +185,12 @@ func describe(value sobek.Value) error {
 		return errors.New("rejected with no value")
 	}
 	if obj, ok := value.(*sobek.Object); ok {
-		if stack := obj.Get("stack"); stack != nil && !sobek.IsUndefined(stack) {
-			return errors.New(stack.String())
+		// Error objects: "Name: message" plus sobek's stack, when it has one as a string.
+		text := obj.String()
+		if stack, ok := obj.Get("stack").Export().(string); ok && stack != "" {
+			text = stack
 		}
+		return errors.New(text)
 	}
 	if err, ok := value.Export().(error); ok {
 		return err
