@@ -14,6 +14,7 @@ import { startDemoProcess, type DemoProcess } from './support/demo.ts';
 import { k6Custom } from '../../monitoring/metrics.ts';
 import { thinkSeconds } from '../../k6/lib/profiles.ts';
 import type { TargetRow } from '../../k6/lib/summary-format.ts';
+import { createResultsDir } from '../../scripts/lib/results-dir.ts';
 
 const repo = join(import.meta.dirname, '../..');
 
@@ -37,6 +38,7 @@ describe('k6 scripts (smoke profile, through the harness, against the demo shop)
   for (const script of ['order-creation-test', 'payment-processing-test', 'end-to-end-test']) {
     it(`${script} passes its checks and thresholds`, async () => {
       const testid = `smoke-${script}-${Date.now()}`;
+      createResultsDir(dir, testid);
       const result = await runHarness({ script: join(repo, 'k6', `${script}.ts`), env: { BASE_URL: demo.baseUrl }, profile: 'smoke', testid, cwd: dir, print: false });
       assert.deepEqual(result.iterationErrors, []);
       assert.equal(result.passed, true, JSON.stringify(result.thresholds.filter((t) => !t.ok)));

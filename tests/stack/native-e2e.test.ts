@@ -25,6 +25,7 @@ import { runHarness } from '../k6-harness/index.ts';
 import { prometheusClient, type PrometheusClient, type PromSample } from '../support/prometheus.ts';
 import { dashboardExpressions, substituteVariables } from '../core/support.ts';
 import type { BuiltDashboard } from '../../dashboards/common.ts';
+import { createResultsDir } from '../../scripts/lib/results-dir.ts';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'native-stack-'));
 const timings: { step: string; seconds: number }[] = [];
@@ -110,6 +111,7 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
 
   /** One smoke run of the end-to-end script against the demo, pushed to this stack's Prometheus. */
   function loadRun(testid: string, extraEnv: Record<string, string> = {}): ReturnType<typeof runHarness> {
+    createResultsDir(stateDir, testid);
     return runHarness({
       script: join(repoRoot, 'k6/end-to-end-test.ts'),
       env: { BASE_URL: gateway, ...extraEnv },
