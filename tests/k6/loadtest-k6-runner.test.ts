@@ -46,10 +46,16 @@ describe('npm run loadtest --runner k6 (stand-in K6_BIN: k6 engine check)', () =
       ['--import', 'tsx', join(repo, 'scripts/loadtest.ts'), 'e2e', '--runner', 'k6', '--profile', 'smoke', '--testid', testid, '--base-url', demo.baseUrl],
       { cwd: repo, env, encoding: 'utf8', timeout: 180_000 },
     );
-    assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+    // k6's exit code: 0, or 99 when a latency threshold was crossed (a busy machine can do that);
+    // either way the summary must have been written and must agree with it.
+    assert.ok(run.status === 0 || run.status === 99, `exit ${run.status}\n${run.stdout}\n${run.stderr}`);
     assert.match(run.stdout, new RegExp(`loadtest: .*k6-stand-in\\.sh run -o experimental-prometheus-rw --tag testid=${testid} `));
-    assert.match(run.stdout, /Overall: \*\*PASS\*\*/);
     const summary = JSON.parse(await readFile(join(repo, 'results', testid, 'summary.json'), 'utf8')) as RunSummary;
+    assert.equal(summary.passed, run.status === 0);
+    assert.match(run.stdout, summary.passed ? /Overall: \*\*PASS\*\*/ : /Overall: \*\*FAIL\*\*/);
+    // Function, not speed: every check passed and no request failed.
+    assert.equal(summary.metrics.checks?.values.rate, 1);
+    assert.equal(summary.metrics.http_req_failed?.values.rate, 0);
     assert.equal(summary.testid, testid);
     assert.equal(summary.script, 'end-to-end-test');
     assert.ok(existsSync(join(repo, 'results', testid, 'summary.md')));

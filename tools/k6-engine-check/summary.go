@@ -144,6 +144,20 @@ func selectSamples(samples []sample, filter string) []sample {
 	return out
 }
 
+// thresholdStatAllowed is k6's table of threshold aggregations per metric type.
+func thresholdStatAllowed(typ, stat string) bool {
+	switch typ {
+	case "counter":
+		return stat == "count" || stat == "rate"
+	case "gauge":
+		return stat == "value"
+	case "rate":
+		return stat == "rate"
+	default:
+		return stat == "avg" || stat == "min" || stat == "max" || stat == "med" || strings.HasPrefix(stat, "p(")
+	}
+}
+
 func compare(measured float64, op string, target float64) bool {
 	switch op {
 	case "<":
@@ -195,6 +209,9 @@ func summaryData(st *store, thresholds map[string][]string, trendStats []string,
 			match := thresholdExpr.FindStringSubmatch(expr)
 			if match == nil {
 				return nil, nil, fmt.Errorf("threshold %q on %s cannot be parsed", expr, key)
+			}
+			if !thresholdStatAllowed(m.typ, match[1]) {
+				return nil, nil, fmt.Errorf("threshold %q on %s: k6 has no %s aggregation for a %s metric", expr, key, match[1], m.typ)
 			}
 			v := values(m.typ, samples, []string{match[1]}, durationMs)
 			measured, known := v[match[1]]
