@@ -10,10 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDemoProcess, type DemoProcess } from './support/demo.ts';
-import { buildEngineCheck } from './support/engine-check.ts';
+import { startDemoProcess, type DemoProcess } from '../../tools/demo-process.ts';
+import { buildEngineCheck } from '../support/engine-check.ts';
 import { createResultsDir } from '../../scripts/lib/results-dir.ts';
-import { k6Custom } from '../../monitoring/metrics.ts';
+import { k6Custom } from '../../monitoring/config/metrics.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 
 const repo = join(import.meta.dirname, '../..');

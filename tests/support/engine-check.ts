@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-export const engineCheckDir = join(import.meta.dirname, '../../../tools/k6-engine-check');
+export const engineCheckDir = join(import.meta.dirname, '../../tools/k6-engine-check');
 
 /** Path of a freshly built k6-engine-check binary. */
 export async function buildEngineCheck(): Promise<string> {
