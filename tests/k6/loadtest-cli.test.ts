@@ -86,8 +86,9 @@ describe('npm run loadtest', () => {
 
   it('--harness runs the script against the demo shop and writes results/<testid>/', () => {
     const out = loadtest(['payment', '--harness', '--profile', 'smoke', '--testid', harnessId, '--base-url', demo.baseUrl, '--remote-write', 'http://127.0.0.1:1/api/v1/write']);
-    assert.equal(out.status, 0, `${out.stdout}\n${out.stderr}`);
-    assert.match(out.stdout, /Overall: \*\*PASS\*\*/);
+    // k6's exit codes: 0, or 99 when a latency threshold was crossed (a busy machine can do that).
+    assert.ok(out.status === 0 || out.status === 99, `exit ${out.status}\n${out.stdout}\n${out.stderr}`);
+    assert.match(out.stdout, out.status === 0 ? /Overall: \*\*PASS\*\*/ : /Overall: \*\*FAIL\*\*/);
     assert.ok(existsSync(join(repo, 'results', harnessId, 'summary.md')));
     // Prometheus is not there: the run still completes and says the writes failed (k6 does the same).
     assert.match(out.stderr, /remote write: remote write to http:\/\/127\.0\.0\.1:1\/api\/v1\/write failed/);
@@ -97,6 +98,7 @@ describe('npm run loadtest', () => {
     const summary = JSON.parse(await readFile(join(repo, 'results', harnessId, 'summary.json'), 'utf8')) as RunSummary;
     assert.equal(summary.testid, harnessId);
     assert.equal(summary.script, 'payment-processing-test');
+    assert.equal(summary.metrics.checks?.values.rate, 1);
     // The run against itself: the report reads it, finds its payment p95 and no regression.
     const report = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'scripts/report.ts'), harnessId, harnessId, '--json'], { encoding: 'utf8', cwd: repo });
     assert.equal(report.status, 0, report.stderr);
