@@ -16,7 +16,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDemoProcess, type DemoProcess } from '../../tools/demo-process.ts';
-import { buildEngineCheck } from '../support/engine-check.ts';
+import { buildEngineCheck, engineCheckDir } from '../support/engine-check.ts';
 import { createResultsDir } from '../../scripts/lib/results-dir.ts';
 import { k6Custom } from '../../monitoring/config/metrics.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
@@ -98,6 +98,13 @@ describe('k6 engine check (k6 v1.3.0 engine: sobek + esbuild, k6 module resoluti
     const out = check(join(repo, 'k6/payment-processing-test.ts'), { cwd: work, testid: 'no-folder' });
     assert.equal(out.status, 1);
     assert.match(out.stderr, /failed to handle the end-of-test summary: could not open 'results\/no-folder\/summary\.json'/);
+  });
+
+  it('passes its own go vet and go test (percentiles, resolution, type stripping, thresholds)', () => {
+    for (const args of [['vet', '.'], ['test', '.']]) {
+      const out = spawnSync('go', args, { cwd: engineCheckDir, encoding: 'utf8', timeout: 600_000 });
+      assert.equal(out.status, 0, `go ${args.join(' ')}: ${out.stdout}${out.stderr}`);
+    }
   });
 
   it("refuses metric names k6 refuses, and a bare package import", async () => {
