@@ -44,10 +44,11 @@ describe('k6 engine check (k6 v1.3.0 engine: sobek + esbuild, k6 module resoluti
     return spawnSync(bin, args, { cwd: opts.cwd, encoding: 'utf8', timeout: 120_000 });
   }
 
-  /** A copy of k6/ and monitoring/ (the scripts import ../../monitoring) to break on purpose. */
+  /** A copy of k6/, contract/ and monitoring/ (what the scripts import) to break on purpose. */
   async function copyOfScripts(name: string): Promise<string> {
     const root = join(work, name);
     await cp(join(repo, 'k6'), join(root, 'k6'), { recursive: true });
+    await cp(join(repo, 'contract'), join(root, 'contract'), { recursive: true });
     await cp(join(repo, 'monitoring'), join(root, 'monitoring'), { recursive: true, filter: (src) => !src.includes('/grafana/') });
     return root;
   }
