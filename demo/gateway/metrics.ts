@@ -6,7 +6,7 @@
  */
 import type { RequestHandler } from 'express';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { gatewayMetric, grpcClientStatus } from '../../monitoring/config/metrics.ts';
+import { gatewayMetric, grpcClientStatus } from '../../contract/metrics.ts';
 import type { CallObserver } from '../lib/client.ts';
 import { poolKey } from '../lib/services.ts';
 

@@ -5,7 +5,7 @@
  */
 import type { RequestHandler } from 'express';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { grpcClientStatus } from '../../monitoring/config/metrics.ts';
+import { grpcClientStatus } from '../../contract/metrics.ts';
 import { GO_DEFAULT_BUCKETS } from '../gateway/metrics.ts';
 import type { ServiceName } from './services.ts';
 

@@ -5,7 +5,7 @@
  * dashboard and the overview both show these panels.
  */
 import { backendLabel, jobs } from '../config/stack.ts';
-import { blackboxMetric, gatewayMetric } from '../config/metrics.ts';
+import { blackboxMetric, gatewayMetric } from '../../contract/metrics.ts';
 import { clientErrorRatio, clientLatencyQuantile, perBackend, poolUsableRatio, POOL_WINDOW, series } from '../lib/promql.ts';
 import { percent, milliseconds } from '../lib/format.ts';
 import type { SloConfig } from '../config/slo-config.ts';

@@ -3,7 +3,8 @@
  * Selectors are passed without braces: `testid=~"$testid"`.
  */
 import { backendLabel, jobs } from '../config/stack.ts';
-import { blackboxMetric, gatewayMetric, grpcClientStatus, k6Remote, k6TrendForTarget, poolMetric } from '../config/metrics.ts';
+import { blackboxMetric, gatewayMetric, grpcClientStatus, k6Remote, poolMetric } from '../../contract/metrics.ts';
+import { k6TrendForTarget } from '../config/metrics.ts';
 import type { LatencyTargetKey } from '../config/slo.ts';
 
 /** `name{selector}`, or `name` alone when the selector is empty. */

@@ -4,7 +4,7 @@ import { loadTestAlerts } from './loadtest-alerts.ts';
 import { poolAlerts } from './pool-alerts.ts';
 import { recordingRules } from './recording.ts';
 import { serviceAlerts } from './service-alerts.ts';
-import type { AlertingRule, RuleFile } from './types.ts';
+import type { AlertingRule, RecordingRule, RuleFile } from './types.ts';
 
 export function ruleFiles(slo: SloConfig = defaultSlo): Record<string, RuleFile> {
   return {
@@ -15,6 +15,9 @@ export function ruleFiles(slo: SloConfig = defaultSlo): Record<string, RuleFile>
   };
 }
 
+const isAlert = (rule: RecordingRule | AlertingRule): rule is AlertingRule => 'alert' in rule;
+
+/** Every alerting rule of every rule file, in file order: a new rule file needs no other list. */
 export function allAlerts(slo: SloConfig = defaultSlo): AlertingRule[] {
-  return [...poolAlerts(slo).groups, ...serviceAlerts(slo).groups, ...loadTestAlerts(slo).groups].flatMap((group) => group.rules);
+  return Object.values(ruleFiles(slo)).flatMap((file) => file.groups.flatMap((group) => group.rules.filter(isAlert)));
 }

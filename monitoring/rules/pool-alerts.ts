@@ -10,7 +10,8 @@
  * count a pool as unusable while its backend fails its gRPC health check.
  */
 import { jobs, poolExporterService } from '../config/stack.ts';
-import { poolMetric } from '../config/metrics.ts';
+import { poolMetric } from '../../contract/metrics.ts';
+import type { ConnectionState, ManagerStatus } from '../../contract/pool-health.ts';
 import { poolUsableRatio, POOL_WINDOW, series } from '../lib/promql.ts';
 import { defaultSlo, type SloConfig } from '../config/slo-config.ts';
 import { percent, runbookUrl } from '../lib/format.ts';
@@ -21,6 +22,8 @@ export function poolAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRule> 
   const { unhealthyBelowRatio, degradedBelowRatio } = slo.pool;
   const ratio = poolUsableRatio();
   const exporterUp = `up{job="${jobs.poolExporter}"}`;
+  const failing: ConnectionState = 'transient_failure';
+  const noManager: ManagerStatus = 'unavailable';
   const rules: AlertingRule[] = [
     {
       alert: 'GrpcPoolUnhealthy',
@@ -48,7 +51,7 @@ export function poolAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRule> 
     {
       alert: 'GrpcPoolConnectionsFailing',
       // The repair loop replaces failed connections every 30 s: the window keeps the failures in view.
-      expr: `max_over_time(${series(poolMetric.connections, `${poolJobSelector},state="transient_failure"`)}[${POOL_WINDOW}]) > 0`,
+      expr: `max_over_time(${series(poolMetric.connections, `${poolJobSelector},state="${failing}"`)}[${POOL_WINDOW}]) > 0`,
       for: '1m',
       labels: { severity: 'warning' },
       annotations: {
@@ -59,7 +62,7 @@ export function poolAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRule> 
     },
     {
       alert: 'GrpcPoolManagerUnavailable',
-      expr: `${series(poolMetric.managerStatus, `${poolJobSelector},status="unavailable"`)} == 1`,
+      expr: `${series(poolMetric.managerStatus, `${poolJobSelector},status="${noManager}"`)} == 1`,
       for: '30s',
       labels: { severity: 'critical' },
       annotations: {

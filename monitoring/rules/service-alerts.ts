@@ -4,7 +4,7 @@
  * backend (the client-side truth of what the pools deliver). Thresholds from slo.grpcClient.
  */
 import { backendLabel, blackboxExporterService, jobs } from '../config/stack.ts';
-import { blackboxMetric } from '../config/metrics.ts';
+import { blackboxMetric } from '../../contract/metrics.ts';
 import { clientErrorRatio, clientLatencyQuantile, series } from '../lib/promql.ts';
 import { defaultSlo, msToSeconds, type SloConfig } from '../config/slo-config.ts';
 import { milliseconds, percent, runbookUrl } from '../lib/format.ts';

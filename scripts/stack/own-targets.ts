@@ -17,11 +17,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { poolExporterConfigForUrls, POOL_HEALTH_PATH } from '../../monitoring/generators/pool-exporter-config.ts';
 import { prometheusConfig, type PrometheusConfigOptions } from '../../monitoring/generators/prometheus-config.ts';
+import { isTargetName, targetNameRule } from '../../contract/targets.ts';
 import { generatedYaml } from '../../monitoring/lib/yaml.ts';
 import { portOf, resolveTargets, type ResolvedTarget, type TargetHost, type TargetPreset } from '../../monitoring/config/targets.ts';
-
-/** Target names become label values and URL parameters: keep them plain. */
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 export function parsePoolTargets(raw: string): Record<string, string> {
   const targets: Record<string, string> = {};
@@ -29,9 +27,9 @@ export function parsePoolTargets(raw: string): Record<string, string> {
     const eq = entry.indexOf('=');
     const name = eq > 0 ? entry.slice(0, eq) : '';
     const url = entry.slice(eq + 1);
-    if (!NAME.test(name)) {
-      throw new Error(`POOL_TARGETS: "${entry}" must be name=url with a name of letters, digits, '.', '_' or '-'`);
-    }
+    if (eq <= 0) throw new Error(`POOL_TARGETS: "${entry}" must be name=url`);
+    // The exporter reads these names from the file written below: the same rule, or it refuses the file.
+    if (!isTargetName(name)) throw new Error(`POOL_TARGETS: "${entry}": ${targetNameRule}`);
     let parsed: URL;
     try {
       parsed = new URL(url);
@@ -57,7 +55,8 @@ export function parseHostPortTargets(variable: string, raw: string): ResolvedTar
     const eq = entry.indexOf('=');
     const service = eq > 0 ? entry.slice(0, eq) : '';
     const address = entry.slice(eq + 1);
-    if (!NAME.test(service)) throw new Error(`${variable}: "${entry}" must be name=host:port with a name of letters, digits, '.', '_' or '-'`);
+    if (eq <= 0) throw new Error(`${variable}: "${entry}" must be name=host:port`);
+    if (!isTargetName(service)) throw new Error(`${variable}: "${entry}": ${targetNameRule}`);
     const port = Number(HOST_PORT.exec(address)?.[2]);
     if (!(port >= 1 && port <= 65_535)) throw new Error(`${variable}: target ${service} must be host:port, got "${address}"`);
     if (targets.some((t) => t.service === service)) throw new Error(`${variable}: target ${service} is listed twice`);

@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { prometheusConfig } from '../../monitoring/generators/prometheus-config.ts';
 import { poolAlerts } from '../../monitoring/rules/pool-alerts.ts';
-import { ruleFiles } from '../../monitoring/rules/index.ts';
-import { ruleTestFiles } from '../../monitoring/rules/rule-tests/index.ts';
 import { defaultSlo } from '../../monitoring/config/slo-config.ts';
 import { generatedYaml } from '../../monitoring/lib/yaml.ts';
+import { allAlerts, ruleFiles } from '../../monitoring/rules/index.ts';
+import { ruleTestFiles } from '../../monitoring/rules/rule-tests/index.ts';
 import { repoRoot, run, runOk } from './support.ts';
 
 const rulesGlob = join(repoRoot, 'monitoring/prometheus/rules/*.yml');
+// From the generators, so a new rule file or test file needs no change here.
 const ruleFileNames = Object.keys(ruleFiles());
 const ruleTestFileNames = Object.keys(ruleTestFiles());
 const ruleFilesFound = new RegExp(`SUCCESS: ${ruleFileNames.length} rule files found`);
@@ -67,6 +68,18 @@ test('promtool check rules: every generated rule file', () => {
 test('promtool test rules: every alert fires on bad input and stays silent on good input', () => {
   const output = runOk('promtool', ['test', 'rules', ...ruleTestFileNames], join(repoRoot, 'monitoring/prometheus/tests'));
   assert.equal(output.match(/SUCCESS/g)?.length, ruleTestFileNames.length, output);
+});
+
+test('the promtool tests make every alert fire and stay silent at least once', () => {
+  const cases = Object.values(ruleTestFiles()).flatMap((file) => file.tests.flatMap((group) => group.alert_rule_test ?? []));
+  assert.ok(cases.length >= 2 * allAlerts().length, `only ${cases.length} alert cases`);
+  const missing: string[] = [];
+  for (const { alert } of allAlerts()) {
+    const own = cases.filter((c) => c.alertname === alert);
+    if (!own.some((c) => c.exp_alerts.length > 0)) missing.push(`${alert}: no case where it fires`);
+    if (!own.some((c) => c.exp_alerts.length === 0)) missing.push(`${alert}: no case where it stays silent`);
+  }
+  assert.deepEqual(missing, [], 'add the cases to monitoring/rules/rule-tests/');
 });
 
 /** Runs one generated test file against pool-alerts.yml with GrpcPoolUnhealthy's expression replaced. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { backendLabel, jobs } from '../../monitoring/config/stack.ts';
-import { gatewayMetric } from '../../monitoring/config/metrics.ts';
+import { gatewayMetric } from '../../contract/metrics.ts';
 import { prometheusConfig } from '../../monitoring/generators/prometheus-config.ts';
 import { generatedYaml } from '../../monitoring/lib/yaml.ts';
 import { startShop, freeShopPorts, type RunningShop } from '../../demo/shop.ts';

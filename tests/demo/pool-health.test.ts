@@ -73,7 +73,10 @@ describe('pool health served by a pooled shop', () => {
       'payment-service': ['notification-service', 'order-service'],
     } as const;
     for (const [owner, pools] of Object.entries(expected)) {
+      // As the real pool: nothing dials before the first RPC, so every connection is IDLE here (no
+      // CONNECTING one to make a pool degraded on a busy machine).
       const res = await requestJson(shop.urls.poolHealth[owner as keyof typeof expected]);
+      assert.equal((res.body as FixtureReport).summary.ready_connections, 0, owner);
       assert.equal(res.status, 200, owner);
       const body = res.body as FixtureReport;
       assert.deepEqual(Object.keys(body.services).sort(), pools, owner);

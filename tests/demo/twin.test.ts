@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { gatewayMetric } from '../../monitoring/config/metrics.ts';
+import { gatewayMetric } from '../../contract/metrics.ts';
 import type { RunningShop } from '../../demo/shop.ts';
 import { startBlackbox, type TestBlackbox } from '../support/blackbox.ts';
 import { eventually, requestJson, startTestShop } from './helpers.ts';

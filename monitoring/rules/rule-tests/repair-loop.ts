@@ -10,7 +10,7 @@
  * would be pending, not firing, at one of them.
  */
 import { jobs } from '../../config/stack.ts';
-import { blackboxMetric, poolMetric } from '../../config/metrics.ts';
+import { blackboxMetric, poolMetric } from '../../../contract/metrics.ts';
 import { POOL_WINDOW } from '../../lib/promql.ts';
 import { poolAlerts } from '../pool-alerts.ts';
 import { serviceAlerts } from '../service-alerts.ts';

@@ -5,7 +5,7 @@
  * the gateway, `backend` the gRPC backend it calls.
  */
 import { backendLabel, blackboxExporterService, jobs } from '../../config/stack.ts';
-import { blackboxMetric, gatewayMetric, grpcClientStatus } from '../../config/metrics.ts';
+import { blackboxMetric, gatewayMetric, grpcClientStatus } from '../../../contract/metrics.ts';
 import { milliseconds, percent } from '../../lib/format.ts';
 import { CLIENT_WINDOW, serviceAlerts } from '../service-alerts.ts';
 import type { AlertingRule } from '../types.ts';
