@@ -4,7 +4,7 @@
  * paths become paths in this checkout. Nothing else in the files is touched.
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { ports } from '../../monitoring/config/stack.ts';
 import { writeOwnTargetConfigs } from './own-targets.ts';
@@ -63,7 +63,10 @@ export function writeNativeConfigs(settings: StackSettings): NativeConfigPaths {
     '/etc/alertmanager/secrets/',
     `${resolve(repoRoot, 'secrets')}/`,
   );
-  writeFileSync(alertmanagerConfig, `# Native copy of ${amSource}, addresses rewritten.\n${amText}`);
+  // Template globs are relative to the config file, which moves into the state dir: make them absolute.
+  const am = YAML.parse(amText) as { templates?: string[] };
+  am.templates = (am.templates ?? []).map((f) => resolve(dirname(amSource), f));
+  writeFileSync(alertmanagerConfig, `# Native copy of ${amSource}, addresses rewritten.\n${YAML.stringify(am)}`);
 
   // Grafana provisioning: same files; dashboards are read from this checkout.
   const grafanaProvisioning = join(dir, 'grafana', 'provisioning');
