@@ -80,6 +80,8 @@ function receiver(name: string, options: AlertmanagerConfigOptions, channels: { 
         text: '{{ template "grpcpool.slack.text" . }}',
         color: '{{ template "grpcpool.slack.color" . }}',
         fallback: '{{ template "grpcpool.slack.fallback" . }}',
+        // Slack formats only these (its attachment reference); the default also lists fallback.
+        mrkdwn_in: ['pretext', 'text'],
       },
     ];
   }
