@@ -16,9 +16,10 @@ import { k6TrendForTarget } from '../../monitoring/config/metrics.ts';
 import { slo } from '../../monitoring/config/slo.ts';
 import type { MetricSummary, RunSummary, TargetRow } from '../../k6/lib/summary-format.ts';
 import { renderPage } from '../support/chromium.ts';
+import { checkExampleBlocks, checkExampleFile, updateExamples } from '../support/doc-examples.ts';
 
 const repo = join(import.meta.dirname, '../..');
-const updateExamples = process.env.UPDATE_EXAMPLES === '1';
+const RERUN = 'npm test -- report-html';
 
 type Percentiles = [p50: number, p95: number, p99: number];
 
@@ -142,10 +143,10 @@ describe('report: the HTML page with charts', () => {
     assert.equal(out.status, 0, `${out.stdout}${out.stderr}`);
     for (const ext of ['md', 'html']) {
       const name = `example-pooled/report-vs-example-baseline.${ext}`;
-      const fresh = await readFile(join(copy, name), 'utf8');
-      if (updateExamples) await writeFile(join(source, name), fresh);
-      else assert.equal(fresh, await readFile(join(source, name), 'utf8'), `docs/examples/report/${name} drifted: run UPDATE_EXAMPLES=1 npm test -- report-html`);
+      await checkExampleFile(`report/${name}`, await readFile(join(copy, name), 'utf8'), RERUN);
     }
+    const markdown = await readFile(join(copy, 'example-pooled/report-vs-example-baseline.md'), 'utf8');
+    await checkExampleBlocks('docs/notifications.md', { 'report.md': { lang: 'markdown', content: markdown } }, RERUN);
     const png = join(source, 'report.png');
     if (updateExamples || !existsSync(png)) {
       const page = await renderPage(join(copy, 'example-pooled/report-vs-example-baseline.html'), { width: 940 });

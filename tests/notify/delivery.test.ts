@@ -11,16 +11,18 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { alertmanagerConfig, alertmanagerOptionsFromEnv } from '../../monitoring/generators/alertmanager-config.ts';
-import { alertPanelLinks, panelUrl } from '../../monitoring/generators/alertmanager-templates.ts';
+import { alertPanelLinks } from '../../monitoring/alert-panels.ts';
+import { panelUrl } from '../../monitoring/generators/alertmanager-templates.ts';
 import { runbookUrl } from '../../monitoring/lib/format.ts';
 import { generatedYaml } from '../../monitoring/lib/yaml.ts';
 import { allAlerts } from '../../monitoring/rules/index.ts';
 import { renderPage } from '../support/chromium.ts';
+import { checkExampleBlocks, checkExampleFile, examplesDir, updateExamples } from '../support/doc-examples.ts';
 import { repoRoot, run } from '../core/support.ts';
 import { mrkdwnLinks } from './slack-format.ts';
 import {
@@ -40,8 +42,7 @@ import {
 } from './support.ts';
 
 const templatesFile = join(repoRoot, 'monitoring/alertmanager/templates/notifications.tmpl');
-const examplesDir = join(repoRoot, 'docs/examples');
-const updateExamples = process.env.UPDATE_EXAMPLES === '1';
+const RERUN = 'npm test -- notify/delivery';
 /** What the stack publishes (port 9093): links in the messages do not depend on the test's port. */
 const externalUrl = 'http://127.0.0.1:9093';
 /** Notifications of one group come at most group_interval (1m) apart; this bounds the wait, not a speed. */
@@ -170,18 +171,6 @@ function slackTitle(post: SlackPost): string {
 }
 function slackText(post: SlackPost): string {
   return String(attachment(post).text ?? '');
-}
-
-/** Compare with the committed example, or rewrite it with UPDATE_EXAMPLES=1. */
-async function checkExample(name: string, content: string): Promise<void> {
-  const file = join(examplesDir, name);
-  if (updateExamples) {
-    await mkdir(examplesDir, { recursive: true });
-    await writeFile(file, content);
-    return;
-  }
-  assert.ok(existsSync(file), `docs/examples/${name} is missing: run UPDATE_EXAMPLES=1 npm test -- notify/delivery`);
-  assert.equal(content, await readFile(file, 'utf8'), `docs/examples/${name} drifted from what Alertmanager sends: run UPDATE_EXAMPLES=1 npm test -- notify/delivery`);
 }
 
 test('amtool check-config loads the generated templates with Slack and email on, in 0.25 and 0.28.1', async () => {
@@ -318,15 +307,24 @@ describe('Slack and email delivered by a real Alertmanager', () => {
     }
   });
 
-  test('docs/examples/ holds exactly what Alertmanager 0.28.1 sent', async () => {
+  test('docs/examples/ and docs/notifications.md hold exactly what Alertmanager 0.28.1 sent', async () => {
     const d = deliveries.find((x) => x.engine.version === '0.28.1');
     assert.ok(d);
+    const text = (email: ReceivedEmail): string => `Subject: ${email.headers.Subject}\n\n${email.parts['text/plain'] ?? ''}`;
     for (const [state, email] of Object.entries(d.emails)) {
-      await checkExample(`email-${state}.txt`, `Subject: ${email.headers.Subject}\n\n${email.parts['text/plain'] ?? ''}`);
-      await checkExample(`email-${state}.html`, email.parts['text/html'] ?? '');
+      await checkExampleFile(`email-${state}.txt`, text(email), RERUN);
+      await checkExampleFile(`email-${state}.html`, email.parts['text/html'] ?? '', RERUN);
     }
     for (const [state, post] of Object.entries(d.slack)) {
-      await checkExample(`slack-${state}.json`, `${JSON.stringify(post.body, null, 2)}\n`);
+      await checkExampleFile(`slack-${state}.json`, `${JSON.stringify(post.body, null, 2)}\n`, RERUN);
     }
+    await checkExampleBlocks(
+      'docs/notifications.md',
+      {
+        'email-resolved.txt': { lang: 'text', content: text(d.emails.resolved) },
+        'slack-firing.text': { lang: 'text', content: slackText(d.slack.firing) },
+      },
+      RERUN,
+    );
   });
 });
