@@ -10,11 +10,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { alertmanagerConfig, alertmanagerOptionsFromEnv } from '../../monitoring/generators/alertmanager-config.ts';
 import { alertPanelLinks } from '../../monitoring/alert-panels.ts';
 import { panelUrl } from '../../monitoring/generators/alertmanager-templates.ts';
@@ -201,7 +201,7 @@ test('every alert rule links to a panel that exists in its generated dashboard',
   const links = alertPanelLinks();
   assert.deepEqual(links.map((l) => l.alertname).sort(), allAlerts().map((r) => r.alert).sort());
   for (const link of links) {
-    const dashboard = JSON.parse(run('cat', [`monitoring/grafana/dashboards/${link.uid}.json`]).stdout) as { panels: { id: number; type: string }[] };
+    const dashboard = JSON.parse(readFileSync(join(repoRoot, `monitoring/grafana/dashboards/${link.uid}.json`), 'utf8')) as { panels: { id: number; type: string }[] };
     const panel = dashboard.panels.find((p) => p.id === link.panelId);
     assert.ok(panel && panel.type !== 'row', `${link.alertname}: panel ${link.panelId} of ${link.uid}`);
   }
@@ -213,7 +213,6 @@ describe('Slack and email delivered by a real Alertmanager', () => {
     // Both builds at once: the wait is Alertmanager's group_interval, not CPU.
     deliveries.push(...(await Promise.all(alertmanagerEngines().map((engine) => deliver(engine)))));
   });
-  after(() => undefined);
 
   test('firing and resolved emails arrive, logged in with the password from its file, as text and HTML', () => {
     for (const d of deliveries) {
