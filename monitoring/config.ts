@@ -88,5 +88,6 @@ export const latencyTargetService = {
   apiGateway: 'api-gateway',
   orderService: 'order-service',
   paymentService: 'payment-service',
+  login: 'user-service',
 } as const;
 export const loadTestService = latencyTargetService.fullFlow;
