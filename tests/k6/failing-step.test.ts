@@ -16,6 +16,7 @@ import { startDemoProcess, type DemoProcess } from './support/demo.ts';
 import { k6Custom } from '../../monitoring/metrics.ts';
 import { backoff } from '../../k6/lib/profiles.ts';
 import { steps } from '../../k6/lib/contract.ts';
+import type { TargetRow } from '../../k6/lib/summary-format.ts';
 
 const repo = join(import.meta.dirname, '../..');
 
@@ -123,7 +124,7 @@ describe('a broken step ends the flow and is named (harness, demo shop)', () => 
       assert.equal(m[k6Custom.paymentServiceLatency]?.values.count ?? 0, 0);
       assert.equal(m[k6Custom.fullFlowSuccess]?.values.count, 0);
       for (const metric of [k6Custom.orderServiceLatency, k6Custom.paymentServiceLatency, k6Custom.fullFlowDuration]) {
-        const rows = summary.targets.filter((r) => r.metric === metric);
+        const rows: TargetRow[] = summary.targets.filter((r) => r.metric === metric);
         assert.ok(rows.length > 0, metric);
         for (const row of rows) assert.deepEqual([row.result, row.measured, row.pass], ['not evaluated', null, false], `${row.title}`);
       }
