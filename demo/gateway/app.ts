@@ -41,7 +41,12 @@ const lineOut = (l: LineItem) => ({
   price: dollars(l.unit_price_cents),
   subtotal: dollars(l.unit_price_cents * l.quantity),
 });
-const cartOut = (c: Cart) => ({ user_id: c.user_id, items: c.items.map(lineOut), total_amount: dollars(c.items.reduce((s, l) => s + l.unit_price_cents * l.quantity, 0)) });
+const cartOut = (c: Cart) => ({
+  user_id: c.user_id,
+  items: c.items.map(lineOut),
+  total_amount: dollars(c.items.reduce((s, l) => s + l.unit_price_cents * l.quantity, 0)),
+  updated_at: timestamp(Date.now()),
+});
 const orderOut = (o: Order) => ({
   id: o.id,
   user_id: o.user_id,
@@ -51,6 +56,7 @@ const orderOut = (o: Order) => ({
   payment_method: o.payment_method,
   items: o.items.map((l) => ({ order_id: o.id, ...lineOut(l) })),
   created_at: timestamp(o.created_at_ms),
+  updated_at: timestamp(o.created_at_ms),
 });
 const paymentOut = (p: Payment) => ({
   id: p.id,
@@ -61,6 +67,7 @@ const paymentOut = (p: Payment) => ({
   status: p.status,
   method: p.method,
   created_at: new Date(p.created_at_ms).toISOString().replace(/\.\d+Z$/, 'Z'),
+  updated_at: new Date(p.created_at_ms).toISOString().replace(/\.\d+Z$/, 'Z'),
 });
 const productOut = (p: Product) => ({ id: p.id, name: p.name, price: dollars(p.price_cents), category_id: p.category, is_active: true });
 const userOut = (u: User) => ({ id: u.id, email: u.email, name: u.name, is_active: true, created_at: timestamp(u.created_at_ms) });
