@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { RunningShop } from '../../demo/shop.ts';
-import { bindingError, isPaid, orderBody, steps, type StepKey } from '../../k6/lib/contract.ts';
+import { bindingError, isPaid, orderBody, realGatewayRoutes, steps, type StepKey } from '../../k6/lib/contract.ts';
 import { dataOf, requestJson, startTestShop } from './helpers.ts';
+import { demoRoutes } from '../../monitoring/generators/contract-doc.ts';
 
 interface Exchange {
   method: string;
@@ -188,6 +189,17 @@ describe('demo gateway: the real gateway contract', () => {
     for (const [headers, error] of cases) {
       const res = await fetch(api('/cart'), { headers });
       assert.deepEqual([res.status, await res.json()], [401, { error }]);
+    }
+  });
+
+  it('serves exactly the real routes docs/k6.md says it serves (the others: gin\'s 404)', async () => {
+    const served = demoRoutes();
+    for (const route of realGatewayRoutes) {
+      const path = route.route.replace(/:[a-z_]+/g, 'x');
+      const res = await fetch(`${shop.urls.gateway}${path}`, { method: route.method, headers: { authorization: `Bearer ${token}` } });
+      const text = await res.text();
+      const notFound = res.status === 404 && text === '404 page not found';
+      assert.equal(!notFound, served.has(`${route.method} ${route.route}`), `${route.method} ${route.route}: HTTP ${res.status} ${text.slice(0, 80)}`);
     }
   });
 
