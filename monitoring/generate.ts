@@ -6,12 +6,11 @@
  * Slack/email taken from ALERTMANAGER_* variables (docs/core.md), for a stack that has secrets;
  * it never touches the committed files.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alertmanagerOptionsFromEnv, alertmanagerYaml, composeSinkUrl } from './generators/alertmanager-config.ts';
-import { buildArtifacts } from './generators/artifacts.ts';
-import { withContractSection } from './generators/contract-doc.ts';
+import { buildArtifacts } from './artifacts.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -42,12 +41,6 @@ async function main(): Promise<void> {
     await writeFile(target, content);
   }
   console.log(`generate: wrote ${artifacts.length} files under ${root}`);
-  if (!out) {
-    // docs/k6.md's contract section (the rest of the page is written by hand).
-    const page = join(repoRoot, 'docs/k6.md');
-    await writeFile(page, withContractSection(await readFile(page, 'utf8')));
-    console.log('generate: wrote the contract section of docs/k6.md');
-  }
 }
 
 main().catch((err: unknown) => {

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { RunningShop } from '../../demo/shop.ts';
 import { bindingError, isPaid, orderBody, realGatewayRoutes, steps, type StepKey } from '../../k6/lib/contract.ts';
 import { dataOf, requestJson, startTestShop } from './helpers.ts';
-import { demoRoutes } from '../../monitoring/generators/contract-doc.ts';
+import { demoRoutes } from '../../scripts/lib/contract-doc.ts';
 
 interface Exchange {
   method: string;

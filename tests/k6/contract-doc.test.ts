@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CONTRACT_BEGIN, CONTRACT_END, contractMarkdown, withContractSection } from '../../monitoring/generators/contract-doc.ts';
+import { CONTRACT_BEGIN, CONTRACT_END, contractMarkdown, withContractSection } from '../../scripts/lib/contract-doc.ts';
 import { realGatewayRoutes, steps } from '../../k6/lib/contract.ts';
 
 const page = join(import.meta.dirname, '../../docs/k6.md');
