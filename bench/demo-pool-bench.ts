@@ -245,7 +245,7 @@ async function main(): Promise<void> {
     '## Method',
     '',
     `- The shop runs as \`npm run demo\` in a child process (one Node process: gateway and six gRPC services, every hop real gRPC over 127.0.0.1 TCP); this process drives HTTP load.`,
-    `- ${CONCURRENCY} concurrent workers, each its own user; each iteration is POST /orders (one line item) then POST /payments for that order.`,
+    `- ${CONCURRENCY} concurrent workers, each its own user; each iteration puts one product in the cart (POST /cart, untimed), orders the cart (POST /orders) and pays the order's total (POST /payments), as the real gateway's contract has it.`,
     `- ${WARMUP_MS} ms warm-up discarded, then ${SECONDS} s measured per run (at most ${MAX_ITERATIONS} iterations). Latency is client-side HTTP time.`,
     '- POST /cart (untimed) costs 3 gRPC calls (ValidateToken, AddCartItem -> GetProduct);',
     '  POST /orders costs 7 gRPC calls (ValidateToken, CreateOrder -> GetUser, GetProduct, Reserve, AuthorizePayment, Send);',
