@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDemoProcess, type DemoProcess } from '../../tools/demo-process.ts';
 import { K6_IMAGE } from '../../scripts/lib/k6-command.ts';
@@ -61,6 +62,34 @@ describe('npm run loadtest', () => {
         `run -o experimental-prometheus-rw --tag testid=run-2 -e PROFILE=full -e RUN_LABEL=pooled -e TESTID=run-2 ` +
         `-e BASE_URL=http://127.0.0.1:8000 -e BASELINE_SUMMARY=/src/results/${baselineId}/summary.json k6/order-creation-test.ts`,
     );
+  });
+
+  it('creates results/<testid>/ before it starts the k6 image, which cannot create it', async () => {
+    // A docker stand-in first on PATH: succeeds only if the folder k6 will write into exists and
+    // is writable by the user the container runs as (--user is the caller's uid).
+    const bin = await mkdtemp(join(tmpdir(), 'docker-stand-in-'));
+    const id = `cli-docker-${stamp}`;
+    await writeFile(
+      join(bin, 'docker'),
+      [
+        '#!/bin/sh',
+        'for a in "$@"; do case "$a" in testid=*) id="${a#testid=}" ;; esac; done',
+        'if [ -d "results/$id" ] && [ -w "results/$id" ]; then echo "docker stand-in: results/$id is ready"; exit 0; fi',
+        'echo "docker stand-in: results/$id is missing" >&2; exit 1',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    try {
+      const out = loadtest(['order', '--runner', 'docker', '--testid', id, '--remote-write', 'http://127.0.0.1:1/api/v1/write'], { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` });
+      assert.match(out.stdout, new RegExp(`docker stand-in: results/${id} is ready`), out.stderr);
+      // The stand-in pushed nothing: after the run, the remote-write check says so and exits 3.
+      assert.equal(out.status, 3, `${out.stdout}\n${out.stderr}`);
+      assert.match(out.stderr, /loadtest: remote write FAILED: cannot ask Prometheus whether the metrics arrived/);
+    } finally {
+      await rm(bin, { recursive: true, force: true });
+      await rm(join(repo, 'results', id), { recursive: true, force: true });
+    }
   });
 
   it('says how to install k6 when there is neither k6 nor a Docker daemon', () => {
@@ -130,6 +159,7 @@ describe('npm run loadtest', () => {
     const summary = JSON.parse(await readFile(join(repo, 'results', harnessId, 'summary.json'), 'utf8')) as RunSummary;
     assert.equal(summary.testid, harnessId);
     assert.equal(summary.script, 'payment-processing-test');
+    assert.equal(summary.metrics.checks?.values.rate, 1);
     // The run against itself: the report reads it, finds its payment p95 and no regression.
     const report = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'scripts/report.ts'), harnessId, harnessId, '--json'], { encoding: 'utf8', cwd: repo });
     assert.equal(report.status, 0, report.stderr);

@@ -25,6 +25,7 @@ import { runHarness } from '../../tools/k6-harness/index.ts';
 import { prometheusClient, type PrometheusClient, type PromSample } from '../support/prometheus.ts';
 import { dashboardExpressions, substituteVariables } from '../core/support.ts';
 import type { BuiltDashboard } from '../../monitoring/dashboards/common.ts';
+import { createResultsDir } from '../../scripts/lib/results-dir.ts';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'native-stack-'));
 const timings: { step: string; seconds: number }[] = [];
@@ -110,6 +111,7 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
 
   /** One smoke run of the end-to-end script against the demo, pushed to this stack's Prometheus. */
   function loadRun(testid: string, extraEnv: Record<string, string> = {}): ReturnType<typeof runHarness> {
+    createResultsDir(stateDir, testid);
     return runHarness({
       script: join(repoRoot, 'k6/end-to-end-test.ts'),
       env: { BASE_URL: gateway, ...extraEnv },
@@ -176,7 +178,12 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
     const t0 = Date.now();
     const result = await loadRun(testids.pooled);
     record('k6 smoke run (harness, pooled)', t0);
-    // Every step passed its contract check (latency targets depend on the machine: not asserted).
+    // Function, not machine speed: checks, error-rate and count targets pass; latency (time)
+    // targets may be crossed on a busy machine.
+    const crossed = result.thresholds.filter((t) => !t.ok && result.data.metrics[t.key]?.contains !== 'time');
+    assert.deepEqual(crossed, []);
+    assert.deepEqual(result.iterationErrors, []);
+    // Every step passed its contract check.
     assert.deepEqual(result.summary?.failingChecks, []);
     assert.equal(result.data.metrics.checks?.values.rate, 1);
     assert.deepEqual(result.remoteWrite.errors, []);
