@@ -17,6 +17,7 @@ import { k6Custom } from '../../monitoring/config/metrics.ts';
 import { backoff } from '../../k6/lib/profiles.ts';
 import { steps } from '../../k6/lib/contract.ts';
 import type { TargetRow } from '../../k6/lib/summary-format.ts';
+import { createResultsDir } from '../../scripts/lib/results-dir.ts';
 
 const repo = join(import.meta.dirname, '../..');
 
@@ -27,6 +28,8 @@ function passesOf(root: SummaryGroup, name: string): number {
 }
 
 async function run(demo: DemoProcess, dir: string, script: string, testid: string): Promise<HarnessResult> {
+  // The runner creates results/<testid>/ (k6 opens handleSummary's files, never their folder).
+  createResultsDir(dir, testid);
   return runHarness({ script: join(repo, 'k6', `${script}.ts`), env: { BASE_URL: demo.baseUrl }, profile: 'smoke', testid, cwd: dir, print: false });
 }
 
