@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { runHarness, type HarnessResult } from '../../tools/k6-harness/index.ts';
 import type { SummaryGroup } from '../../tools/k6-harness/metrics-store.ts';
 import { startDemoProcess, type DemoProcess } from '../../tools/demo-process.ts';
-import { k6Custom } from '../../monitoring/config/metrics.ts';
+import { k6Custom } from '../../contract/metrics.ts';
 import { backoff } from '../../k6/lib/profiles.ts';
 import { steps } from '../../k6/lib/contract.ts';
 import type { TargetRow } from '../../k6/lib/summary-format.ts';
