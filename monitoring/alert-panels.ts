@@ -22,6 +22,7 @@ const alertPanels: Record<string, { uid: string; panelTitle: string }> = {
   LoadTestApiGatewayLatencyHigh: { uid: LOADTEST_UID, panelTitle: 'p95 per flow step' },
   LoadTestOrderServiceLatencyHigh: { uid: LOADTEST_UID, panelTitle: 'p95 per flow step' },
   LoadTestPaymentServiceLatencyHigh: { uid: LOADTEST_UID, panelTitle: 'p95 per flow step' },
+  LoadTestLoginLatencyHigh: { uid: LOADTEST_UID, panelTitle: 'p95 per flow step' },
   LoadTestErrorRateHigh: { uid: LOADTEST_UID, panelTitle: 'Error rate' },
   LoadTestChecksFailing: { uid: LOADTEST_UID, panelTitle: 'Checks passing' },
 };

@@ -6,7 +6,7 @@
  */
 import { k6TrendForTarget } from '../../monitoring/config/metrics.ts';
 import { latencyTargets, slo, type LatencyTargetKey } from '../../monitoring/config/slo.ts';
-import type { RunSummary, TargetRow } from '../../k6/lib/summary-format.ts';
+import type { FailingCheck, RunSummary, TargetRow } from '../../k6/lib/summary-format.ts';
 import type { Comparison } from '../lib/report.ts';
 
 export const PERCENTILES = [
@@ -53,9 +53,10 @@ export function metricCharts(baseline: RunSummary, pooled: RunSummary, compariso
   }));
 }
 
-/** A threshold row that failed; rows without a verdict (not evaluated) are not failures. */
-function failed(row: TargetRow & { result?: string }): boolean {
-  return row.result !== undefined ? row.result === 'fail' : !row.pass;
+function checkLine(check: FailingCheck): string {
+  const total = check.fails + check.passes;
+  const call = check.step ? ` (${check.step}${check.status !== null ? ` → ${check.status === 0 ? 'no answer' : check.status}` : ''})` : '';
+  return `check "${check.check}"${call} in ${check.group || 'the root group'} failed ${check.fails} of ${total}`;
 }
 
 const escapeHtml = (text: string): string =>
@@ -120,12 +121,16 @@ function chartSvg(chart: MetricChart): string {
 
 export function renderReportHtml(baseline: RunSummary, pooled: RunSummary, comparison: Comparison): string {
   const charts = metricCharts(baseline, pooled, comparison);
+  const runs = [['baseline', baseline], ['pooled', pooled]] as const;
   const failures = [
     ...comparison.regressions.map((r) => `Regression: ${r}`),
-    ...([['baseline', baseline], ['pooled', pooled]] as const).flatMap(([label, run]) =>
-      run.targets.filter(failed).map((row) => `${label} ${run.testid}: ${row.title} ${fmtTargetValue(row)}`),
-    ),
+    ...runs.flatMap(([label, run]) => run.targets.filter((row) => row.result === 'fail').map((row) => `${label} ${run.testid}: ${row.title} ${fmtTargetValue(row)}`)),
+    ...runs.flatMap(([label, run]) => (run.failingChecks ?? []).map((check) => `${label} ${run.testid}: ${checkLine(check)}`)),
   ];
+  // No sample means no verdict: neither passed nor failed, and said so.
+  const notEvaluated = runs.flatMap(([label, run]) =>
+    run.targets.filter((row) => row.result === 'not evaluated').map((row) => `${label} ${run.testid}: ${row.title} (no sample)`),
+  );
   const sections = charts.map((c) => {
     const row = (label: PercentileLabel): string =>
       `<tr><th scope="row">${label}</th><td>${fmtMs(c.baseline[label])}</td><td>${fmtMs(c.pooled[label])}</td><td>${c.targets[label] === undefined ? '-' : `&lt; ${c.targets[label]} ms`}</td></tr>`;
@@ -154,8 +159,9 @@ table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid ${COLORS.grid
 <p id="verdict" class="${comparison.regressions.length === 0 ? 'ok' : ''}">${verdict} (latency tolerance ${Number((comparison.tolerance * 100).toFixed(2))} %). Error rate: baseline ${pct(comparison.errorRate.baseline)}, pooled ${pct(comparison.errorRate.pooled)} (target &lt; ${pct(slo.errorRateMax)}).</p>
 <p class="legend"><span><i class="swatch" style="background:${COLORS.baseline}"></i>baseline (a connection per call)</span><span><i class="swatch" style="background:${COLORS.pooled}"></i>pooled</span><span><i class="swatch" style="background:${COLORS.target}"></i>target (dashed)</span></p>
 ${sections.join('\n')}
-<h2>Failing checks</h2>
+<h2>Failing checks and thresholds</h2>
 ${failures.length === 0 ? '<p id="failures" class="ok">None: every evaluated check passed in both runs.</p>' : `<ul id="failures">${failures.map((f) => `<li>${escapeHtml(f)}</li>`).join('')}</ul>`}
+${notEvaluated.length === 0 ? '' : `<h2>Not evaluated</h2>\n<ul id="not-evaluated">${notEvaluated.map((f) => `<li>${escapeHtml(f)}</li>`).join('')}</ul>`}
 </body></html>
 `;
 }

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { k6TrendForTarget } from '../../monitoring/config/metrics.ts';
-import { slo } from '../../monitoring/config/slo.ts';
+import { latencyTargets, slo } from '../../monitoring/config/slo.ts';
 import type { MetricSummary, RunSummary, TargetRow } from '../../k6/lib/summary-format.ts';
 import { renderPage } from '../support/chromium.ts';
 import { checkExampleBlocks, checkExampleFile, updateExamples } from '../support/doc-examples.ts';
@@ -64,6 +64,7 @@ describe('report: the HTML page with charts', () => {
       [k6TrendForTarget.apiGateway]: [100, 200, 260],
       [k6TrendForTarget.orderService]: [400, 800, 950],
       [k6TrendForTarget.paymentService]: [200, 400, 480],
+      [k6TrendForTarget.login]: [500, 700, 760],
     };
     const pooledTrends: Record<string, Percentiles> = {
       [k6TrendForTarget.fullFlow]: [100, 150, 600],
@@ -71,10 +72,14 @@ describe('report: the HTML page with charts', () => {
       [k6TrendForTarget.orderService]: [60, 100, 140],
       // The payment step misses its 100 ms target: the page must say so.
       [k6TrendForTarget.paymentService]: [70, 125, 160],
+      [k6TrendForTarget.login]: [480, 650, 700],
     };
-    const failing: TargetRow = { title: 'Payment service p(95)', metric: k6TrendForTarget.paymentService, stat: 'p(95)', op: '<', target: slo.paymentService.p95Ms, measured: 125, unit: 'ms', pass: false };
-    const passing: TargetRow = { title: 'Checks passing', metric: 'checks', stat: 'rate', op: '>', target: 0.99, measured: 1, unit: 'ratio', pass: true };
-    for (const s of [summary('before', 'baseline', baselineTrends), summary('after', 'pooled', pooledTrends, [failing, passing])]) {
+    const failing: TargetRow = { title: 'Payment service p(95)', metric: k6TrendForTarget.paymentService, stat: 'p(95)', op: '<', target: slo.paymentService.p95Ms, measured: 125, unit: 'ms', result: 'fail', pass: false };
+    const passing: TargetRow = { title: 'Checks passing', metric: 'checks', stat: 'rate', op: '>', target: 0.99, measured: 1, unit: 'ratio', result: 'pass', pass: true };
+    const unmeasured: TargetRow = { title: 'Successful flows', metric: 'full_flow_success', stat: 'count', op: '>=', target: 1, measured: null, unit: 'count', result: 'not evaluated', pass: false };
+    const pooledSummary = summary('after', 'pooled', pooledTrends, [failing, passing, unmeasured]);
+    pooledSummary.failingChecks = [{ group: '::verify', check: 'order is paid', step: 'GET /orders/:id', status: 404, fails: 3, passes: 37 }];
+    for (const s of [summary('before', 'baseline', baselineTrends), pooledSummary]) {
       await mkdir(join(dir, s.testid), { recursive: true });
       await writeFile(join(dir, s.testid, 'summary.json'), JSON.stringify(s));
     }
@@ -84,15 +89,17 @@ describe('report: the HTML page with charts', () => {
     assert.equal(await readFile(join(dir, 'after', 'report-vs-before.md'), 'utf8'), out.stdout);
     assert.match(out.stderr, /report: wrote .*report-vs-before\.md and .*report-vs-before\.html/);
 
-    const page = await renderPage(html, { width: 1000, selectors: ['h2', 'rect.bar.baseline', 'rect.bar.pooled', 'line.target', '#failures li', '#verdict'] });
+    const page = await renderPage(html, { width: 1000, selectors: ['h2', 'rect.bar.baseline', 'rect.bar.pooled', 'line.target', '#failures li', '#not-evaluated li', '#verdict'] });
     assert.deepEqual(page.externalRequests, []);
-    assert.equal(page.svgCount, 4);
+    assert.equal(page.svgCount, Object.keys(latencyTargets).length);
     assert.deepEqual(page.selected.h2, [
       'Full flow p95 speed-up 10.00x',
       'API gateway p95 speed-up 10.00x',
       'Order service p95 speed-up 8.00x',
       'Payment service p95 speed-up 3.20x',
-      'Failing checks',
+      'Login p95 speed-up 1.08x',
+      'Failing checks and thresholds',
+      'Not evaluated',
     ]);
     // Bars in order: per metric p50, p95, p99; tooltips carry the measured numbers.
     const expectedTitles = (run: string, trends: Record<string, Percentiles>): string[] =>
@@ -114,8 +121,13 @@ describe('report: the HTML page with charts', () => {
       `target p95 < ${slo.apiGateway.p95Ms} ms`,
       `target p95 < ${slo.orderService.p95Ms} ms`,
       `target p95 < ${slo.paymentService.p95Ms} ms`,
+      `target p95 < ${slo.login.p95Ms} ms`,
     ]);
-    assert.deepEqual(page.selected['#failures li'], [`pooled after: Payment service p(95) 125.0 ms (target < ${slo.paymentService.p95Ms} ms)`]);
+    assert.deepEqual(page.selected['#failures li'], [
+      `pooled after: Payment service p(95) 125.0 ms (target < ${slo.paymentService.p95Ms} ms)`,
+      'pooled after: check "order is paid" (GET /orders/:id → 404) in ::verify failed 3 of 40',
+    ]);
+    assert.deepEqual(page.selected['#not-evaluated li'], ['pooled after: Successful flows (no sample)']);
     assert.match(page.selected['#verdict']?.[0] ?? '', /^No regression \(latency tolerance 5 %\)/);
     assert.match(page.text, /Order service[^]*p95\s+800\.0 ms\s+100\.0 ms\s+< 150 ms/);
   });
