@@ -13,6 +13,9 @@ import { createGatewayApp } from './gateway/app.ts';
 import { GatewayMetrics } from './gateway/metrics.ts';
 import { BackendMetrics } from './lib/backend-metrics.ts';
 import { createHealthApp } from './health-server.ts';
+import { noDefects, type Defects } from './gateway/defects.ts';
+import type { RateLimit } from './gateway/rate-limit.ts';
+import { realRateLimit } from '../k6/lib/contract.ts';
 import { DEFAULT_REPAIR_INTERVAL_MS, type PoolMode } from './lib/channels.ts';
 import { Downstreams } from './lib/downstreams.ts';
 import { GrpcEndpoint } from './lib/endpoint.ts';
@@ -54,6 +57,10 @@ export interface ShopOptions {
   dialPorts?: Partial<Record<ServiceName, number>>;
   /** Period of the pools' repair loop, default 30 000 ms as the real gateway's. */
   repairIntervalMs?: number;
+  /** The gateway's per-IP rate limit; default the real gateway's (50/s, burst 100); null: off. */
+  rateLimit?: RateLimit | null;
+  /** Upstream defects to reproduce from the start (default none; the admin endpoint flips them). */
+  defects?: Partial<Defects>;
 }
 
 export interface ResolvedShopOptions {
@@ -66,6 +73,7 @@ export interface ResolvedShopOptions {
   rpcDeadlineMs: number;
   bindHost: string;
   repairIntervalMs: number;
+  rateLimit: RateLimit | null;
 }
 
 export interface ShopUrls {
@@ -85,6 +93,8 @@ export interface RunningShop {
   fault(service: ServiceName, action: FaultAction, latencyMs?: number): Promise<void>;
   /** One pass of every pool's repair loop now (tests; the loop itself runs every repairIntervalMs). */
   repairPools(): number;
+  /** Live defect switches of the gateway (as the admin endpoint flips them). */
+  defects: Defects;
   stop(): Promise<void>;
 }
 
@@ -105,8 +115,12 @@ export function resolveShopOptions(options: ShopOptions = {}): ResolvedShopOptio
     rpcDeadlineMs: options.rpcDeadlineMs ?? 5_000,
     bindHost: options.bindHost ?? '127.0.0.1',
     repairIntervalMs: options.repairIntervalMs ?? DEFAULT_REPAIR_INTERVAL_MS,
+    rateLimit: options.rateLimit === undefined ? { requestsPerSecond: realRateLimit.requestsPerSecond, burst: realRateLimit.burst } : options.rateLimit,
   };
   if (!Number.isInteger(resolved.repairIntervalMs) || resolved.repairIntervalMs < 100) throw new Error(`demo shop: repairIntervalMs must be an integer >= 100, got ${resolved.repairIntervalMs}`);
+  if (resolved.rateLimit && !(resolved.rateLimit.requestsPerSecond > 0 && resolved.rateLimit.burst >= 1)) {
+    throw new Error(`demo shop: rateLimit needs requestsPerSecond > 0 and burst >= 1, got ${JSON.stringify(resolved.rateLimit)}`);
+  }
   if (resolved.poolMode !== 'pooled' && resolved.poolMode !== 'per-call') throw new Error(`demo shop: poolMode must be pooled or per-call, got ${String(resolved.poolMode)}`);
   if (!Number.isInteger(resolved.poolSize) || resolved.poolSize < 1 || resolved.poolSize > 100) throw new Error(`demo shop: poolSize must be an integer from 1 to 100, got ${resolved.poolSize}`);
   if (!Number.isFinite(resolved.rttMs) || resolved.rttMs < 0) throw new Error(`demo shop: rttMs must be >= 0, got ${resolved.rttMs}`);
@@ -199,6 +213,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     ]),
   ) as Record<ServiceName, GrpcEndpoint>;
 
+  const defects: Defects = { ...noDefects(), ...options.defects };
   const httpServers: Server[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(httpServers.map(closeServer));
@@ -217,9 +232,9 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       const app = createHealthApp(endpoints[service], poolStatesOf[service], poolMode, backendMetrics[service]);
       httpServers.push(await listen(app, ports.health[service], bindHost, `${service}-service health`));
     }
-    const gateway = createGatewayApp({ clients: gatewayOut.clients, poolStates: () => gatewayOut.poolStates(), poolMode, apiPrefix: resolved.apiPrefix, metrics: gatewayMetrics });
+    const gateway = createGatewayApp({ clients: gatewayOut.clients, poolStates: () => gatewayOut.poolStates(), poolMode, apiPrefix: resolved.apiPrefix, rateLimit: resolved.rateLimit, defects, metrics: gatewayMetrics });
     httpServers.push(await listen(gateway, ports.gateway, bindHost, 'api-gateway'));
-    httpServers.push(await listen(createAdminApp(endpoints), ports.admin, '127.0.0.1', 'demo admin'));
+    httpServers.push(await listen(createAdminApp(endpoints, defects), ports.admin, '127.0.0.1', 'demo admin'));
   } catch (err) {
     await stop();
     throw err;
@@ -229,6 +244,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   const gatewayUrl = `http://${host}:${ports.gateway}`;
   const healthUrl = (service: ServiceName): string => `http://${host}:${ports.health[service]}`;
   return {
+    defects,
     options: resolved,
     urls: {
       gateway: gatewayUrl,

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { shopPortEnv } from '../../demo/env.ts';
 import { freeShopPorts } from '../../demo/shop.ts';
 import { startProcess, type RunningProcess } from '../../tools/process.ts';
-import { eventually, readFixture, registerAndLogin, requestJson, shapeOf } from './helpers.ts';
+import { dataOf, eventually, placeOrder, readFixture, registerAndLogin, requestJson, shapeOf } from './helpers.ts';
 import type { ShopPorts } from '../../demo/lib/services.ts';
 
 interface PoolReport {
@@ -65,13 +65,20 @@ describe('demo:fault against a running `npm run demo`', () => {
       assert.ok(pool, 'no order-service pool');
       return { status: res.status, body, pool };
     };
-    /** Five calls through the gateway to order-service: one per channel (round-robin). */
-    const callOrders = async (): Promise<number[]> => {
-      const statuses: number[] = [];
-      for (let i = 0; i < 5; i++) statuses.push((await requestJson(`http://127.0.0.1:${ports.gateway}/api/v1/orders/no-such-order`, { token })).status);
-      return statuses;
+    /**
+     * Five calls through the gateway to order-service, one per channel (round-robin): the gRPC code
+     * of each (the gateway answers every GetOrder failure 404, with the gRPC error as text).
+     */
+    const callOrders = async (): Promise<string[]> => {
+      const codes: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await requestJson(`http://127.0.0.1:${ports.gateway}/api/v1/orders/no-such-order`, { token });
+        codes.push(/code = (\w+)/.exec(String((res.body as { error?: string }).error))?.[1] ?? `HTTP ${res.status}`);
+      }
+      return codes;
     };
-    assert.deepEqual(await callOrders(), [404, 404, 404, 404, 404]);
+    const notFound = ['NotFound', 'NotFound', 'NotFound', 'NotFound', 'NotFound'];
+    assert.deepEqual(await callOrders(), notFound);
     assert.equal((await orderPool()).pool.ready_connections, 5);
 
     const down = fault('order', 'down');
@@ -87,7 +94,7 @@ describe('demo:fault against a running `npm run demo`', () => {
     assert.equal(health.status, 503);
 
     // Traffic: every call fails and leaves its channel in TRANSIENT_FAILURE.
-    assert.deepEqual(await callOrders(), [503, 503, 503, 503, 503]);
+    assert.deepEqual(await callOrders(), ['Unavailable', 'Unavailable', 'Unavailable', 'Unavailable', 'Unavailable']);
     const failing = await eventually('gateway pool to order-service unhealthy', async () => {
       const view = await orderPool();
       return view.status === 503 && view.pool.failed_connections + view.pool.connecting === 5 ? view : undefined;
@@ -108,7 +115,7 @@ describe('demo:fault against a running `npm run demo`', () => {
 
     const up = fault('order-service', 'up');
     assert.equal(up.status, 0, up.output);
-    assert.deepEqual(await callOrders(), [404, 404, 404, 404, 404]);
+    assert.deepEqual(await callOrders(), notFound);
     const ready = await orderPool();
     assert.equal(ready.pool.ready_connections, 5);
     assert.equal(ready.status, 200);
@@ -127,8 +134,22 @@ describe('demo:fault against a running `npm run demo`', () => {
     assert.match(clear.output, /"latency_ms":0/);
   });
 
+  it('defect order-readback-404 on|off: the real gateway\'s read-back 404, and back', async () => {
+    const api = `http://127.0.0.1:${ports.gateway}/api/v1`;
+    const token = await registerAndLogin(api, 'defect@example.com');
+    const order = await placeOrder(api, token);
+    assert.equal(order.status, 201, JSON.stringify(order.body));
+    const url = `${api}/orders/${String(dataOf(order).id)}`;
+    const on = fault('defect', 'order-readback-404', 'on');
+    assert.equal(on.status, 0, on.output);
+    assert.deepEqual(await requestJson(url, { token }), { status: 404, body: { error: 'rpc error: code = NotFound desc = order not found: order not found' } });
+    const off = fault('defect', 'order-readback-404', 'off');
+    assert.equal(off.status, 0, off.output);
+    assert.equal((await requestJson(url, { token })).status, 200);
+  });
+
   it('refuses bad arguments with a usage message and exit code 1', () => {
-    for (const args of [['warehouse', 'down'], ['order', 'explode'], ['order', 'latency', 'soon'], []]) {
+    for (const args of [['warehouse', 'down'], ['order', 'explode'], ['order', 'latency', 'soon'], ['defect', 'nope', 'on'], ['defect', 'order-readback-404', 'maybe'], []]) {
       const run = fault(...args);
       assert.equal(run.status, 1, args.join(' '));
       assert.match(run.output, /usage: npm run demo:fault/);
