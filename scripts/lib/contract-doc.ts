@@ -22,7 +22,7 @@ function bodyOf(step: Step): string {
 /** The real routes the demo gateway serves, as "METHOD /path" (tests/demo/api-contract.test.ts asks the demo). */
 export function demoRoutes(): Set<string> {
   const all = Object.values(steps) as Step[];
-  return new Set([...all.map((s) => `${s.method} /api/v1${s.route}`), ...demoExtraRoutes.map((r) => r.replace(' ', ' /api/v1')), 'GET /health', 'GET /ready', 'GET /health/pools/detailed']);
+  return new Set([...all.map((s) => `${s.method} /api/v1${s.route}`), ...demoExtraRoutes.map((r) => r.replace(' ', ' /api/v1')), 'GET /health', 'GET /ready', 'GET /health/pools/detailed', 'GET /metrics']);
 }
 
 export function contractMarkdown(): string {

@@ -37,7 +37,8 @@ describe('demo shop: the real gateway\'s metrics and gRPC health', () => {
     assert.equal((await requestJson(`${shop.urls.api}/products/prod-0001`)).status, 200);
     await shop.fault('product', 'down');
     try {
-      assert.equal((await requestJson(`${shop.urls.api}/products/prod-0001`)).status, 503);
+      // The real product handler answers a failed GetProduct 500 (handleGRPCError maps only NotFound, InvalidArgument, ...).
+      assert.equal((await requestJson(`${shop.urls.api}/products/prod-0001`)).status, 500);
     } finally {
       await shop.fault('product', 'up');
     }
@@ -52,7 +53,7 @@ describe('demo shop: the real gateway\'s metrics and gRPC health', () => {
     assert.equal(m.get(`${gatewayMetric.grpcClientDuration}_bucket{le="0.005",service="product-service",method="GetProduct"}`) !== undefined, true);
     // Route patterns, as gin's FullPath(): one series per route, not per product id.
     assert.equal(m.get(`${gatewayMetric.httpRequests}{method="GET",path="/api/v1/products/:id",status="200"}`), 1);
-    assert.equal(m.get(`${gatewayMetric.httpRequests}{method="GET",path="/api/v1/products/:id",status="503"}`), 1);
+    assert.equal(m.get(`${gatewayMetric.httpRequests}{method="GET",path="/api/v1/products/:id",status="500"}`), 1);
     assert.equal(m.get(`${gatewayMetric.httpDuration}_count{method="GET",path="/api/v1/products/:id"}`), 2);
     assert.equal([...m.keys()].some((k) => k.includes('path="/products/:id"')), false, 'a failed request lost its route prefix');
   });
@@ -89,7 +90,7 @@ describe('demo shop: the real gateway\'s metrics and gRPC health', () => {
     await shop.fault('product', 'down');
     try {
       // One RPC per channel (round-robin), each failing.
-      for (let i = 0; i < 5; i++) assert.equal((await requestJson(`${shop.urls.api}/products/prod-0001`)).status, 503);
+      for (let i = 0; i < 5; i++) assert.equal((await requestJson(`${shop.urls.api}/products/prod-0001`)).status, 500);
       const failing = await eventually('product pool all TRANSIENT_FAILURE', async () => {
         const pool = await productPool();
         return pool?.failed_connections === 5 ? pool : undefined;

@@ -124,7 +124,7 @@ describe('Prometheus scrapes the exporter with the generated probe job', () => {
       // As the real gateway's pool: the channels to a stopped backend stay IDLE until calls try them.
       for (let i = 0; i < 5; i++) {
         const res = await fetch(`${shop.urls.api}/products/prod-0001`);
-        assert.equal(res.status, 503);
+        assert.equal(res.status, 500);
         await res.arrayBuffer();
       }
       const expr = `grpc_pool_status{service="api-gateway",pool="product-service",status="unhealthy"} == 1`;

@@ -242,7 +242,7 @@ describe('Slack and email delivered by a real Alertmanager', () => {
         assert.ok(resolvedText.includes(`  Dashboard: ${expectedDashboardUrl(pool, alert.startsAt, resolvedAt)}\n`), resolvedText);
       });
       assert.equal(firingText.split(`  Runbook: ${expectedRunbook}\n`).length - 1, 2, firingText);
-      assert.match(firingText, /Pool payment-pool of order-service has 25% of its connections READY or IDLE, below the 50% unhealthy line\./);
+      assert.match(firingText, /Pool payment-pool of order-service had on average 25% of its connections usable \(READY or IDLE, to a backend that passes its gRPC health check\) over the last 1m, below the 50% unhealthy line\./);
     }
   });
 
