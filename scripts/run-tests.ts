@@ -1,13 +1,14 @@
 /**
  * `npm test`: runs every tests/**\/*.test.ts file with Node's test runner (through tsx).
  * Extra arguments filter files by substring: `npm test -- exporter`.
- * The suite needs the real binaries; a missing one is an error here, never a silent skip.
+ * The suite needs the real binaries: the pinned engines (built into the cache by
+ * `npm run provision`, which runs here first when something is missing) and Debian's fallback
+ * packages. A missing one is an error here, never a silent skip.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-
-const REQUIRED_BINARIES = ['prometheus', 'promtool', 'prometheus-alertmanager', 'amtool', 'docker-compose'];
+import { PROVISION_COMMAND } from './engines/engines.ts';
 
 function findTests(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -17,11 +18,15 @@ function findTests(dir: string): string[] {
   });
 }
 
-const missing = REQUIRED_BINARIES.filter((bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0);
-if (missing.length > 0) {
-  console.error(`npm test needs these binaries on PATH: ${missing.join(', ')}.`);
-  console.error('Install them with: sudo apt-get install -y prometheus prometheus-alertmanager docker-compose');
-  process.exit(2);
+const provision = (args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'scripts/engines/provision.ts', ...args], { stdio: 'inherit' }).status;
+if (provision(['--check']) !== 0) {
+  // Builds what is missing (Go), installs Debian's packages as root; otherwise says what to run.
+  console.error(`npm test: provisioning the engines first (\`${PROVISION_COMMAND}\`) ...`);
+  if (provision([]) !== 0) {
+    console.error(`npm test needs the engines above; fix what \`${PROVISION_COMMAND}\` reports, then run npm test again.`);
+    process.exit(2);
+  }
 }
 
 const filters = process.argv.slice(2);

@@ -11,6 +11,7 @@ import { after, describe, it } from 'node:test';
 import { addressMap, rewriteAddresses, writeNativeConfigs } from '../../scripts/stack/native-config.ts';
 import { parsePoolTargets } from '../../scripts/stack/own-targets.ts';
 import { repoRoot, stackSettings, wantsExtraReceivers, type StackSettings } from '../../scripts/stack/settings.ts';
+import { bin } from '../support/engines.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'native-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,8 +39,8 @@ describe('native configs', () => {
 
   it('gives Prometheus and Alertmanager files their own tools accept, with no compose host left', () => {
     const paths = writeNativeConfigs(settingsIn('plain'));
-    check('promtool', ['check', 'config', paths.prometheusConfig]);
-    check('amtool', ['check-config', paths.alertmanagerConfig]);
+    check(bin('promtool'), ['check', 'config', paths.prometheusConfig]);
+    check(bin('amtool'), ['check-config', paths.alertmanagerConfig]);
     const texts = [readFileSync(paths.prometheusConfig, 'utf8'), readFileSync(paths.alertmanagerConfig, 'utf8')];
     for (const sub of ['datasources', 'dashboards']) {
       const folder = join(paths.grafanaProvisioning, sub);
@@ -70,7 +71,7 @@ describe('native configs', () => {
     // amtool reads *_file fields lazily, so the config is valid without the secret present.
     const copy = join(dir, 'am-check.yml');
     writeFileSync(copy, text);
-    check('amtool', ['check-config', copy]);
+    check(bin('amtool'), ['check-config', copy]);
   });
 
   it('reads POOL_TARGETS as name=url pairs and names the wrong entry otherwise', () => {
@@ -92,7 +93,7 @@ describe('native configs', () => {
       POOL_TARGETS: 'billing-gw=http://127.0.0.1:18000/health/pools/detailed,ledger=http://127.0.0.1:19003/health/pools/detailed',
     });
     const paths = writeNativeConfigs(settings);
-    check('promtool', ['check', 'config', paths.prometheusConfig]);
+    check(bin('promtool'), ['check', 'config', paths.prometheusConfig]);
     check(process.execPath, ['--import', 'tsx', join(repoRoot, 'exporters/pool-exporter/src/main.ts'), '--config', paths.poolExporterConfig, '--check-config']);
     const prom = readFileSync(paths.prometheusConfig, 'utf8');
     assert.match(prom, /- billing-gw\n\s+- ledger\n/);
