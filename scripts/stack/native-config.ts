@@ -59,10 +59,11 @@ export function writeNativeConfigs(settings: StackSettings): NativeConfigPaths {
 
   const amSource = settings.localAlertmanagerConfig ?? join(monitoringDir, 'alertmanager', 'alertmanager.yml');
   const alertmanagerConfig = join(dir, 'alertmanager.yml');
-  const amText = rewriteAddresses(readFileSync(amSource, 'utf8'), map).replaceAll(
-    '/etc/alertmanager/secrets/',
-    `${resolve(repoRoot, 'secrets')}/`,
-  );
+  // Compose's secret paths (and the folder mount of earlier versions) become this checkout's secrets/.
+  const secretsDir = `${resolve(repoRoot, 'secrets')}/`;
+  const amText = rewriteAddresses(readFileSync(amSource, 'utf8'), map)
+    .replaceAll('/run/secrets/', secretsDir)
+    .replaceAll('/etc/alertmanager/secrets/', secretsDir);
   writeFileSync(alertmanagerConfig, `# Native copy of ${amSource}, addresses rewritten.\n${amText}`);
 
   // Grafana provisioning: same files; dashboards are read from this checkout.

@@ -57,7 +57,7 @@ describe('native configs', () => {
   });
 
   it('uses the Slack/email Alertmanager config when .env asks for one, with secrets read from this checkout', () => {
-    const env = { ...process.env, ALERTMANAGER_SLACK_API_URL_FILE: '/etc/alertmanager/secrets/slack_api_url', ALERTMANAGER_SLACK_CHANNEL: '#pools' };
+    const env = { ...process.env, ALERTMANAGER_SLACK_API_URL_FILE: '/run/secrets/slack_api_url', ALERTMANAGER_SLACK_CHANNEL: '#pools' };
     assert.equal(wantsExtraReceivers(env), true);
     assert.equal(wantsExtraReceivers({}), false);
     const local = join(dir, 'alertmanager.local.yml');
