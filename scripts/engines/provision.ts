@@ -9,7 +9,8 @@
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   debianPackages,
@@ -25,6 +26,7 @@ import {
 } from './engines.ts';
 
 const tools: Tool[] = ['prometheus', 'promtool', 'alertmanager', 'amtool'];
+const repoRoot = resolve(import.meta.dirname, '../..');
 
 function run(command: string, args: string[], opts: SpawnSyncOptions = {}): string {
   const result = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], ...opts });
@@ -101,6 +103,23 @@ function provisionPinned(check: boolean): string[] {
   return problems;
 }
 
+/** The dashboard checker's Go module (tools/dashboard-check): downloaded and compiled once, so the suite needs no network. */
+function provisionDashboardCheck(check: boolean): string[] {
+  const dir = join(repoRoot, 'tools/dashboard-check');
+  if (!onPath('go')) return ['tools/dashboard-check needs Go (https://go.dev/dl/) on PATH'];
+  const offline = spawnSync('go', ['mod', 'download'], { cwd: dir, env: { ...process.env, GOPROXY: 'off', GOFLAGS: '-mod=mod' }, stdio: 'ignore' });
+  if (offline.status === 0) return [];
+  if (check) return ['tools/dashboard-check: the foundation SDK Go module is not downloaded'];
+  console.log('Downloading and compiling tools/dashboard-check (grafana-foundation-sdk/go) ...');
+  const out = mkdtempSync(join(tmpdir(), 'dashboard-check-'));
+  try {
+    run('go', ['build', '-o', join(out, 'dashboard-check'), '.'], { cwd: dir, stdio: 'inherit' });
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  return [];
+}
+
 function provisionDebian(check: boolean): string[] {
   const missing = [...tools.filter((tool) => !findDebian(tool)), ...(onPath('docker-compose') ? [] : ['docker-compose'])];
   if (missing.length === 0) return [];
@@ -115,7 +134,7 @@ function provisionDebian(check: boolean): string[] {
 function main(): void {
   const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } });
   const started = Date.now();
-  const problems = [...provisionPinned(values.check), ...provisionDebian(values.check)];
+  const problems = [...provisionPinned(values.check), ...provisionDashboardCheck(values.check), ...provisionDebian(values.check)];
   console.log(engineReport());
   if (problems.length > 0) {
     for (const problem of problems) console.error(`provision: ${problem}`);
