@@ -7,7 +7,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY monitoring ./monitoring
-COPY scripts ./scripts
+COPY notification-sink ./notification-sink
 COPY demo ./demo
 # The notification sink writes /data (the sink-data volume): a new named volume takes this
 # directory's owner, so it must exist, owned by node, before USER node.

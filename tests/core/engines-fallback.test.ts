@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pinnedEngines } from '../../scripts/engines/engines.ts';
-import { NATIVE_HISTOGRAM_RULE_TESTS, portableRuleTestNames } from '../../monitoring/generators/rule-tests/index.ts';
+import { NATIVE_HISTOGRAM_RULE_TESTS, portableRuleTestNames } from '../../monitoring/rules/rule-tests/index.ts';
 import { writeNativeConfigs } from '../../scripts/stack/native-config.ts';
 import { stackSettings } from '../../scripts/stack/settings.ts';
 import { fallbackTool, pinnedTool } from '../support/engines.ts';

@@ -1,6 +1,6 @@
 /**
  * The generated dashboards fit the Grafana that compose pins: schemaVersion and annotation fields
- * as that release knows them (dashboards/grafana-compat.ts), and every dashboard passes the
+ * as that release knows them (monitoring/dashboards/grafana-compat.ts), and every dashboard passes the
  * foundation SDK's own Go types (strict unmarshal + Validate, tools/dashboard-check).
  */
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import YAML from 'yaml';
-import { dashboardModelProblems } from '../../dashboards/grafana-compat.ts';
+import { dashboardModelProblems } from '../../monitoring/dashboards/grafana-compat.ts';
 import { composeFile } from '../../scripts/stack/settings.ts';
 import { repoRoot } from './support.ts';
 
@@ -35,7 +35,7 @@ describe('dashboards and the pinned Grafana', () => {
     const problems = dashboardModelProblems(dashboards, '12.1.1');
     assert.ok(problems.some((p) => /schemaVersion 42, Grafana 12\.1\.1 knows 41/.test(p)), problems.join('\n'));
     assert.ok(problems.some((p) => /has placement, unknown to Grafana 12\.1\.1/.test(p)), problems.join('\n'));
-    assert.match(dashboardModelProblems(dashboards, '11.6.0').join(''), /no row in dashboards\/grafana-compat\.ts/);
+    assert.match(dashboardModelProblems(dashboards, '11.6.0').join(''), /no row in monitoring\/dashboards\/grafana-compat\.ts/);
   });
 });
 

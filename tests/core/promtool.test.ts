@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { prometheusConfig } from '../../monitoring/generators/prometheus-config.ts';
-import { NATIVE_HISTOGRAM_RULE_TESTS, ruleTestFiles } from '../../monitoring/generators/rule-tests/index.ts';
-import { generatedYaml } from '../../monitoring/generators/yaml.ts';
+import { NATIVE_HISTOGRAM_RULE_TESTS, ruleTestFiles } from '../../monitoring/rules/rule-tests/index.ts';
+import { generatedYaml } from '../../monitoring/lib/yaml.ts';
 import { bin } from '../support/engines.ts';
 import { repoRoot, run, runOk } from './support.ts';
 

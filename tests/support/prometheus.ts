@@ -5,7 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startProcess, type RunningProcess } from '../../scripts/lib/process.ts';
+import { freePort, startProcess, type RunningProcess } from '../../tools/process.ts';
 import { bin } from './engines.ts';
 
 
