@@ -65,10 +65,17 @@ function build(engine: PinnedEngine): void {
       // `go install` refuses the module (replace directives): build inside a copy of it instead.
       const info = JSON.parse(run('go', ['mod', 'download', '-json', `${engine.module}@${engine.moduleVersion}`], { env })) as { Dir?: string; Error?: string };
       if (!info.Dir) throw new Error(`go mod download ${engine.module}@${engine.moduleVersion}: ${info.Error ?? 'no Dir'}`);
-      const src = join(staging, 'src');
+      // A fixed source path: Go's build cache keys the module's own packages by their directory,
+      // so a rebuild from the same path (another cache folder, a lost binary) recompiles nothing.
+      const src = join(tmpdir(), 'grpc-pool-observability-build', `${engine.name}-${engine.moduleVersion}`);
+      rmSync(src, { recursive: true, force: true });
       cpSync(info.Dir, src, { recursive: true });
       makeWritable(src);
-      run('go', ['build', '-ldflags', versionLdflags(engine), '-o', `${out}/`, ...engine.commands], { cwd: src, env, stdio: ['ignore', 'inherit', 'inherit'] });
+      try {
+        run('go', ['build', '-ldflags', versionLdflags(engine), '-o', `${out}/`, ...engine.commands], { cwd: src, env, stdio: ['ignore', 'inherit', 'inherit'] });
+      } finally {
+        rmSync(src, { recursive: true, force: true });
+      }
     } else {
       const packages = engine.commands.map((c) => `${engine.module}/${c.replace(/^\.\//, '')}@${engine.moduleVersion}`);
       run('go', ['install', '-ldflags', versionLdflags(engine), ...packages], { env: { ...env, GOBIN: out }, stdio: ['ignore', 'inherit', 'inherit'] });
