@@ -182,7 +182,7 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
     assert.equal(Number(ready.find((r) => r.metric.service === 'api-gateway')?.value?.[1]), 6 * 5, 'gateway: 6 pools of 5 READY');
   });
 
-  it('a k6 smoke run through the harness passes and lands in Prometheus by remote write', async () => {
+  it('a k6 smoke run through the harness completes without errors or failed checks and lands in Prometheus by remote write', async () => {
     const t0 = Date.now();
     const result = await loadRun(testids.pooled);
     record('k6 smoke run (harness, pooled)', t0);
