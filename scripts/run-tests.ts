@@ -10,6 +10,13 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { PROVISION_COMMAND } from './engines/engines.ts';
 
+// go builds tools/k6-engine-check and tools/dashboard-check (their modules come from the Go module
+// proxy) and the pinned engines; chromium renders the notification emails and the report page;
+// Debian's python3 with aiosmtpd is the SMTP server the emails are delivered to. Prometheus,
+// Alertmanager and docker-compose come from `npm run provision` below.
+const REQUIRED_BINARIES = ['go', 'chromium'];
+const REQUIRED_CHECKS: [what: string, command: string][] = [['python3-aiosmtpd', '/usr/bin/python3 -c "import aiosmtpd"']];
+
 function findTests(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
@@ -18,6 +25,15 @@ function findTests(dir: string): string[] {
   });
 }
 
+const missing = [
+  ...REQUIRED_BINARIES.filter((bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0),
+  ...REQUIRED_CHECKS.filter(([, command]) => spawnSync('sh', ['-c', command], { stdio: 'ignore' }).status !== 0).map(([what]) => what),
+];
+if (missing.length > 0) {
+  console.error(`npm test needs these on the machine: ${missing.join(', ')}.`);
+  console.error('Install them with: sudo apt-get install -y golang-go chromium python3-aiosmtpd (Go >= 1.23)');
+  process.exit(2);
+}
 const provision = (args: string[]) =>
   spawnSync(process.execPath, ['--import', 'tsx', 'scripts/engines/provision.ts', ...args], { stdio: 'inherit' }).status;
 if (provision(['--check']) !== 0) {

@@ -28,8 +28,9 @@ export const stackFiles: readonly StackFile[] = [
   { path: 'secrets', kind: 'dir', mode: 0o700, why: 'holds the secret files; no other host user may enter it' },
   { path: grafanaPasswordPath, kind: 'file', mode: 0o644, why: 'compose secret for Grafana (uid 472)' },
   ...optionalSecretFiles.map((path) => ({ path, kind: 'file' as const, mode: 0o644, why: 'compose secret for Alertmanager (uid 65534); empty unless .env turns Slack/email on' })),
-  // k6 (uid 12345 in grafana/k6) writes results/<testid>/ through a bind mount; sticky like /tmp.
-  { path: 'results', kind: 'dir', mode: 0o1777, why: 'k6 summaries from the compose k6 service' },
+  // Created as the user, not root-owned by Docker; the compose k6-results job (root) then makes
+  // results/<testid>/ writable for k6 (uid 12345).
+  { path: 'results', kind: 'dir', mode: 0o755, why: 'k6 summaries from the compose k6 service' },
 ];
 
 /**

@@ -13,9 +13,11 @@ import { join } from 'node:path';
 import { runHarness, type HarnessResult } from '../../tools/k6-harness/index.ts';
 import { startDemoProcess } from '../../tools/demo-process.ts';
 import { startPrometheus, type TestPrometheus } from '../support/prometheus.ts';
-import { k6Custom, k6TrendForTarget } from '../../monitoring/config/metrics.ts';
+import { k6Custom } from '../../contract/metrics.ts';
+import { k6TrendForTarget } from '../../monitoring/config/metrics.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 import type { Comparison } from '../../scripts/lib/report.ts';
+import { createResultsDir } from '../../scripts/lib/results-dir.ts';
 
 const repo = join(import.meta.dirname, '../..');
 const script = join(repo, 'k6/end-to-end-test.ts');
@@ -53,6 +55,7 @@ describe('baseline (per-call) vs pooled: Prometheus, load-test dashboard, report
     const run = async (poolMode: 'per-call' | 'pooled', testid: string, env: Record<string, string>): Promise<HarnessResult> => {
       const demo = await startDemoProcess({ poolMode, rttMs: RTT_MS });
       try {
+        createResultsDir(dir, testid);
         return await runHarness({ script, env: { BASE_URL: demo.baseUrl, ...env }, profile: 'smoke', testid, remoteWriteUrl, pushIntervalMs: 1_000, cwd: dir, print: false });
       } finally {
         await demo.stop();
@@ -129,15 +132,13 @@ describe('baseline (per-call) vs pooled: Prometheus, load-test dashboard, report
     assert.equal(Number(flows[0]?.value?.[1]), p.metrics[k6Custom.fullFlowDuration]?.values.count);
     const series = await prom.query(`k6_http_reqs_total${sel}`);
     for (const s of series) {
-      // setup() runs outside any scenario (group ::setup), so only VU requests carry `scenario`.
-      const labels = ['testid', 'name', 'method', 'status', 'url', 'expected_response', 'proto', 'group'];
-      if (s.metric.group !== '::setup') labels.push('scenario');
+      const labels = ['testid', 'name', 'method', 'status', 'url', 'expected_response', 'proto', 'group', 'scenario'];
       for (const label of labels) {
         assert.ok(label in s.metric, `${label} missing on ${JSON.stringify(s.metric)}`);
       }
     }
     const names = new Set(series.map((s) => s.metric.name));
-    assert.deepEqual([...names].sort(), ['GET /orders/:id', 'GET /products', 'GET /products/:id', 'POST /auth/login', 'POST /auth/register', 'POST /cart/items', 'POST /orders', 'POST /payments']);
+    assert.deepEqual([...names].sort(), ['GET /orders/:id', 'GET /payments/order/:order_id', 'GET /products', 'GET /products/:id', 'POST /auth/login', 'POST /auth/register', 'POST /cart', 'POST /orders', 'POST /payments']);
     const groups = new Set((await prom.query(`k6_checks_rate${sel}`)).map((s) => s.metric.group));
     for (const group of ['::auth', '::browse', '::cart', '::order', '::payment', '::verify']) assert.ok(groups.has(group), `group ${group}`);
     for (const name of ['k6_vus', 'k6_vus_max', 'k6_iterations_total', 'k6_data_sent_total', 'k6_data_received_total', 'k6_http_req_failed_rate', 'k6_errors_rate']) {

@@ -17,7 +17,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { freeShopPorts } from '../../demo/shop.ts';
 import { shopPortEnv } from '../../demo/env.ts';
-import { pinnedEngines } from '../../scripts/engines/engines.ts';
 import { isAlive, freePort } from '../../tools/process.ts';
 import type { StackState } from '../../scripts/stack/native.ts';
 import type { ReceivedNotification } from '../../notification-sink/main.ts';
@@ -26,6 +25,7 @@ import { runHarness } from '../../tools/k6-harness/index.ts';
 import { prometheusClient, type PrometheusClient, type PromSample } from '../support/prometheus.ts';
 import { dashboardExpressions, substituteVariables } from '../core/support.ts';
 import type { BuiltDashboard } from '../../monitoring/dashboards/common.ts';
+import { createResultsDir } from '../../scripts/lib/results-dir.ts';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'native-stack-'));
 const timings: { step: string; seconds: number }[] = [];
@@ -111,6 +111,7 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
 
   /** One smoke run of the end-to-end script against the demo, pushed to this stack's Prometheus. */
   function loadRun(testid: string, extraEnv: Record<string, string> = {}): ReturnType<typeof runHarness> {
+    createResultsDir(stateDir, testid);
     return runHarness({
       script: join(repoRoot, 'k6/end-to-end-test.ts'),
       env: { BASE_URL: gateway, ...extraEnv },
@@ -160,15 +161,6 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
     assert.equal((status.output.match(/^healthy /gm) ?? []).length, state.services.length, status.output);
   });
 
-  it('runs the pinned engines: Prometheus and Alertmanager report the versions compose pins', async () => {
-    const build = await promClient.api<{ version: string }>('status/buildinfo');
-    assert.equal(build.version, pinnedEngines.prometheus.version);
-    const amPort = env.ALERTMANAGER_PORT ?? '';
-    const am = (await (await fetch(`http://127.0.0.1:${amPort}/api/v2/status`)).json()) as { versionInfo: { version: string } };
-    assert.equal(am.versionInfo.version, pinnedEngines.alertmanager.version);
-    console.log(`native stack engines: prometheus ${build.version}, alertmanager ${am.versionInfo.version}`);
-  });
-
   it('Prometheus scrapes every pool through the exporter, with service labels', async () => {
     const t0 = Date.now();
     const targets = await waitFor('probe_success 1 for the three demo targets', 60_000, async () => {
@@ -182,17 +174,18 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
     assert.equal(Number(ready.find((r) => r.metric.service === 'api-gateway')?.value?.[1]), 6 * 5, 'gateway: 6 pools of 5 READY');
   });
 
-  it('a k6 smoke run through the harness completes without errors or failed checks and lands in Prometheus by remote write', async () => {
+  it('a k6 smoke run through the harness passes its checks and lands in Prometheus by remote write', async () => {
     const t0 = Date.now();
     const result = await loadRun(testids.pooled);
     record('k6 smoke run (harness, pooled)', t0);
-    // Function, not machine speed: errors and checks must pass; latency thresholds (trend
-    // expressions) must be measured, but on a busy machine they may miss (the latency alert
-    // below crosses its line deterministically, by injected latency).
-    const isTrend = (t: { expression: string }) => /^(p\([\d.]+\)|avg|med|min|max)\s*[<>]/.test(t.expression);
-    assert.deepEqual(result.thresholds.filter((t) => !isTrend(t) && !t.ok), []);
-    const trends = result.thresholds.filter(isTrend);
-    assert.ok(trends.length > 0 && trends.every((t) => Number.isFinite(t.measured)), JSON.stringify(trends));
+    // Function, not machine speed: checks, error-rate and count targets pass; latency (time)
+    // targets may be crossed on a busy machine.
+    const crossed = result.thresholds.filter((t) => !t.ok && result.data.metrics[t.key]?.contains !== 'time');
+    assert.deepEqual(crossed, []);
+    assert.deepEqual(result.iterationErrors, []);
+    // Every step passed its contract check.
+    assert.deepEqual(result.summary?.failingChecks, []);
+    assert.equal(result.data.metrics.checks?.values.rate, 1);
     assert.deepEqual(result.remoteWrite.errors, []);
     const flows = await query(`histogram_count(sum(k6_full_flow_duration_seconds{testid="${testids.pooled}"}))`);
     assert.ok(Number(flows[0]?.value?.[1]) > 0, 'no full-flow histogram in Prometheus');

@@ -4,7 +4,7 @@
  * the `{{schema:... buckets:[...]}}` series notation; 2.42 cannot load it, so this file runs on the
  * pinned promtool only (tests/core/promtool.test.ts) and the portable files cover 2.42.
  */
-import { k6Remote } from '../../config/metrics.ts';
+import { k6Remote } from '../../../contract/metrics.ts';
 import { defaultSlo, latencyTargetsOf, msToSeconds, type SloConfig } from '../../config/slo-config.ts';
 import { milliseconds } from '../../lib/format.ts';
 import { trendHistogram } from '../../lib/promql.ts';

@@ -27,6 +27,7 @@ export const serviceWrites: Record<string, string[]> = {
   grafana: ['/var/lib/grafana'],
   'notification-sink': ['/data'],
   k6: ['/work/results'],
+  'k6-results': ['/work/results'],
   'pool-exporter': [],
   demo: [],
 };
@@ -186,6 +187,18 @@ export function checkCompose(input: ComposeInput): Problem[] {
       problems.push(user);
       continue;
     }
+    // A job this service waits for (service_completed_successfully) that runs as root and mounts
+    // the same host folder can make it writable first (k6-results for k6).
+    const rootJobsPreparing = (_name: string, service: Service, source: string): string[] =>
+      Object.entries(Array.isArray(service.depends_on) ? {} : (service.depends_on ?? {}))
+        .filter(([, cond]) => (cond as { condition?: string }).condition === 'service_completed_successfully')
+        .map(([dep]) => dep)
+        .filter((dep) => {
+          const job = file.services[dep];
+          if (!job) return false;
+          const jobUser = runUser(dep, job, input);
+          return !('rule' in jobUser) && jobUser.uid === 0 && mountsOf(job, file, input.projectDir).some((m) => m.kind === 'bind' && m.source === source && !m.readOnly);
+        });
     const owns = (path: string): boolean => user.uid === 0 || user.ownedDirs.some((d) => within(path, d));
 
     // The command's data paths are declared, and every declared path is writable by the user.
@@ -214,7 +227,8 @@ export function checkCompose(input: ComposeInput): Problem[] {
         if (!owns(mount.target)) add('write-permission', `writes ${path} on volume ${mount.source}, created root-owned: ${user.what} has no ${mount.target} of its own`);
       } else if (user.uid !== 0) {
         const created = stackFile(mount.source);
-        if (!created || (created.mode & 0o002) === 0) {
+        const preparedBy = rootJobsPreparing(name, svc, mount.source);
+        if (preparedBy.length === 0 && (!created || (created.mode & 0o002) === 0)) {
           add('write-permission', `writes ${path} on the bind mount ./${mount.source}, owned by the host user and not writable by uid ${user.uid}${created ? ` (mode ${created.mode.toString(8)})` : ''}`);
         }
       }
