@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
 import { renderProbe } from '../../exporters/pool-exporter/src/exposition.ts';
 import { readPoolHealth, type PoolHealthDocument } from '../../exporters/pool-exporter/src/pool-document.ts';
-import { OutOfTime, WorkBudget } from '../../exporters/pool-exporter/src/work-budget.ts';
+import { OutOfTime, WorkBudget, WorkQueue } from '../../exporters/pool-exporter/src/work-budget.ts';
 
 const POOLS = 6_400;
 const body = JSON.stringify({
@@ -55,5 +55,56 @@ describe('probe work after the fetch', () => {
     assert.ok(afterRead >= POOLS / 64, `other callbacks ran ${afterRead} times while ${POOLS} pools were read`);
     assert.ok(turns - afterRead >= (4 * POOLS) / 64, `other callbacks ran ${turns - afterRead} times while they were rendered`);
     assert.equal(text.toString('utf8').split('\n').filter((l) => l.startsWith('grpc_pool_size{')).length, POOLS);
+  });
+
+  describe('the queue for big documents', () => {
+    /** Work that runs until the test lets it finish. */
+    const held = () => {
+      let release = (): void => {};
+      const done = new Promise<void>((resolve) => (release = resolve));
+      return { release, work: async () => done };
+    };
+
+    it('works on big documents one at a time, in arrival order; small ones do not wait', async () => {
+      const queue = new WorkQueue(1_000);
+      const order: string[] = [];
+      const first = held();
+      const a = queue.run(5_000, WorkBudget.unlimited(), async () => {
+        order.push('a starts');
+        await first.work();
+        order.push('a ends');
+      });
+      const b = queue.run(5_000, WorkBudget.unlimited(), async () => void order.push('b starts'));
+      const c = queue.run(5_000, WorkBudget.unlimited(), async () => void order.push('c starts'));
+      await new Promise(setImmediate);
+      assert.deepEqual(order, ['a starts']);
+      const small = await queue.run(10, WorkBudget.unlimited(), async () => {
+        order.push('small');
+        return 'small done';
+      });
+      assert.equal(small, 'small done', 'a small document is worked on while a big one holds the queue');
+      assert.equal(queue.length, 2);
+      first.release();
+      await Promise.all([a, b, c]);
+      assert.deepEqual(order, ['a starts', 'small', 'a ends', 'b starts', 'c starts']);
+    });
+
+    it('a probe waiting for its turn leaves at its deadline or cancellation (OutOfTime)', async () => {
+      const queue = new WorkQueue(1_000);
+      const first = held();
+      const running = queue.run(5_000, WorkBudget.unlimited(), first.work);
+      let ran = false;
+      const late = queue.run(5_000, new WorkBudget(performance.now() + 20), async () => void (ran = true));
+      await assert.rejects(late, (err: unknown) => err instanceof OutOfTime && /waited for its turn/.test(err.message));
+      const cancel = new AbortController();
+      const cancelled = queue.run(5_000, new WorkBudget(Number.POSITIVE_INFINITY, cancel.signal), async () => void (ran = true));
+      cancel.abort();
+      await assert.rejects(cancelled, /cancelled/);
+      assert.equal(queue.length, 0, 'both left the line');
+      first.release();
+      await running;
+      assert.equal(ran, false);
+      assert.equal(await queue.run(5_000, WorkBudget.unlimited(), async () => 'next'), 'next', 'the queue is free again');
+    });
   });
 });

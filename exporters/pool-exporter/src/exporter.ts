@@ -17,7 +17,7 @@ import { createLogger, type Logger } from './log.ts';
 import { readPoolHealth } from './pool-document.ts';
 import { createTargetClient } from './probe.ts';
 import { createSelfMetrics, type SelfMetrics } from './self-metrics.ts';
-import { OutOfTime, WorkBudget } from './work-budget.ts';
+import { OutOfTime, WorkBudget, WorkQueue } from './work-budget.ts';
 
 /** Left for the exporter to answer before Prometheus gives up on the scrape (as blackbox_exporter). */
 const SCRAPE_TIMEOUT_OFFSET_S = 0.5;
@@ -57,6 +57,7 @@ export function createExporter(options: ExporterOptions): Exporter {
   const version = options.version ?? '0.0.0';
   const metrics = createSelfMetrics(version);
   const client = createTargetClient();
+  const work = new WorkQueue();
   let config = options.config;
   let server: Server | undefined;
   let shuttingDown = false;
@@ -97,16 +98,19 @@ export function createExporter(options: ExporterOptions): Exporter {
     let answer: Buffer | undefined;
     try {
       if (fetched.ok) {
-        const parsed = await readPoolHealth(fetched.body, budget);
-        if (parsed.ok) {
-          outcome.success = true;
-          outcome.doc = parsed.doc;
-        } else {
-          failure = parsed;
-        }
+        const body = fetched.body;
+        answer = await work.run(body.length, budget, async () => {
+          const parsed = await readPoolHealth(body, budget);
+          if (parsed.ok) {
+            outcome.success = true;
+            outcome.doc = parsed.doc;
+          } else {
+            failure = parsed;
+          }
+          outcome.durationSeconds = (performance.now() - started) / 1000;
+          return outcome.success ? renderProbe(outcome, budget) : undefined;
+        });
       }
-      outcome.durationSeconds = (performance.now() - started) / 1000;
-      if (outcome.success) answer = await renderProbe(outcome, budget);
     } catch (err) {
       if (!(err instanceof OutOfTime)) throw err;
       failure = { reason: 'timeout', detail: `${err.message} (${timeoutMs} ms)` };

@@ -99,8 +99,9 @@ async function main(): Promise<void> {
   } catch (err) {
     exit(1, `pool-exporter: cannot listen on ${listen.host ?? ''}:${listen.port}: ${(err as Error).message}`);
   }
-  // Written only now that the socket is bound, with the port the kernel gave.
-  log.info(`pool-exporter listening on ${bound.address}`, { version: VERSION, targets: [...config.targets.keys()].join(',') });
+  // Written only now that the socket is bound, with the port the kernel gave; at any --log-level,
+  // since scripts read the port from it.
+  createLogger('info').info(`pool-exporter listening on ${bound.address}`, { version: VERSION, targets: [...config.targets.keys()].join(',') });
 
   process.on('SIGHUP', () => exporter.reload('SIGHUP'));
   let stopping = false;
