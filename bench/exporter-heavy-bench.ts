@@ -13,14 +13,15 @@
  * the image runs it); this process drives the scrapes over kept-alive connections.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { startProcess, type RunningProcess } from '../scripts/lib/process.ts';
+import type { RunningProcess } from '../scripts/lib/process.ts';
+import { startReportingPort } from './lib/reported-port.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULT_FILE = new URL('./results/exporter-bench.md', import.meta.url);
@@ -194,17 +195,7 @@ async function sideProbe(url: string, until: Promise<unknown>): Promise<Stats> {
 }
 
 // ---- run ----
-async function startChild(name: string, args: string[], dir: string): Promise<{ proc: RunningProcess; port: number }> {
-  const logFile = join(dir, `${name}.log`);
-  const proc = await startProcess({ name, command: process.execPath, args: ['--import', 'tsx', ...args], cwd: REPO_ROOT, logFile });
-  for (let i = 0; i < 1_500 && proc.child.exitCode === null; i++) {
-    const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(await readFile(logFile, 'utf8').catch(() => ''))?.[1]);
-    if (port) return { proc, port };
-    await sleep(20);
-  }
-  await proc.stop();
-  throw new Error(`${name} did not report its port:\n${await readFile(logFile, 'utf8').catch(() => '')}`);
-}
+const startChild = (name: string, args: string[], logDir: string) => startReportingPort({ name, args, cwd: REPO_ROOT, logDir });
 
 interface Round {
   round: number;

@@ -33,6 +33,8 @@ export type ParseResult =
   | { ok: false; reason: 'invalid_json' | 'schema'; detail: string };
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** Any surrogate at all: a cheap test that spares most names the lookbehind above. */
+const SURROGATE = /[\ud800-\udfff]/;
 
 
 /**
@@ -71,7 +73,7 @@ export async function readPoolHealth(body: string, budget: WorkBudget = WorkBudg
     }
     // The exposition is UTF-8: a lone surrogate (legal in JSON escapes) becomes U+FFFD, and two
     // keys that only differ there would become one series twice.
-    const name = key.replace(LONE_SURROGATE, '\ufffd');
+    const name = SURROGATE.test(key) ? key.replace(LONE_SURROGATE, '\ufffd') : key;
     if (name === '' || seen.has(name)) {
       notes.push(`services[${JSON.stringify(key)}]: ${name === '' ? 'a pool without a name' : 'a repeated pool name'} is skipped`);
       continue;
