@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { RunningProcess } from '../scripts/lib/process.ts';
+import type { RunningProcess } from '../tools/process.ts';
 import { startReportingPort } from './lib/reported-port.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startProcess, type RunningProcess } from '../../scripts/lib/process.ts';
+import { startProcess, type RunningProcess } from '../../tools/process.ts';
 
 const LISTENING = /listening on 127\.0\.0\.1:(\d+)/;
 

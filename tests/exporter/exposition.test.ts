@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Gauge, Registry } from 'prom-client';
-import { connectionStates, managerStatuses, poolMetric, poolStatuses } from '../../monitoring/metrics.ts';
+import { connectionStates, managerStatuses, poolMetric, poolStatuses } from '../../monitoring/config/metrics.ts';
 import { EXPOSITION_CONTENT_TYPE, renderProbe, type ProbeOutcome } from '../../exporters/pool-exporter/src/exposition.ts';
 import { readPoolHealth } from '../../exporters/pool-exporter/src/pool-document.ts';
 import { promtoolCheckBatch } from './support.ts';

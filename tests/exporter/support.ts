@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../exporters/pool-exporter/src/config.ts';
 import { createExporter, type Exporter } from '../../exporters/pool-exporter/src/exporter.ts';
 import { createLogger } from '../../exporters/pool-exporter/src/log.ts';
-import { startProcess, type RunningProcess } from '../../scripts/lib/process.ts';
+import { startProcess, type RunningProcess } from '../../tools/process.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The pool health contract's samples live beside the repo (../shared from its root). */

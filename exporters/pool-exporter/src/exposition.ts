@@ -5,7 +5,7 @@
  * proportional to the series. A registry per probe spent most of a big probe's time in label
  * hashing and garbage (bench/results/exporter-bench.md has the before and after).
  */
-import { connectionStates, managerStatuses, poolMetric, poolStatuses, type ConnectionState } from '../../../monitoring/metrics.ts';
+import { connectionStates, managerStatuses, poolMetric, poolStatuses, type ConnectionState } from '../../../monitoring/config/metrics.ts';
 import type { PoolHealthDocument, PoolReading } from './pool-document.ts';
 import { WorkBudget } from './work-budget.ts';
 

@@ -5,7 +5,7 @@
  * probe with reason `schema`. Field errors (missing, wrong type, negative, unknown status) drop
  * only the series that field feeds and are reported as notes. Unknown fields are ignored.
  */
-import { managerStatuses, poolStatuses, type ConnectionState } from '../../../monitoring/metrics.ts';
+import { managerStatuses, poolStatuses, type ConnectionState } from '../../../monitoring/config/metrics.ts';
 import { WorkBudget } from './work-budget.ts';
 
 type PoolStatus = (typeof poolStatuses)[number];

@@ -3,12 +3,12 @@
  * (GET /, an HTML page) and a test (GET /alerts, JSON) can read every notification.
  * Each notification is appended to a JSON Lines file too, so nothing is lost on restart.
  *
- *   tsx scripts/stack/notification-sink.ts [--listen 127.0.0.1:9097] [--out FILE]
+ *   tsx notification-sink/main.ts [--listen 127.0.0.1:9097] [--out FILE]
  */
 import express, { type Request, type Response } from 'express';
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ports } from '../../monitoring/config.ts';
+import { ports } from '../monitoring/config/stack.ts';
 
 /** The fields of Alertmanager's webhook payload (version 4) that the sink keeps. */
 export interface WebhookAlert {
