@@ -3,7 +3,8 @@
  * fail for every threshold) and prints a short table. In k6, handleSummary returns a map of
  * output paths ('stdout' for the terminal) to file contents.
  */
-import { k6Custom, k6TrendForTarget } from '../../monitoring/config/metrics.ts';
+import { k6Custom } from '../../contract/metrics.ts';
+import { k6TrendForTarget } from '../../monitoring/config/metrics.ts';
 import { latencyTargets } from '../../monitoring/config/slo.ts';
 import { config } from './config.ts';
 import { baseline } from './baseline.ts';
@@ -61,7 +62,10 @@ export function targetRows(data: K6SummaryData): TargetRow[] {
       });
     }
   }
-  return rows;
+  // k6 hands over its metrics and thresholds as Go maps, in a different order each run: sort,
+  // so summary.md is the same table every time (code-point order: no locale in it).
+  const key = (row: TargetRow): string => `${row.title}\u0000${row.metric}\u0000${row.stat}${row.op}${row.target}`;
+  return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 function fmt(value: number | null, unit: TargetRow['unit']): string {

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import express, { type Express, type Request, type Response } from 'express';
-import type { ProbeFailureReason } from '../../../monitoring/config/metrics.ts';
+import type { ProbeFailureReason } from '../../../contract/metrics.ts';
 import { ConfigError, type ExporterConfig, type ListenAddress, type TargetConfig } from './config.ts';
 import { EXPOSITION_CONTENT_TYPE, renderProbe, type ProbeOutcome } from './exposition.ts';
 import { createLogger, type Logger } from './log.ts';

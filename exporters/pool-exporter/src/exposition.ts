@@ -5,7 +5,8 @@
  * proportional to the series. A registry per probe spent most of a big probe's time in label
  * hashing and garbage (bench/results/exporter-bench.md has the before and after).
  */
-import { connectionStates, managerStatuses, poolMetric, poolStatuses, type ConnectionState } from '../../../monitoring/config/metrics.ts';
+import { poolMetric } from '../../../contract/metrics.ts';
+import { connectionStates, managerStatuses, poolStatuses, type ConnectionState } from '../../../contract/pool-health.ts';
 import type { PoolHealthDocument, PoolReading } from './pool-document.ts';
 import { WorkBudget } from './work-budget.ts';
 

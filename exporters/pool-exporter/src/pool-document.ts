@@ -5,11 +5,8 @@
  * probe with reason `schema`. Field errors (missing, wrong type, negative, unknown status) drop
  * only the series that field feeds and are reported as notes. Unknown fields are ignored.
  */
-import { managerStatuses, poolStatuses, type ConnectionState } from '../../../monitoring/config/metrics.ts';
+import { connectionStateField, managerStatuses, poolStatuses, type ConnectionState, type ManagerStatus, type PoolStatus } from '../../../contract/pool-health.ts';
 import { WorkBudget } from './work-budget.ts';
-
-type PoolStatus = (typeof poolStatuses)[number];
-type ManagerStatus = (typeof managerStatuses)[number];
 
 export interface PoolReading {
   name: string;
@@ -87,11 +84,11 @@ export async function readPoolHealth(body: string, budget: WorkBudget = WorkBudg
 function readPool(name: string, entry: Record<string, unknown>, notes: string[]): PoolReading {
   // Every key always present: one object shape for all pools (this runs 6,000 times a probe).
   const connections: Record<ConnectionState, number | undefined> = {
-    ready: count(entry, 'ready_connections', name, notes),
-    idle: count(entry, 'idle_connections', name, notes),
-    connecting: count(entry, 'connecting', name, notes),
-    transient_failure: count(entry, 'failed_connections', name, notes),
-    shutdown: count(entry, 'shutdown', name, notes),
+    ready: count(entry, connectionStateField.ready, name, notes),
+    idle: count(entry, connectionStateField.idle, name, notes),
+    connecting: count(entry, connectionStateField.connecting, name, notes),
+    transient_failure: count(entry, connectionStateField.transient_failure, name, notes),
+    shutdown: count(entry, connectionStateField.shutdown, name, notes),
   };
   const size = count(entry, 'total_connections', name, notes);
 

@@ -6,7 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import type { ProbeFailureReason } from '../../../monitoring/config/metrics.ts';
+import type { ProbeFailureReason } from '../../../contract/metrics.ts';
 import type { TargetConfig } from './config.ts';
 
 export type FailureReason = ProbeFailureReason;

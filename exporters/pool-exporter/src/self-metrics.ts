@@ -1,6 +1,6 @@
 /** The exporter's own health on /metrics: one registry per exporter instance. */
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import { poolExporterMetric, probeFailureReasons, type ProbeFailureReason } from '../../../monitoring/config/metrics.ts';
+import { poolExporterMetric, probeFailureReasons, type ProbeFailureReason } from '../../../contract/metrics.ts';
 
 export interface SelfMetrics {
   readonly registry: Registry;
