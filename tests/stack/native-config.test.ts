@@ -14,6 +14,7 @@ import { parseConfig } from '../../exporters/pool-exporter/src/config.ts';
 import { composePrometheusOptions } from '../../monitoring/generators/prometheus-config.ts';
 import { parsePoolTargets, poolHealthUrls, selectedPrometheusOptions } from '../../scripts/stack/own-targets.ts';
 import { repoRoot, stackSettings, targetSelection, wantsExtraReceivers, type StackSettings } from '../../scripts/stack/settings.ts';
+import { bin } from '../support/engines.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'native-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,8 +42,8 @@ describe('native configs', () => {
 
   it('gives Prometheus and Alertmanager files their own tools accept, with no compose host left', () => {
     const paths = writeNativeConfigs(settingsIn('plain'));
-    check('promtool', ['check', 'config', paths.prometheusConfig]);
-    check('amtool', ['check-config', paths.alertmanagerConfig]);
+    check(bin('promtool'), ['check', 'config', paths.prometheusConfig]);
+    check(bin('amtool'), ['check-config', paths.alertmanagerConfig]);
     const texts = [readFileSync(paths.prometheusConfig, 'utf8'), readFileSync(paths.alertmanagerConfig, 'utf8')];
     for (const sub of ['datasources', 'dashboards']) {
       const folder = join(paths.grafanaProvisioning, sub);
@@ -61,7 +62,7 @@ describe('native configs', () => {
   });
 
   it('uses the Slack/email Alertmanager config when .env asks for one, with secrets read from this checkout', () => {
-    const env = { ...process.env, ALERTMANAGER_SLACK_API_URL_FILE: '/etc/alertmanager/secrets/slack_api_url', ALERTMANAGER_SLACK_CHANNEL: '#pools' };
+    const env = { ...process.env, ALERTMANAGER_SLACK_API_URL_FILE: '/run/secrets/slack_api_url', ALERTMANAGER_SLACK_CHANNEL: '#pools' };
     assert.equal(wantsExtraReceivers(env), true);
     assert.equal(wantsExtraReceivers({}), false);
     const local = join(dir, 'alertmanager.local.yml');
@@ -76,7 +77,7 @@ describe('native configs', () => {
     // amtool reads *_file fields lazily, so the config is valid without the secret present.
     const copy = join(dir, 'am-check.yml');
     writeFileSync(copy, text);
-    check('amtool', ['check-config', copy]);
+    check(bin('amtool'), ['check-config', copy]);
   });
 
   it('reads POOL_TARGETS as name=url pairs and names the wrong entry otherwise', () => {
@@ -100,7 +101,7 @@ describe('native configs', () => {
       GRPC_HEALTH_TARGETS: 'ledger=ledger.internal:19103',
     });
     const paths = writeNativeConfigs(settings, {});
-    check('promtool', ['check', 'config', paths.prometheusConfig]);
+    check(bin('promtool'), ['check', 'config', paths.prometheusConfig]);
     check(process.execPath, ['--import', 'tsx', join(repoRoot, 'exporters/pool-exporter/src/main.ts'), '--config', paths.poolExporterConfig, '--check-config']);
     const prom = YAML.parse(readFileSync(paths.prometheusConfig, 'utf8')) as PromDoc;
     assert.deepEqual(jobTargets(prom, 'grpc-pools'), [[undefined, 'billing-gw,ledger']]);
@@ -116,7 +117,7 @@ describe('native configs', () => {
 
   it('renders the ecommerce-go-app preset: pool health of the gateway only, /metrics on 8000-8006, gRPC health on 9001-9006', () => {
     const paths = writeNativeConfigs(stackSettings({ STACK_STATE_DIR: join(dir, 'ecommerce'), TARGETS: 'ecommerce-go-app', BLACKBOX_EXPORTER_PORT: '19115' }), {});
-    check('promtool', ['check', 'config', paths.prometheusConfig]);
+    check(bin('promtool'), ['check', 'config', paths.prometheusConfig]);
     const prom = YAML.parse(readFileSync(paths.prometheusConfig, 'utf8')) as PromDoc;
     assert.deepEqual(jobTargets(prom, 'grpc-pools'), [[undefined, 'api-gateway']]);
     assert.deepEqual(jobTargets(prom, 'service-metrics'), [
@@ -181,7 +182,7 @@ describe('native configs', () => {
   it('writes a Prometheus config promtool accepts for the widest target name the rule allows', () => {
     const settings = stackSettings({ STACK_STATE_DIR: join(dir, 'wide'), POOL_TARGETS: `ledger.v2:internal_${'x'.repeat(100)}=http://127.0.0.1:19003/health/pools/detailed` });
     const paths = writeNativeConfigs(settings);
-    check('promtool', ['check', 'config', paths.prometheusConfig]);
+    check(bin('promtool'), ['check', 'config', paths.prometheusConfig]);
     check(process.execPath, ['--import', 'tsx', join(repoRoot, 'exporters/pool-exporter/src/main.ts'), '--config', paths.poolExporterConfig, '--check-config']);
   });
 });
