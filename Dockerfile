@@ -9,5 +9,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY monitoring ./monitoring
 COPY scripts ./scripts
 COPY demo ./demo
+# The notification sink serves the runbooks at /runbooks (the alerts' runbook_url).
+COPY docs/runbooks.md ./docs/runbooks.md
 USER node
 ENTRYPOINT ["node", "--import", "tsx"]

@@ -75,8 +75,13 @@ export const demoPoolTargetPortEnv: Record<keyof typeof demoPoolTargets, string>
   'payment-service': 'DEMO_PAYMENT_HEALTH_PORT',
 };
 
-/** Base of runbook links in alert annotations: docs/runbooks.md, one section per alert. */
-export const runbookBaseUrl = 'https://github.com/example/grpc-pool-observability/blob/main/docs/runbooks.md';
+/**
+ * Base of runbook links in alert annotations: docs/runbooks.md, one section per alert, served by
+ * the stack's notification sink (GET /runbooks), so a link in a notification opens on any machine
+ * that runs the stack. RUNBOOK_BASE_URL in .env makes the sink redirect there instead (your wiki);
+ * to put another host in the alerts themselves, change this and run `npm run generate`.
+ */
+export const runbookBaseUrl = `http://localhost:${ports.notificationSink}/runbooks`;
 
 /**
  * Which service each load-test latency target measures: the `service` label of the load-test

@@ -3,7 +3,7 @@
  * deterministic: the drift test compares it with the committed files byte for byte.
  */
 import { dashboards } from '../../dashboards/index.ts';
-import { alertmanagerYaml, composeSinkUrl } from './alertmanager-config.ts';
+import { alertmanagerYaml, composeSinkTokenFile, composeSinkUrl } from './alertmanager-config.ts';
 import { composeGrafanaDatasources, grafanaDashboardProvider, grafanaDatasources } from './grafana-provisioning.ts';
 import { poolExporterConfig } from './pool-exporter-config.ts';
 import { composePrometheusOptions, prometheusConfig } from './prometheus-config.ts';
@@ -30,7 +30,7 @@ export function buildArtifacts(slo: SloConfig = defaultSlo): Artifact[] {
     add(`monitoring/prometheus/tests/${name}`, generatedYaml(file, 'monitoring/generators/rule-tests'));
   }
   add('monitoring/prometheus/prometheus.yml', generatedYaml(prometheusConfig(composePrometheusOptions), 'monitoring/generators/prometheus-config.ts'));
-  add('monitoring/alertmanager/alertmanager.yml', alertmanagerYaml({ sinkUrl: composeSinkUrl }));
+  add('monitoring/alertmanager/alertmanager.yml', alertmanagerYaml({ sinkUrl: composeSinkUrl, sinkTokenFile: composeSinkTokenFile }));
   add('monitoring/pool-exporter/pool-exporter.yml', generatedYaml(poolExporterConfig(), 'monitoring/generators/pool-exporter-config.ts'));
   add(
     'monitoring/grafana/provisioning/datasources/datasources.yml',

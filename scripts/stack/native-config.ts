@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { ports } from '../../monitoring/config.ts';
+import { composeSinkTokenFile } from '../../monitoring/generators/alertmanager-config.ts';
 import { writeOwnTargetConfigs } from './own-targets.ts';
 import { repoRoot, type StackSettings } from './settings.ts';
 
@@ -59,10 +60,9 @@ export function writeNativeConfigs(settings: StackSettings): NativeConfigPaths {
 
   const amSource = settings.localAlertmanagerConfig ?? join(monitoringDir, 'alertmanager', 'alertmanager.yml');
   const alertmanagerConfig = join(dir, 'alertmanager.yml');
-  const amText = rewriteAddresses(readFileSync(amSource, 'utf8'), map).replaceAll(
-    '/etc/alertmanager/secrets/',
-    `${resolve(repoRoot, 'secrets')}/`,
-  );
+  const amText = rewriteAddresses(readFileSync(amSource, 'utf8'), map)
+    .replaceAll(composeSinkTokenFile, settings.sinkTokenFile)
+    .replaceAll('/etc/alertmanager/secrets/', `${resolve(repoRoot, 'secrets')}/`);
   writeFileSync(alertmanagerConfig, `# Native copy of ${amSource}, addresses rewritten.\n${amText}`);
 
   // Grafana provisioning: same files; dashboards are read from this checkout.

@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
 import { ports } from '../../monitoring/config.ts';
+import { composeSinkTokenFile } from '../../monitoring/generators/alertmanager-config.ts';
 import { K6_IMAGE } from '../../scripts/lib/k6-command.ts';
 import { PROMETHEUS_FEATURE_FLAGS } from '../../scripts/stack/native.ts';
 import { composeFile, repoRoot } from '../../scripts/stack/settings.ts';
@@ -87,6 +88,24 @@ describe('docker-compose-monitoring.yaml', () => {
     const command = config.services.prometheus?.command;
     assert.ok(Array.isArray(command));
     for (const flag of PROMETHEUS_FEATURE_FLAGS) assert.ok(command.includes(flag), `compose Prometheus lacks ${flag}`);
+    const extra = command.filter((arg) => arg.startsWith('--') && !/^--(config\.file|storage\.tsdb\.)/.test(arg) && !PROMETHEUS_FEATURE_FLAGS.includes(arg as never));
+    assert.deepEqual(extra, [], 'compose passes flags native mode does not');
+  });
+
+  it('gives no web page a way to shut Prometheus down (no lifecycle API; reload is SIGHUP)', () => {
+    const command = config.services.prometheus?.command as string[];
+    assert.ok(!command.includes('--web.enable-lifecycle'), 'any page could POST /-/quit');
+  });
+
+  it('lets only Alertmanager post to the sink: both get the token secret, and the config reads it there', () => {
+    const raw = YAML.parse(readFileSync(composeFile, 'utf8')) as { services: Record<string, { secrets?: string[] }> };
+    for (const name of ['alertmanager', 'notification-sink']) {
+      assert.ok(raw.services[name]?.secrets?.includes('notification_sink_token'), `${name} lacks the notification_sink_token secret`);
+    }
+    assert.ok((config.services['notification-sink']?.command as string[]).includes(`--token-file=${composeSinkTokenFile}`));
+    const am = readFileSync(resolve(repoRoot, 'monitoring/alertmanager/alertmanager.yml'), 'utf8');
+    const files = [...am.matchAll(/credentials_file: (\S+)/g)].map((m) => m[1]);
+    assert.ok(files.length >= 4 && files.every((f) => f === composeSinkTokenFile), `every receiver sends the token: ${files.join(', ')}`);
   });
 
   it('publishes the ports monitoring/config.ts names (stack:up prints those URLs)', () => {

@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startProcess, type RunningProcess } from '../../scripts/lib/process.ts';
+import { PROMETHEUS_FEATURE_FLAGS } from '../../scripts/stack/native.ts';
 
 export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? 'prometheus';
 export const ALERTMANAGER_BIN = process.env.ALERTMANAGER_BIN ?? 'prometheus-alertmanager';
@@ -42,7 +43,7 @@ export interface StartPrometheusOptions {
   configFile?: string;
   /** Extra files to write into the temp dir before start (name -> content). */
   files?: Record<string, string>;
-  /** Extra flags. Remote-write receiver, native histograms and lifecycle are on by default. */
+  /** Extra flags. The stack's own (remote-write receiver, native histograms) are on by default. */
   flags?: string[];
 }
 
@@ -100,9 +101,7 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
-      '--web.enable-remote-write-receiver',
-      '--web.enable-lifecycle',
-      '--enable-feature=native-histograms',
+      ...PROMETHEUS_FEATURE_FLAGS,
       ...(opts.flags ?? []),
     ],
     readyUrl: `${url}/-/ready`,
