@@ -106,6 +106,8 @@ interface ServiceSpec {
   env?: NodeJS.ProcessEnv;
   url: string;
   healthUrl: string;
+  /** Answers 2xx while the process serves, even when it is not ready (the demo with an injected fault); default healthUrl. */
+  liveUrl?: string;
   readyTimeoutMs?: number;
 }
 
@@ -131,6 +133,8 @@ function serviceSpecs(opts: NativeUpOptions, runId: string): { specs: ServiceSpe
     specs.push({
       ...nodeService('demo', 'demo/main.ts', [], `${gateway}${demoEnv.DEMO_API_PREFIX ?? '/api/v1'}/products`, `${gateway}/ready`),
       env: demoEnv,
+      // A fault injected with demo:fault makes /ready 503 on purpose: stack:up must keep that shop, not restart it.
+      liveUrl: `${gateway}/health`,
       readyTimeoutMs: 60_000,
     });
   }
@@ -247,7 +251,8 @@ async function reasonToReplace(record: ServiceRecord | undefined, spec: ServiceS
   if (!record) return 'not started yet';
   if (!isOurProcess(record)) return `pid ${record.pid} is not running`;
   if (record.argv && record.argv.join('\0') !== argvOf(spec).join('\0')) return 'its command line changed';
-  if (!(await answersHealth(spec.healthUrl))) return `it does not answer ${spec.healthUrl}`;
+  const liveUrl = spec.liveUrl ?? spec.healthUrl;
+  if (!(await answersHealth(liveUrl))) return `it does not answer ${liveUrl}`;
   if (foreignListeners(portOf(spec), record.pid).listeners.length > 0) return `another process answers on port ${portOf(spec)}`;
   return undefined;
 }
