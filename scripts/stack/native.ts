@@ -414,6 +414,11 @@ export async function nativeStatus(settings: StackSettings): Promise<ServiceStat
           await res.arrayBuffer();
           healthy = res.ok;
           detail = `${record.healthUrl} -> HTTP ${res.status}`;
+          const foreign = foreignListeners(Number(new URL(record.healthUrl).port), record.pid).listeners;
+          if (foreign.length > 0) {
+            healthy = false; // the answer came from someone else's process
+            detail = `port answered by ${foreign.map((l) => `pid ${l.pid} (${l.name})`).join(', ')}, not by ours`;
+          }
         } catch (err) {
           detail = `${record.healthUrl}: ${(err as Error).message}`;
         }
