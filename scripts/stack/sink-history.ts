@@ -33,7 +33,7 @@ export interface HistoryOptions {
   maxBytes: number;
 }
 
-export const historyDefaults = { maxEntries: 2_000, maxBytes: 32 * 1024 * 1024 } as const;
+export const historyDefaults = { maxEntries: 2_000, maxBytes: 16 * 1024 * 1024 } as const;
 
 interface Kept {
   entry: ReceivedNotification;
