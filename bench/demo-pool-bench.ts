@@ -13,7 +13,7 @@ import { cpus, loadavg } from 'node:os';
 import { shopPortEnv } from '../demo/env.ts';
 import type { ShopPorts } from '../demo/lib/services.ts';
 import { freeShopPorts } from '../demo/shop.ts';
-import { startProcess } from '../scripts/lib/process.ts';
+import { startProcess } from '../tools/process.ts';
 
 function intFromEnv(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];

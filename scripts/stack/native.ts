@@ -12,9 +12,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canBind, describePortUser, foreignListeners } from '../lib/listeners.ts';
-import { isAlive, startProcess, stopProcessGroup } from '../lib/process.ts';
-import { ports } from '../../monitoring/config.ts';
+import { canBind, describePortUser, foreignListeners } from '../../tools/listeners.ts';
+import { isAlive, startProcess, stopProcessGroup } from '../../tools/process.ts';
+import { ports } from '../../monitoring/config/stack.ts';
 import { writeNativeConfigs } from './native-config.ts';
 import { repoRoot, type StackSettings } from './settings.ts';
 import { endStackRun, stackRunId } from './stack-files.ts';
@@ -141,7 +141,7 @@ function serviceSpecs(opts: NativeUpOptions, runId: string): { specs: ServiceSpe
   specs.push(
     nodeService(
       'notification-sink',
-      'scripts/stack/notification-sink.ts',
+      'notification-sink/main.ts',
       [
         '--listen',
         `127.0.0.1:${p.notificationSink}`,

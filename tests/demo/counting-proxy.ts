@@ -1,6 +1,6 @@
 /** A TCP pass-through that counts the connections it accepts: the server-side view of dialling. */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { freePort } from '../../scripts/lib/process.ts';
+import { freePort } from '../../tools/process.ts';
 
 export interface CountingProxy {
   port: number;

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { shopPortEnv } from '../../demo/env.ts';
 import { freeShopPorts } from '../../demo/shop.ts';
-import { startProcess, type RunningProcess } from '../../scripts/lib/process.ts';
+import { startProcess, type RunningProcess } from '../../tools/process.ts';
 import { eventually, readFixture, registerAndLogin, requestJson, shapeOf } from './helpers.ts';
 import type { ShopPorts } from '../../demo/lib/services.ts';
 

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startProcess, type RunningProcess } from '../../scripts/lib/process.ts';
+import { freePort, startProcess, type RunningProcess } from '../../tools/process.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The pool health contract's samples live beside the repo (../shared from its root). */

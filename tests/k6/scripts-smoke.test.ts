@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runHarness } from '../k6-harness/index.ts';
-import { startDemoProcess, type DemoProcess } from './support/demo.ts';
-import { k6Custom } from '../../monitoring/metrics.ts';
+import { runHarness } from '../../tools/k6-harness/index.ts';
+import { startDemoProcess, type DemoProcess } from '../../tools/demo-process.ts';
+import { k6Custom } from '../../monitoring/config/metrics.ts';
 import { thinkSeconds } from '../../k6/lib/profiles.ts';
 import type { TargetRow } from '../../k6/lib/summary-format.ts';
 

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
-import { ports } from '../../monitoring/config.ts';
+import { ports } from '../../monitoring/config/stack.ts';
 import { composeSinkTokenFile } from '../../monitoring/generators/alertmanager-config.ts';
 import { K6_IMAGE } from '../../scripts/lib/k6-command.ts';
 import { PROMETHEUS_FEATURE_FLAGS } from '../../scripts/stack/native.ts';
@@ -108,7 +108,7 @@ describe('docker-compose-monitoring.yaml', () => {
     assert.ok(files.length >= 4 && files.every((f) => f === composeSinkTokenFile), `every receiver sends the token: ${files.join(', ')}`);
   });
 
-  it('publishes the ports monitoring/config.ts names (stack:up prints those URLs)', () => {
+  it('publishes the ports monitoring/config/stack.ts names (stack:up prints those URLs)', () => {
     const expected: Record<string, number> = {
       prometheus: ports.prometheus,
       alertmanager: ports.alertmanager,

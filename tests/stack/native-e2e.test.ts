@@ -17,14 +17,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { freeShopPorts } from '../../demo/shop.ts';
 import { shopPortEnv } from '../../demo/env.ts';
-import { isAlive, freePort } from '../../scripts/lib/process.ts';
+import { isAlive, freePort } from '../../tools/process.ts';
 import type { StackState } from '../../scripts/stack/native.ts';
-import type { ReceivedNotification } from '../../scripts/stack/notification-sink.ts';
+import type { ReceivedNotification } from '../../notification-sink/main.ts';
 import { repoRoot } from '../../scripts/stack/settings.ts';
-import { runHarness } from '../k6-harness/index.ts';
+import { runHarness } from '../../tools/k6-harness/index.ts';
 import { prometheusClient, type PrometheusClient, type PromSample } from '../support/prometheus.ts';
 import { dashboardExpressions, substituteVariables } from '../core/support.ts';
-import type { BuiltDashboard } from '../../dashboards/common.ts';
+import type { BuiltDashboard } from '../../monitoring/dashboards/common.ts';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'native-stack-'));
 const timings: { step: string; seconds: number }[] = [];
@@ -46,7 +46,7 @@ async function stackEnv(): Promise<Env> {
     GRAFANA_PORT: String(await freePort()),
     POOL_EXPORTER_PORT: String(await freePort()),
     NOTIFICATION_SINK_PORT: String(await freePort()),
-    // The shop and the exporter's targets both follow these (monitoring/config.ts demoPoolTargetPortEnv).
+    // The shop and the exporter's targets both follow these (monitoring/config/stack.ts demoPoolTargetPortEnv).
     ...shopPortEnv(await freeShopPorts()),
   };
   return env as Env;

@@ -13,11 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { runbookBaseUrl } from '../../monitoring/config.ts';
+import { runbookBaseUrl } from '../../monitoring/config/stack.ts';
 import { alertmanagerConfig } from '../../monitoring/generators/alertmanager-config.ts';
-import { allAlerts } from '../../monitoring/generators/rules/index.ts';
-import { generatedYaml } from '../../monitoring/generators/yaml.ts';
-import { createSinkApp, type ListedNotification, type SinkOptions } from '../../scripts/stack/notification-sink.ts';
+import { generatedYaml } from '../../monitoring/lib/yaml.ts';
+import { allAlerts } from '../../monitoring/rules/index.ts';
+import { createSinkApp, type ListedNotification, type SinkOptions } from '../../notification-sink/main.ts';
 import { repoRoot } from '../../scripts/stack/settings.ts';
 import { startAlertmanager } from '../support/prometheus.ts';
 
@@ -71,7 +71,7 @@ function listen(options: SinkOptions): Promise<Running> {
 
 /** The sink as a process (its CLI), on a port it picked; `output()` is what it printed. */
 async function startSinkProcess(args: string[]): Promise<Running & { output(): string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/stack/notification-sink.ts', '--listen', '127.0.0.1:0', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'notification-sink/main.ts', '--listen', '127.0.0.1:0', ...args], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -5,7 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startProcess, type RunningProcess } from '../../scripts/lib/process.ts';
+import { freePort, startProcess, type RunningProcess } from '../../tools/process.ts';
 import { PROMETHEUS_FEATURE_FLAGS } from '../../scripts/stack/native.ts';
 
 export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? 'prometheus';

@@ -1,5 +1,5 @@
 /** Every dashboard that `npm run generate` writes to monitoring/grafana/dashboards/<uid>.json. */
-import { defaultSlo, type SloConfig } from '../monitoring/generators/slo-config.ts';
+import { defaultSlo, type SloConfig } from '../config/slo-config.ts';
 import type { BuiltDashboard } from './common.ts';
 import { loadTestDashboard } from './loadtest.ts';
 import { overviewDashboard } from './overview.ts';

@@ -1,5 +1,5 @@
 /** Every promtool unit-test file under monitoring/prometheus/tests/, by file name. */
-import { defaultSlo, type SloConfig } from '../slo-config.ts';
+import { defaultSlo, type SloConfig } from '../../config/slo-config.ts';
 import { loadTestAlertTests } from './loadtest-alerts.ts';
 import { poolAlertTests } from './pool-alerts.ts';
 import { recordingRuleTests } from './recording.ts';

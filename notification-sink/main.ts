@@ -3,7 +3,7 @@
  * (GET /, an HTML page) and a test (GET /alerts, JSON) can read every notification. It also serves
  * docs/runbooks.md at /runbooks, where the alerts' runbook_url points by default.
  *
- *   tsx scripts/stack/notification-sink.ts [--listen 127.0.0.1:9097] [--out FILE] [--token-file FILE]
+ *   tsx notification-sink/main.ts [--listen 127.0.0.1:9097] [--out FILE] [--token-file FILE]
  *       [--run-id ID] [--max-body-bytes N] [--max-entries N] [--max-history-bytes N]
  *       [--runbooks FILE] [--runbook-base-url URL]
  *
@@ -15,15 +15,15 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { ports } from '../../monitoring/config.ts';
+import { ports } from '../monitoring/config/stack.ts';
 import { escapeHtml, runbookPage } from './runbook-page.ts';
-import { historyDefaults, latestAlertStates, NotificationHistory, type AlertState, type ListedNotification } from './sink-history.ts';
+import { historyDefaults, latestAlertStates, NotificationHistory, type AlertState, type ListedNotification } from './history.ts';
 import { validateWebhookPayload } from './webhook-payload.ts';
 
-export type { ListedNotification, ReceivedNotification } from './sink-history.ts';
+export type { ListedNotification, ReceivedNotification } from './history.ts';
 export type { WebhookAlert, WebhookPayload } from './webhook-payload.ts';
 
-export const defaultRunbooksFile = resolve(import.meta.dirname, '../../docs/runbooks.md');
+export const defaultRunbooksFile = resolve(import.meta.dirname, '../docs/runbooks.md');
 
 export interface SinkOptions {
   /** JSON Lines file that keeps the history across restarts. */

@@ -3,13 +3,13 @@
  * these feed the recorded quantiles directly; tests/core/native-histogram-alerts.test.ts proves
  * the whole path (histograms -> recording rules -> alerts) on a live Prometheus.
  */
-import { latencyTargetService, loadTestService } from '../../config.ts';
-import { k6Custom, k6Remote } from '../../metrics.ts';
-import { latencyAlertNameOf, loadTestAlerts } from '../rules/loadtest-alerts.ts';
-import { milliseconds, percent } from '../rules/format.ts';
-import { latencyTargetKeys, recorded } from '../rules/recording.ts';
-import type { AlertingRule } from '../rules/types.ts';
-import { defaultSlo, latencyTargetsOf, msToSeconds, type SloConfig } from '../slo-config.ts';
+import { latencyTargetService, loadTestService } from '../../config/stack.ts';
+import { k6Custom, k6Remote } from '../../config/metrics.ts';
+import { latencyAlertNameOf, loadTestAlerts } from '../loadtest-alerts.ts';
+import { milliseconds, percent } from '../../lib/format.ts';
+import { latencyTargetKeys, recorded } from '../../lib/recorded.ts';
+import type { AlertingRule } from '../types.ts';
+import { defaultSlo, latencyTargetsOf, msToSeconds, type SloConfig } from '../../config/slo-config.ts';
 import { humanizeDuration, humanizePercentage } from './humanize.ts';
 import { constant, seriesOf, type AlertRuleTest, type ExpectedAlert, type RuleTestFile, type TestGroup } from './types.ts';
 

@@ -7,7 +7,7 @@
  * where <unit> is `seconds` for time trends (values converted from ms), `bytes` for data, none
  * otherwise. Tags become labels; empty tag values are left out.
  */
-import { NativeHistogram, remoteWrite, type FloatSample, type HistogramSample } from '../../scripts/lib/remote-write.ts';
+import { NativeHistogram, remoteWrite, type FloatSample, type HistogramSample } from '../remote-write.ts';
 import type { MetricDef } from './protocol.ts';
 
 interface Series {

@@ -4,11 +4,11 @@
  * A run fails exactly where its k6 threshold fails: `p(95)<250` and `rate<0.01` fail on the line
  * itself, so these alerts fire from the line on (>=, <=), not only beyond it.
  */
-import { latencyTargetService, loadTestService } from '../../config.ts';
-import type { LatencyTargetKey } from '../../slo.ts';
-import { defaultSlo, latencyTargetsOf, msToSeconds, type SloConfig } from '../slo-config.ts';
-import { milliseconds, percent, runbookUrl } from './format.ts';
-import { latencyTargetKeys, recorded } from './recording.ts';
+import { latencyTargetService, loadTestService } from '../config/stack.ts';
+import type { LatencyTargetKey } from '../config/slo.ts';
+import { defaultSlo, latencyTargetsOf, msToSeconds, type SloConfig } from '../config/slo-config.ts';
+import { milliseconds, percent, runbookUrl } from '../lib/format.ts';
+import { latencyTargetKeys, recorded } from '../lib/recorded.ts';
 import type { AlertingRule, RuleFile, Severity } from './types.ts';
 
 const whileRunning = `and on (testid) ${recorded.vusMax} > 0`;

@@ -2,7 +2,7 @@
  * The SLO module's shape with its literal types widened to number/string, so generators can take
  * a modified copy (tests prove that a changed target changes every generated threshold).
  */
-import { slo } from '../slo.ts';
+import { slo } from './slo.ts';
 
 type Widen<T> = T extends number ? number : T extends string ? string : { readonly [K in keyof T]: Widen<T[K]> };
 

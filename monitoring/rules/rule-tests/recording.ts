@@ -2,9 +2,9 @@
  * promtool unit tests of the float recording rules (the histogram quantiles are proven live in
  * tests/core/native-histogram-alerts.test.ts).
  */
-import { jobs } from '../../config.ts';
-import { k6Custom, k6Remote, poolMetric } from '../../metrics.ts';
-import { recorded } from '../rules/recording.ts';
+import { jobs } from '../../config/stack.ts';
+import { k6Custom, k6Remote, poolMetric } from '../../config/metrics.ts';
+import { recorded } from '../../lib/recorded.ts';
 import { seriesOf, type RuleTestFile } from './types.ts';
 
 export function recordingRuleTests(): RuleTestFile {

@@ -1,5 +1,5 @@
 /** Small formatting helpers for annotation text, so thresholds read naturally in alerts. */
-import { runbookBaseUrl } from '../../config.ts';
+import { runbookBaseUrl } from '../config/stack.ts';
 
 export const percent = (ratio: number): string => `${Number((ratio * 100).toPrecision(4))}%`;
 

@@ -2,8 +2,8 @@
  * PromQL shared by the dashboards and the rules, so a query reads the same in both places.
  * Selectors are passed without braces: `testid=~"$testid"`.
  */
-import { k6Remote, k6TrendForTarget } from '../metrics.ts';
-import type { LatencyTargetKey } from '../slo.ts';
+import { k6Remote, k6TrendForTarget } from '../config/metrics.ts';
+import type { LatencyTargetKey } from '../config/slo.ts';
 
 /** `name{selector}`, or `name` alone when the selector is empty. */
 export function series(name: string, selector = ''): string {

@@ -2,12 +2,12 @@
  * Alerts on the gRPC connection pools, from the series the pool exporter answers on /probe.
  * Ratio thresholds come from slo.pool; `service` is the probed target (a Prometheus target label).
  */
-import { jobs, poolExporterService } from '../../config.ts';
-import { poolMetric } from '../../metrics.ts';
-import { series } from '../promql.ts';
-import { defaultSlo, type SloConfig } from '../slo-config.ts';
-import { percent, runbookUrl } from './format.ts';
-import { poolJobSelector } from './recording.ts';
+import { jobs, poolExporterService } from '../config/stack.ts';
+import { poolMetric } from '../config/metrics.ts';
+import { series } from '../lib/promql.ts';
+import { defaultSlo, type SloConfig } from '../config/slo-config.ts';
+import { percent, runbookUrl } from '../lib/format.ts';
+import { poolJobSelector } from '../lib/recorded.ts';
 import type { AlertingRule, RuleFile } from './types.ts';
 
 export function poolAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRule> {

@@ -3,9 +3,9 @@
  * an event loop, as in a real test), configured through its documented environment variables.
  */
 import { join } from 'node:path';
-import { startProcess, type RunningProcess } from '../../../scripts/lib/process.ts';
-import { freeShopPorts } from '../../../demo/shop.ts';
-import { serviceNames } from '../../../demo/lib/services.ts';
+import { startProcess, type RunningProcess } from './process.ts';
+import { freeShopPorts } from '../demo/shop.ts';
+import { serviceNames } from '../demo/lib/services.ts';
 
 export interface DemoProcess {
   /** Gateway origin, e.g. http://127.0.0.1:41234 (the k6 BASE_URL). */
@@ -31,7 +31,7 @@ export async function startDemoProcess(opts: { poolMode?: 'pooled' | 'per-call';
   const proc = await startProcess({
     name: `demo shop (${env.POOL_MODE})`,
     command: process.execPath,
-    args: ['--import', 'tsx', join(import.meta.dirname, '../../../demo/main.ts')],
+    args: ['--import', 'tsx', join(import.meta.dirname, '../demo/main.ts')],
     env,
     readyUrl: `${baseUrl}/ready`,
     readyTimeoutMs: 30_000,

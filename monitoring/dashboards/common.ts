@@ -10,8 +10,8 @@ import { PanelBuilder as StatBuilder } from '@grafana/grafana-foundation-sdk/sta
 import { PanelBuilder as StateTimelineBuilder } from '@grafana/grafana-foundation-sdk/statetimeline';
 import { PanelBuilder as TableBuilder } from '@grafana/grafana-foundation-sdk/table';
 import { PanelBuilder as TimeseriesBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
-import { datasourceUids } from '../monitoring/config.ts';
-import { msToSeconds } from '../monitoring/generators/slo-config.ts';
+import { datasourceUids } from '../config/stack.ts';
+import { msToSeconds } from '../config/slo-config.ts';
 
 /** Every query and variable reads the dashboard's `datasource` variable. */
 export const datasource: common.DataSourceRef = { type: 'prometheus', uid: '${datasource}' };

@@ -3,12 +3,12 @@
  * names the series (k6_ prefix, _total counters, _rate rates, native-histogram _seconds trends).
  */
 import { DashboardBuilder, DashboardCursorSync, RowBuilder, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
-import { k6Custom, k6Remote } from '../monitoring/metrics.ts';
-import type { LatencyTargetKey } from '../monitoring/slo.ts';
-import { histogramQuantile, series, sumRate, trendHistogram, wholeRangeQuantile } from '../monitoring/generators/promql.ts';
-import { ACTIVE_WINDOW, latencyTargetKeys, recorded } from '../monitoring/generators/rules/recording.ts';
-import { percent } from '../monitoring/generators/rules/format.ts';
-import { defaultSlo, latencyTargetsOf, msToSeconds, type SloConfig } from '../monitoring/generators/slo-config.ts';
+import { k6Custom, k6Remote } from '../config/metrics.ts';
+import type { LatencyTargetKey } from '../config/slo.ts';
+import { histogramQuantile, series, sumRate, trendHistogram, wholeRangeQuantile } from '../lib/promql.ts';
+import { ACTIVE_WINDOW, latencyTargetKeys, recorded } from '../lib/recorded.ts';
+import { percent } from '../lib/format.ts';
+import { defaultSlo, latencyTargetsOf, msToSeconds, type SloConfig } from '../config/slo-config.ts';
 import {
   builtInAnnotation,
   dashedThresholds,
@@ -61,7 +61,7 @@ export function latencyPanels(slo: SloConfig) {
   const fullFlow = trendHistogram('fullFlow');
   const overTime = timeseries({
     title: 'Full flow latency p50 / p95 / p99',
-    description: `Active time of one full flow over time. Dashed lines: the targets p50 ${flow.p50Ms} ms, p95 ${flow.p95Ms} ms, p99 ${flow.p99Ms} ms (monitoring/slo.ts).`,
+    description: `Active time of one full flow over time. Dashed lines: the targets p50 ${flow.p50Ms} ms, p95 ${flow.p95Ms} ms, p99 ${flow.p99Ms} ms (monitoring/config/slo.ts).`,
     unit: 's',
   })
     .withTarget(prometheusQuery(histogramQuantile(0.5, fullFlow, run, '$__rate_interval'), '{{testid}} p50'))

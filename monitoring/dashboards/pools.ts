@@ -4,11 +4,11 @@
  */
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { DashboardBuilder, DashboardCursorSync, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
-import { jobs } from '../monitoring/config.ts';
-import { connectionStates, poolMetric } from '../monitoring/metrics.ts';
-import { series } from '../monitoring/generators/promql.ts';
-import { percent } from '../monitoring/generators/rules/format.ts';
-import { defaultSlo, type SloConfig } from '../monitoring/generators/slo-config.ts';
+import { jobs } from '../config/stack.ts';
+import { connectionStates, poolMetric } from '../config/metrics.ts';
+import { series } from '../lib/promql.ts';
+import { percent } from '../lib/format.ts';
+import { defaultSlo, type SloConfig } from '../config/slo-config.ts';
 import {
   builtInAnnotation,
   dashedThresholds,
@@ -54,7 +54,7 @@ export function healthPanels(slo: SloConfig) {
   return [
     timeseries({
       title: 'Healthy ratio',
-      description: `(ready + idle) / size per pool. Dashed lines: unhealthy below ${percent(unhealthyBelowRatio)}, degraded below ${percent(degradedBelowRatio)} (monitoring/slo.ts).`,
+      description: `(ready + idle) / size per pool. Dashed lines: unhealthy below ${percent(unhealthyBelowRatio)}, degraded below ${percent(degradedBelowRatio)} (monitoring/config/slo.ts).`,
       unit: 'percentunit',
     })
       .withTarget(prometheusQuery(series(poolMetric.healthyRatio, pools), poolLegend))

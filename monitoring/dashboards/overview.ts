@@ -5,11 +5,11 @@
  */
 import { AnnotationQueryBuilder, DashboardBuilder, DashboardCursorSync, RowBuilder, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import { k6Remote } from '../monitoring/metrics.ts';
-import type { LatencyTargetKey } from '../monitoring/slo.ts';
-import { series, trendHistogram, wholeRangeQuantile } from '../monitoring/generators/promql.ts';
-import { latencyTargetKeys, recorded } from '../monitoring/generators/rules/recording.ts';
-import { defaultSlo, latencyTargetsOf, type SloConfig } from '../monitoring/generators/slo-config.ts';
+import { k6Remote } from '../config/metrics.ts';
+import type { LatencyTargetKey } from '../config/slo.ts';
+import { series, trendHistogram, wholeRangeQuantile } from '../lib/promql.ts';
+import { latencyTargetKeys, recorded } from '../lib/recorded.ts';
+import { defaultSlo, latencyTargetsOf, type SloConfig } from '../config/slo-config.ts';
 import {
   builtInAnnotation,
   dashedThresholds,

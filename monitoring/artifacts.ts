@@ -2,15 +2,15 @@
  * Everything `npm run generate` writes, as (repo-relative path, content) pairs. Pure and
  * deterministic: the drift test compares it with the committed files byte for byte.
  */
-import { dashboards } from '../../dashboards/index.ts';
-import { alertmanagerYaml, composeSinkTokenFile, composeSinkUrl } from './alertmanager-config.ts';
-import { composeGrafanaDatasources, grafanaDashboardProvider, grafanaDatasources } from './grafana-provisioning.ts';
-import { poolExporterConfig } from './pool-exporter-config.ts';
-import { composePrometheusOptions, prometheusConfig } from './prometheus-config.ts';
-import { ruleTestFiles } from './rule-tests/index.ts';
+import { dashboards } from './dashboards/index.ts';
+import { alertmanagerYaml, composeSinkTokenFile, composeSinkUrl } from './generators/alertmanager-config.ts';
+import { composeGrafanaDatasources, grafanaDashboardProvider, grafanaDatasources } from './generators/grafana-provisioning.ts';
+import { poolExporterConfig } from './generators/pool-exporter-config.ts';
+import { composePrometheusOptions, prometheusConfig } from './generators/prometheus-config.ts';
+import { ruleTestFiles } from './rules/rule-tests/index.ts';
 import { ruleFiles } from './rules/index.ts';
-import { defaultSlo, type SloConfig } from './slo-config.ts';
-import { generatedYaml } from './yaml.ts';
+import { defaultSlo, type SloConfig } from './config/slo-config.ts';
+import { generatedYaml } from './lib/yaml.ts';
 
 export interface Artifact {
   path: string;
@@ -24,10 +24,10 @@ export function buildArtifacts(slo: SloConfig = defaultSlo): Artifact[] {
     artifacts.push({ path, content });
   };
   for (const [name, file] of Object.entries(ruleFiles(slo))) {
-    add(`monitoring/prometheus/rules/${name}`, generatedYaml(file, 'monitoring/generators/rules'));
+    add(`monitoring/prometheus/rules/${name}`, generatedYaml(file, 'monitoring/rules'));
   }
   for (const [name, file] of Object.entries(ruleTestFiles(slo))) {
-    add(`monitoring/prometheus/tests/${name}`, generatedYaml(file, 'monitoring/generators/rule-tests'));
+    add(`monitoring/prometheus/tests/${name}`, generatedYaml(file, 'monitoring/rules/rule-tests'));
   }
   add('monitoring/prometheus/prometheus.yml', generatedYaml(prometheusConfig(composePrometheusOptions), 'monitoring/generators/prometheus-config.ts'));
   add('monitoring/alertmanager/alertmanager.yml', alertmanagerYaml({ sinkUrl: composeSinkUrl, sinkTokenFile: composeSinkTokenFile }));

@@ -126,7 +126,7 @@ export function request(method: string, target: string | HttpURL, body?: unknown
   if (vuState.phase === 'init') throw new Error(`${method} ${String(target)}: HTTP requests are not allowed in the init context`);
   const fullUrl = typeof target === 'string' ? target : target.url;
   if (!/^https?:\/\//.test(fullUrl)) throw new Error(`${method} ${fullUrl}: only absolute http(s) URLs are supported`);
-  const headers: Record<string, string> = { 'User-Agent': 'k6-harness (+tests/k6-harness)', ...params.headers };
+  const headers: Record<string, string> = { 'User-Agent': 'k6-harness (+tools/k6-harness)', ...params.headers };
   const requestBody = encodeBody(body, headers);
   const result = syncHttp({ method: method.toUpperCase(), url: fullUrl, headers, body: requestBody, timeoutMs: timeoutMs(params.timeout) });
 

@@ -2,12 +2,12 @@
  * promtool unit tests of pool-alerts.yml: every alert firing on bad input and silent on good input,
  * with inputs placed on either side of the slo.pool lines so the tests follow the SLO module.
  */
-import { jobs, poolExporterService } from '../../config.ts';
-import { poolMetric } from '../../metrics.ts';
-import { poolAlerts } from '../rules/pool-alerts.ts';
-import type { AlertingRule } from '../rules/types.ts';
-import { defaultSlo, type SloConfig } from '../slo-config.ts';
-import { percent } from '../rules/format.ts';
+import { jobs, poolExporterService } from '../../config/stack.ts';
+import { poolMetric } from '../../config/metrics.ts';
+import { poolAlerts } from '../pool-alerts.ts';
+import type { AlertingRule } from '../types.ts';
+import { defaultSlo, type SloConfig } from '../../config/slo-config.ts';
+import { percent } from '../../lib/format.ts';
 import { humanizePercentage } from './humanize.ts';
 import { constant, seriesOf, type ExpectedAlert, type RuleTestFile, type TestGroup } from './types.ts';
 

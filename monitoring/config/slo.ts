@@ -2,7 +2,7 @@
  * The single source of truth for every target in this project.
  *
  * k6 thresholds (k6/lib/thresholds.ts), Prometheus alert thresholds
- * (monitoring/generators/rules/*-alerts.ts) and dashboard threshold lines (dashboards/*.ts)
+ * (monitoring/rules/*-alerts.ts) and dashboard threshold lines (monitoring/dashboards/*.ts)
  * all read these values: change one number here and all three follow.
  *
  * This file is imported by k6 scripts too, so it must not import Node built-ins

@@ -1,5 +1,5 @@
 /** Every rule file under monitoring/prometheus/rules/, by file name. */
-import { defaultSlo, type SloConfig } from '../slo-config.ts';
+import { defaultSlo, type SloConfig } from '../config/slo-config.ts';
 import { loadTestAlerts } from './loadtest-alerts.ts';
 import { poolAlerts } from './pool-alerts.ts';
 import { recordingRules } from './recording.ts';
