@@ -252,7 +252,7 @@ describe('notification sink: hostile posts', () => {
     try {
       const forged = 'Evil\n2026-11-30T00:00:00.000Z resolved Forged{service=x}';
       assert.equal((await post(sink.url, payload({ alertname: forged }))).status, 200);
-      for (let i = 0; i < 100 && !sink.output().includes('Evil'); i++) await sleep(20);
+      for (let i = 0; i < 500 && !sink.output().includes('Evil'); i++) await sleep(20);
     } finally {
       await sink.close();
     }
@@ -295,7 +295,7 @@ describe('notification sink: shared token', () => {
       const res = await fetch(`${am.url}/api/v2/alerts`, { method: 'POST', body: JSON.stringify(alert), headers: { 'content-type': 'application/json' } });
       assert.equal(res.status, 200);
       let got: ListedNotification[] = [];
-      for (let i = 0; i < 300 && got.length === 0; i++) {
+      for (let i = 0; i < 600 && got.length === 0; i++) {
         got = await list(sink.url);
         if (got.length === 0) await sleep(100);
       }

@@ -31,7 +31,7 @@ async function startImpostor(port: number): Promise<RunningProcess & { port: num
   const code = `const s=require('http').createServer((q,r)=>r.end('ok')).listen(${port},'127.0.0.1',()=>console.log('port '+s.address().port))`;
   const proc = await startProcess({ name: 'impostor', command: process.execPath, args: ['-e', code], logFile });
   let found: string | undefined;
-  for (let i = 0; i < 200 && !found; i++) {
+  for (let i = 0; i < 800 && !found; i++) {
     found = /port (\d+)/.exec(proc.output())?.[1];
     if (!found) await sleep(25);
   }
@@ -142,7 +142,7 @@ if (!inOwnNetworkNamespace()) {
       assert.equal(readState().runId, first.runId, 'the same stack run');
       // The kept Prometheus re-read its config (SIGHUP): its reload time moves.
       let reloadAfter = await lastReload();
-      for (let i = 0; i < 100 && !(reloadAfter > reloadBefore); i++) {
+      for (let i = 0; i < 600 && !(reloadAfter > reloadBefore); i++) {
         await sleep(50);
         reloadAfter = await lastReload();
       }
