@@ -12,7 +12,14 @@ export interface Listener {
   name: string;
 }
 
-/** Socket inodes of LISTEN sockets on this port, any address, IPv4 and IPv6 (this network namespace). */
+/**
+ * Local addresses (as /proc/net/tcp{,6} write them) of a listener that a connection to
+ * 127.0.0.1 can reach: 127.0.0.1, 0.0.0.0, :: (dual stack) and ::ffff:127.0.0.1. A listener on
+ * ::1 or another address shares the port number without answering our URLs.
+ */
+const REACHES_LOOPBACK_V4 = new Set(['0100007F', '00000000', '00000000000000000000000000000000', '0000000000000000FFFF00000100007F']);
+
+/** Socket inodes of LISTEN sockets on this port that 127.0.0.1 reaches (this network namespace). */
 function listeningInodes(port: number): Set<string> {
   const inodes = new Set<string>();
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
@@ -27,7 +34,8 @@ function listeningInodes(port: number): Set<string> {
       const cols = line.trim().split(/\s+/);
       // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
       if (cols.length < 10 || cols[3] !== '0A') continue;
-      if (cols[1]?.split(':')[1] === hexPort && cols[9]) inodes.add(cols[9]);
+      const [address, localPort] = cols[1]?.split(':') ?? [];
+      if (localPort === hexPort && address && REACHES_LOOPBACK_V4.has(address) && cols[9]) inodes.add(cols[9]);
     }
   }
   return inodes;
@@ -42,7 +50,7 @@ function commandName(pid: number): string {
 }
 
 /**
- * The processes holding a listening socket on this port. Processes of other users are invisible
+ * The processes holding a listening socket on this port that 127.0.0.1 reaches. Processes of other users are invisible
  * without root: `hidden` says a listener exists whose process could not be found.
  */
 export function listenersOf(port: number): { listeners: Listener[]; hidden: boolean } {

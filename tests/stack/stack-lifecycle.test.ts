@@ -25,10 +25,10 @@ import { inOwnNetworkNamespace, runTestFileInNetworkNamespace, testCounts } from
 const TIMEOUT_MS = 600_000;
 
 /** A foreign HTTP server (a process this test starts) that answers 200 to everything, on `port` (0: any). */
-async function startImpostor(port: number): Promise<RunningProcess & { port: number }> {
+async function startImpostor(port: number, host = '127.0.0.1'): Promise<RunningProcess & { port: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'impostor-'));
   const logFile = join(dir, 'out.log');
-  const code = `const s=require('http').createServer((q,r)=>r.end('ok')).listen(${port},'127.0.0.1',()=>console.log('port '+s.address().port))`;
+  const code = `const s=require('http').createServer((q,r)=>r.end('ok')).listen(${port},'${host}',()=>console.log('port '+s.address().port))`;
   const proc = await startProcess({ name: 'impostor', command: process.execPath, args: ['-e', code], logFile });
   let found: string | undefined;
   for (let i = 0; i < 800 && !found; i++) {
@@ -54,6 +54,15 @@ if (!inOwnNetworkNamespace()) {
       assert.deepEqual(foreign.listeners.map((l) => l.pid), [impostor.pid]);
       assert.deepEqual(foreignListeners(impostor.port, impostor.pid).listeners, [], 'its own group owns it');
       assert.equal(describePortUser(impostor.port), `port ${impostor.port} is in use by pid ${impostor.pid} (node)`);
+    } finally {
+      await impostor.stop();
+    }
+  });
+
+  test('a listener that 127.0.0.1 does not reach (on ::1) is not taken for the one answering', async () => {
+    const impostor = await startImpostor(0, '::1');
+    try {
+      assert.deepEqual(foreignListeners(impostor.port, process.pid).listeners, []);
     } finally {
       await impostor.stop();
     }
