@@ -31,8 +31,6 @@ export interface ServiceRecord {
   command: string;
   /** The whole command line as started: a service whose spec changed (a moved port) is restarted. */
   argv?: string[];
-  /** The port it must own (its health URL's). */
-  port?: number;
 }
 
 export interface StackState {
@@ -307,16 +305,25 @@ export async function nativeUp(opts: NativeUpOptions): Promise<NativeUpResult> {
       notices.push(`${record.name} (pid ${record.pid}) keeps running from an earlier stack:up; stack:down stops it.`);
     }
   }
+  // Kept services are recorded before anything starts, so a failed start below still leaves them for stack:down.
+  for (const { spec, record, reason } of plan) {
+    if (reason !== undefined || !record) continue;
+    const reload = RELOAD_ON_SIGHUP.has(spec.name);
+    if (reload) {
+      try {
+        process.kill(record.pid, 'SIGHUP'); // pick up the configs just written
+      } catch {
+        // it died since the check: the next stack:up starts it
+      }
+    }
+    state.services.push(record);
+    actions.push({ name: spec.name, action: 'kept', reason: `healthy, pid ${record.pid}` });
+    log(`${spec.name} is up and healthy (pid ${record.pid}): kept${reload ? ', config reloaded (SIGHUP)' : ''}`);
+  }
   const startedNow: number[] = [];
   try {
     for (const { spec, record, reason } of plan) {
-      if (reason === undefined && record) {
-        if (RELOAD_ON_SIGHUP.has(spec.name)) process.kill(record.pid, 'SIGHUP'); // pick up the configs just written
-        state.services.push(record);
-        actions.push({ name: spec.name, action: 'kept', reason: `healthy, pid ${record.pid}` });
-        log(`${spec.name} is up and healthy (pid ${record.pid}): kept${RELOAD_ON_SIGHUP.has(spec.name) ? ', config reloaded (SIGHUP)' : ''}`);
-        continue;
-      }
+      if (reason === undefined) continue;
       const logFile = join(settings.stateDir, 'logs', `${spec.name}.log`);
       log(`starting ${spec.name} (${reason}; log: ${logFile})`);
       const proc = await startProcess({
@@ -345,7 +352,6 @@ export async function nativeUp(opts: NativeUpOptions): Promise<NativeUpResult> {
         logFile,
         command: [spec.command, ...spec.args.slice(0, 3)].join(' '),
         argv: argvOf(spec),
-        port: portOf(spec),
       });
       actions.push({ name: spec.name, action: record ? 'restarted' : 'started', reason: reason ?? '' });
       save(); // after every start, so a crash half-way still leaves a complete record for stack:down
