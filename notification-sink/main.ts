@@ -62,7 +62,8 @@ function alertRow(s: AlertState, cls: string, when: string): string {
     `<tr class="${cls}"><td>${escapeHtml(when)}</td><td>${escapeHtml(alert.labels.alertname ?? '')}</td>` +
     `<td>${escapeHtml(alert.labels.severity ?? '')}</td><td>${escapeHtml(alert.labels.service ?? '')}</td>` +
     `<td>${escapeHtml(alert.annotations.summary ?? '')}</td>` +
-    `<td>${runbook ? `<a href="${escapeHtml(runbook)}">runbook</a>` : ''}</td></tr>`
+    // Only web links: an annotation is text anyone with the token can post, and a javascript: URL would run here.
+    `<td>${runbook && /^https?:\/\//.test(runbook) ? `<a href="${escapeHtml(runbook)}">runbook</a>` : ''}</td></tr>`
   );
 }
 

@@ -43,7 +43,10 @@ function payload(overrides: { alertname?: string; status?: 'firing' | 'resolved'
       {
         status,
         labels: { alertname, severity: 'critical', service: 'api-gateway', pool: 'payment-service' },
-        annotations: { summary: 'A gRPC connection pool has no usable connection.', description: overrides.description ?? '<script>x</script>' },
+        annotations: {
+          summary: 'A gRPC connection pool has no usable connection.',
+          description: overrides.description ?? '<script>x</script>',
+        } as Record<string, string>,
         startsAt: '2026-11-27T06:00:00Z',
         endsAt: status === 'firing' ? '0001-01-01T00:00:00Z' : '2026-11-27T06:05:00Z',
         generatorURL: 'http://prometheus:9090/graph',
@@ -132,8 +135,16 @@ describe('notification sink', () => {
     assert.equal((await list(sink.url)).length, 1);
   });
 
-  it('shows notifications to a person with label values escaped', async () => {
+  it('shows notifications to a person with label values escaped, and links only web runbooks', async () => {
+    const evil = payload({ alertname: 'EvilLink' });
+    evil.alerts[0]!.annotations = { ...evil.alerts[0]!.annotations, runbook_url: 'javascript:alert(1)' };
+    const good = payload({ alertname: 'GoodLink' });
+    good.alerts[0]!.annotations = { ...good.alerts[0]!.annotations, runbook_url: 'http://localhost:9097/runbooks#goodlink' };
+    assert.equal((await post(sink.url, evil)).status, 200);
+    assert.equal((await post(sink.url, good)).status, 200);
     const html = await (await fetch(`${sink.url}/`)).text();
+    assert.ok(!html.includes('javascript:'), 'a javascript: runbook link is shown as a link');
+    assert.ok(html.includes('<a href="http://localhost:9097/runbooks#goodlink">runbook</a>'));
     assert.match(html, /GrpcPoolUnhealthy/);
     assert.match(html, /payment|api-gateway/);
     assert.ok(!html.includes('<script>x</script>'), 'HTML is not escaped');
@@ -141,11 +152,11 @@ describe('notification sink', () => {
   });
 
   it('persists notifications as JSON lines and reloads them after a restart', async () => {
-    assert.equal(fileLines(outFile).length, 1);
+    assert.equal(fileLines(outFile).length, 3);
     const restarted = await listen({ outFile });
     try {
       const got = await list(restarted.url);
-      assert.equal(got.length, 1);
+      assert.equal(got.length, 3);
       assert.equal(got[0]?.payload.status, 'firing');
     } finally {
       await restarted.close();
