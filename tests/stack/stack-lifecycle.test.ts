@@ -3,6 +3,7 @@
  * its own (the default ports, no race with anything else on the machine):
  *  - stack:up after a `kill -9` of one component starts that one and keeps the rest (the demo's
  *    fault state survives), and reloads the configs of what it keeps by SIGHUP;
+ *  - a moved port restarts only that service, and the kept Prometheus follows it (SIGHUP);
  *  - a busy port is reported first, with the pid and name of its holder, and nothing starts;
  *  - no web page can shut Prometheus down (no lifecycle API);
  *  - the sink requires the stack's token and marks notifications with the stack run.
@@ -44,7 +45,7 @@ if (!inOwnNetworkNamespace()) {
     const { status, output } = await runTestFileInNetworkNamespace(fileURLToPath(import.meta.url), TIMEOUT_MS);
     console.log(output);
     assert.equal(status, 0, output.slice(-6000));
-    assert.deepEqual(testCounts(output), { pass: 5, fail: 0 }, 'every test of the namespace run ran and passed');
+    assert.deepEqual(testCounts(output), { pass: 6, fail: 0 }, 'every test of the namespace run ran and passed');
   });
 
   test('a listener is told apart from the process group that should own its port', async () => {
@@ -79,8 +80,8 @@ if (!inOwnNetworkNamespace()) {
   const sink = `http://127.0.0.1:${ports.notificationSink}`;
   const admin = 'http://127.0.0.1:8099';
 
-  function run(entry: string, args: string[] = []): { status: number | null; output: string } {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: repoRoot, env, encoding: 'utf8', timeout: 240_000 });
+  function run(entry: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): { status: number | null; output: string } {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: repoRoot, env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 240_000 });
     return { status: r.status, output: `${r.stdout}${r.stderr}` };
   }
   const readState = (): StackState => JSON.parse(readFileSync(join(stateDir, 'stack.json'), 'utf8')) as StackState;
@@ -165,6 +166,27 @@ if (!inOwnNetworkNamespace()) {
       assert.equal(up.status, 0, up.output);
       assert.match(up.output, /everything was already up/);
       assert.deepEqual(pids(readState()), before);
+    });
+
+    it('a moved port restarts that service only, and the kept Prometheus scrapes it there after its SIGHUP reload', async () => {
+      const before = pids(readState());
+      const moved = String(ports.poolExporter + 1);
+      const up = run('scripts/stack/up.ts', ['--native', '--demo', '--no-generate'], { POOL_EXPORTER_PORT: moved });
+      assert.equal(up.status, 0, up.output);
+      assert.match(up.output, /restarted pool-exporter/);
+      const now = pids(readState());
+      assert.notEqual(now['pool-exporter'], before['pool-exporter']);
+      for (const name of ['demo', 'notification-sink', 'alertmanager', 'prometheus']) assert.equal(now[name], before[name], `${name} was restarted`);
+      type Targets = { data: { activeTargets: { scrapePool: string; labels: Record<string, string> }[] } };
+      let scraped: string[] = [];
+      for (let i = 0; i < 600 && !scraped.includes(`127.0.0.1:${moved}`); i++) {
+        const targets = (await (await fetch(`${prom}/api/v1/targets`)).json()) as Targets;
+        scraped = targets.data.activeTargets.filter((t) => t.scrapePool === 'pool-exporter').map((t) => t.labels.instance ?? '');
+        if (!scraped.includes(`127.0.0.1:${moved}`)) await sleep(50);
+      }
+      assert.deepEqual(scraped, [`127.0.0.1:${moved}`]);
+      const back = run('scripts/stack/up.ts', ['--native', '--demo', '--no-generate']);
+      assert.equal(back.status, 0, back.output);
     });
 
     it('a busy port is reported first with its pid and name, and nothing starts', async () => {
