@@ -14,6 +14,7 @@ import { startDemoProcess, type DemoProcess } from '../../tools/demo-process.ts'
 import { k6Custom } from '../../monitoring/config/metrics.ts';
 import { thinkSeconds } from '../../k6/lib/profiles.ts';
 import type { TargetRow } from '../../k6/lib/summary-format.ts';
+import { createResultsDir } from '../../scripts/lib/results-dir.ts';
 
 const repo = join(import.meta.dirname, '../..');
 
@@ -35,19 +36,21 @@ describe('k6 scripts (smoke profile, through the harness, against the demo shop)
   });
 
   for (const script of ['order-creation-test', 'payment-processing-test', 'end-to-end-test']) {
-    it(`${script} passes its checks and thresholds`, async () => {
+    it(`${script} passes its checks and error/count targets, measures every latency target`, async () => {
       const testid = `smoke-${script}-${Date.now()}`;
+      createResultsDir(dir, testid);
       const result = await runHarness({ script: join(repo, 'k6', `${script}.ts`), env: { BASE_URL: demo.baseUrl }, profile: 'smoke', testid, cwd: dir, print: false });
       assert.deepEqual(result.iterationErrors, []);
-      assert.equal(result.passed, true, JSON.stringify(result.thresholds.filter((t) => !t.ok)));
       const summary = result.summary;
       assert.ok(summary, 'handleSummary wrote results/<testid>/summary.json');
       assert.equal(summary.testid, testid);
-      assert.equal(summary.passed, true);
+      // Function, not machine speed: the checks, error-rate and count targets must pass; a latency
+      // target (ms) may be crossed on a busy machine, and the verdict must then say FAIL.
+      assert.equal(summary.passed, result.passed);
       assert.equal(summary.profile, 'smoke');
       assert.ok(summary.targets.length >= 5);
       for (const row of summary.targets) {
-        assert.equal(row.pass, true, `${row.title}`);
+        if (row.unit !== 'ms') assert.equal(row.pass, true, `${row.title}`);
         assert.notEqual(row.measured, null, `${row.title} was measured`);
       }
       // One row per threshold the run evaluated, with the value it was evaluated on.
@@ -64,7 +67,7 @@ describe('k6 scripts (smoke profile, through the harness, against the demo shop)
       assert.equal(summary.baselineTestid, null);
       const md = await readFile(join(dir, 'results', testid, 'summary.md'), 'utf8');
       assert.match(md, /\| What \| Target \| Measured \| Result \|/);
-      assert.match(md, /Overall: \*\*PASS\*\*/);
+      assert.match(md, summary.passed ? /Overall: \*\*PASS\*\*/ : /Overall: \*\*FAIL\*\*/);
 
       if (script === 'end-to-end-test') {
         const flow = summary.metrics[k6Custom.fullFlowDuration]?.values;
