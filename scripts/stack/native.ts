@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { canBind, describePortUser, foreignListeners } from '../../tools/listeners.ts';
 import { isAlive, startProcess, stopProcessGroup } from '../../tools/process.ts';
-import { ports } from '../../monitoring/config/stack.ts';
+import { ports, prometheusFlags } from '../../monitoring/config/stack.ts';
 import { writeNativeConfigs } from './native-config.ts';
 import { repoRoot, type StackSettings } from './settings.ts';
 import { endStackRun, stackRunId } from './stack-files.ts';
@@ -83,18 +83,7 @@ export function isOurProcess(record: ServiceRecord): boolean {
   }
 }
 
-/**
- * Prometheus flags beyond paths and address; docker-compose-monitoring.yaml passes the same (a test
- * checks). No --web.enable-lifecycle: it lets any web page POST /-/quit (a cross-origin "simple"
- * request needs no preflight). Both modes reload by SIGHUP: stack:up does it natively, and
- * `docker compose kill -s SIGHUP prometheus` in compose.
- */
-export const PROMETHEUS_FEATURE_FLAGS = [
-  '--web.enable-remote-write-receiver', // k6 pushes its results here
-  '--enable-feature=native-histograms', // k6 trends arrive as native histograms
-] as const;
-
-/** Services that re-read their config on SIGHUP: stack:up signals the ones it keeps. */
+/** Services that re-read their config on SIGHUP: stack:up signals the ones it keeps (Prometheus has no lifecycle API here). */
 const RELOAD_ON_SIGHUP = new Set(['prometheus', 'alertmanager', 'pool-exporter']);
 
 interface ServiceSpec {
@@ -187,7 +176,7 @@ function serviceSpecs(opts: NativeUpOptions, runId: string): { specs: ServiceSpe
       `--config.file=${configs.prometheusConfig}`,
       `--storage.tsdb.path=${join(dir, 'prometheus')}`,
       `--web.listen-address=127.0.0.1:${p.prometheus}`,
-      ...PROMETHEUS_FEATURE_FLAGS,
+      ...prometheusFlags.map((f) => f.flag),
     ],
     url: `http://127.0.0.1:${p.prometheus}/`,
     healthUrl: `http://127.0.0.1:${p.prometheus}/-/ready`,

@@ -1,17 +1,19 @@
 /**
- * The three k6 scripts, unchanged, through the harness against the real demo shop (its own process,
- * free ports), PROFILE=smoke: checks and thresholds pass and the summary files say so. Also: the
- * scripts type-check against @types/k6.
+ * Every k6 script `npm run loadtest` runs (scripts/lib/k6-command.ts `scenarios`), unchanged,
+ * through the harness against the real demo shop (its own process, free ports), PROFILE=smoke:
+ * checks and error/count targets pass, every latency target is measured, and the summary files
+ * say so. Also: the scripts type-check against @types/k6.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { scenarios } from '../../scripts/lib/k6-command.ts';
 import { runHarness } from '../../tools/k6-harness/index.ts';
 import { startDemoProcess, type DemoProcess } from '../../tools/demo-process.ts';
-import { k6Custom } from '../../monitoring/config/metrics.ts';
+import { k6Custom } from '../../contract/metrics.ts';
 import { thinkSeconds } from '../../k6/lib/profiles.ts';
 import type { TargetRow } from '../../k6/lib/summary-format.ts';
 import { createResultsDir } from '../../scripts/lib/results-dir.ts';
@@ -35,7 +37,8 @@ describe('k6 scripts (smoke profile, through the harness, against the demo shop)
     assert.equal(tsc.status, 0, `${tsc.stdout}${tsc.stderr}`);
   });
 
-  for (const script of ['order-creation-test', 'payment-processing-test', 'end-to-end-test']) {
+  // Every scenario `npm run loadtest` knows, so a new one is smoke-tested without a change here.
+  for (const script of Object.values(scenarios).map((path) => basename(path, '.ts'))) {
     it(`${script} passes its checks and error/count targets, measures every latency target`, async () => {
       const testid = `smoke-${script}-${Date.now()}`;
       createResultsDir(dir, testid);

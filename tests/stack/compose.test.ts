@@ -11,10 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
-import { ports } from '../../monitoring/config/stack.ts';
+import { ports, prometheusFlags } from '../../monitoring/config/stack.ts';
 import { composeSinkTokenFile } from '../../monitoring/generators/alertmanager-config.ts';
 import { K6_IMAGE } from '../../scripts/lib/k6-command.ts';
-import { PROMETHEUS_FEATURE_FLAGS } from '../../scripts/stack/native.ts';
 import { composeFile, repoRoot } from '../../scripts/stack/settings.ts';
 
 interface ComposeService {
@@ -89,8 +88,9 @@ describe('docker-compose-monitoring.yaml', () => {
   it('starts Prometheus with the same feature flags as native mode', () => {
     const command = config.services.prometheus?.command;
     assert.ok(Array.isArray(command));
-    for (const flag of PROMETHEUS_FEATURE_FLAGS) assert.ok(command.includes(flag), `compose Prometheus lacks ${flag}`);
-    const extra = command.filter((arg) => arg.startsWith('--') && !/^--(config\.file|storage\.tsdb\.)/.test(arg) && !PROMETHEUS_FEATURE_FLAGS.includes(arg as never));
+    const flags: string[] = prometheusFlags.map((f) => f.flag);
+    for (const flag of flags) assert.ok(command.includes(flag), `compose Prometheus lacks ${flag}`);
+    const extra = command.filter((arg) => arg.startsWith('--') && !/^--(config\.file|storage\.tsdb\.)/.test(arg) && !flags.includes(arg));
     assert.deepEqual(extra, [], 'compose passes flags native mode does not');
   });
 

@@ -5,8 +5,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { prometheusFlags } from '../../monitoring/config/stack.ts';
 import { freePort, startProcess, type RunningProcess } from '../../tools/process.ts';
-import { PROMETHEUS_FEATURE_FLAGS } from '../../scripts/stack/native.ts';
 
 export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? 'prometheus';
 export const ALERTMANAGER_BIN = process.env.ALERTMANAGER_BIN ?? 'prometheus-alertmanager';
@@ -43,7 +43,7 @@ export interface StartPrometheusOptions {
   configFile?: string;
   /** Extra files to write into the temp dir before start (name -> content). */
   files?: Record<string, string>;
-  /** Extra flags. The stack's own (remote-write receiver, native histograms) are on by default. */
+  /** Extra flags, after the ones the stack passes (monitoring/config/stack.ts prometheusFlags). */
   flags?: string[];
 }
 
@@ -101,7 +101,7 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
-      ...PROMETHEUS_FEATURE_FLAGS,
+      ...prometheusFlags.map((f) => f.flag),
       ...(opts.flags ?? []),
     ],
     readyUrl: `${url}/-/ready`,
