@@ -184,6 +184,9 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
     const crossed = result.thresholds.filter((t) => !t.ok && result.data.metrics[t.key]?.contains !== 'time');
     assert.deepEqual(crossed, []);
     assert.deepEqual(result.iterationErrors, []);
+    // Every step passed its contract check.
+    assert.deepEqual(result.summary?.failingChecks, []);
+    assert.equal(result.data.metrics.checks?.values.rate, 1);
     assert.deepEqual(result.remoteWrite.errors, []);
     const flows = await query(`histogram_count(sum(k6_full_flow_duration_seconds{testid="${testids.pooled}"}))`);
     assert.ok(Number(flows[0]?.value?.[1]) > 0, 'no full-flow histogram in Prometheus');
