@@ -95,6 +95,12 @@ export const demoPoolTargetPortEnv: Readonly<Record<DemoTargetName, string>> = {
 };
 
 /**
+ * Where people open Grafana: notifications link to dashboard panels under this base. Compose and
+ * native mode both publish Grafana here; a team behind a proxy changes this one line.
+ */
+export const grafanaBaseUrl = `http://127.0.0.1:${ports.grafana}`;
+
+/**
  * Base of runbook links in alert annotations: docs/runbooks.md, one section per alert, served by
  * the stack's notification sink (GET /runbooks), so a link in a notification opens on any machine
  * that runs the stack. RUNBOOK_BASE_URL in .env makes the sink redirect there instead (your wiki);
