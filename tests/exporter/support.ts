@@ -14,6 +14,7 @@ import { loadConfig } from '../../exporters/pool-exporter/src/config.ts';
 import { createExporter, type Exporter } from '../../exporters/pool-exporter/src/exporter.ts';
 import { createLogger } from '../../exporters/pool-exporter/src/log.ts';
 import { startProcess, type RunningProcess } from '../../tools/process.ts';
+import { bin } from '../support/engines.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The pool health contract's samples live beside the repo (../shared from its root). */
@@ -239,7 +240,7 @@ export interface PromtoolVerdict {
 /** `promtool check metrics` on one exposition (stdin). Exit 1 with a parsing error = invalid. */
 export function promtoolCheck(text: string): Promise<PromtoolVerdict> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.env.PROMTOOL_BIN ?? 'promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(bin('promtool'), ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
