@@ -47,6 +47,7 @@ async function stackEnv(): Promise<Env> {
     ...process.env,
     STACK_STATE_DIR: stateDir,
     GF_ADMIN_PASSWORD_FILE: join(stateDir, 'grafana_admin_password'),
+    NOTIFICATION_SINK_TOKEN_FILE: join(stateDir, 'notification_sink_token'),
     PROMETHEUS_PORT: String(await freePort()),
     ALERTMANAGER_PORT: String(await freePort()),
     GRAFANA_PORT: String(await freePort()),
@@ -243,7 +244,7 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
     const alert = backendDown.payload.alerts.find((a) => a.labels.alertname === 'GrpcBackendDown');
     assert.equal(alert?.labels.service, 'payment-service');
     assert.equal(alert?.labels.severity, 'critical');
-    assert.match(alert?.annotations.runbook_url ?? '', /runbooks\.md#grpcbackenddown/);
+    assert.match(alert?.annotations.runbook_url ?? '', /\/runbooks#grpcbackenddown$/);
     assert.ok(toBackendDown <= 60 + groupWait, `GrpcBackendDown delivered ${toBackendDown} s after the stop, later than 60 s + group_wait ${groupWait} s`);
 
     // The pools to payment hold IDLE connections and call themselves healthy; the alert does not.
