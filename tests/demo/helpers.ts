@@ -1,10 +1,10 @@
 /** Shared by the demo shop tests: a shop on free ports, a JSON HTTP client, fixture shapes. */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { poolHealthFixturesDir } from '../support/fixtures.ts';
 import { freeShopPorts, startShop, type RunningShop, type ShopOptions } from '../../demo/shop.ts';
 
-/** The shared contract samples sit beside the repository (../shared), in CI as on a developer's machine. */
-export const fixtureDir = resolve(import.meta.dirname, '../../../shared/fixtures/pool-health');
+/** The pool health contract's samples: the repository's copy (fixtures/pool-health). */
+export const fixtureDir = poolHealthFixturesDir;
 
 export async function startTestShop(options: Omit<ShopOptions, 'ports'> = {}): Promise<RunningShop> {
   return startShop({ ...options, ports: await freeShopPorts() });

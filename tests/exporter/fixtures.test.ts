@@ -1,5 +1,5 @@
 /**
- * Every sample of the pool health contract (../shared/fixtures/pool-health), served with its
+ * Every sample of the pool health contract (fixtures/pool-health, the copy of ../shared/fixtures/pool-health), served with its
  * HTTP code by a real HTTP server, probed through the real exporter: exact series and values.
  */
 import assert from 'node:assert/strict';

@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, startProcess, type RunningProcess } from '../../scripts/lib/process.ts';
+import { poolHealthFixturesDir } from '../support/fixtures.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** The pool health contract's samples live beside the repo (../shared from its root). */
-export const FIXTURES_DIR = join(REPO_ROOT, '..', 'shared', 'fixtures', 'pool-health');
+/** The pool health contract's samples: the repository's copy (fixtures/pool-health). */
+export const FIXTURES_DIR = poolHealthFixturesDir;
 export const EXPORTER_MAIN = join(REPO_ROOT, 'exporters', 'pool-exporter', 'src', 'main.ts');
 
 export interface TestExporter {
