@@ -26,7 +26,7 @@ const portVariable = (service: ServiceName, kind: PortKind): string => `DEMO_${s
 function perService(env: Env, kind: PortKind): Partial<Record<ServiceName, number>> {
   const ports: Partial<Record<ServiceName, number>> = {};
   for (const service of serviceNames) {
-    const port = integer(env, portVariable(service, kind), 1, 65_535);
+    const port = integer(env, portVariable(service, kind), 0, 65_535);
     if (port !== undefined) ports[service] = port;
   }
   return ports;
@@ -48,8 +48,9 @@ export function shopOptionsFromEnv(env: Env): ShopOptions {
     throw new Error(`POOL_MODE=${mode}: expected pooled or per-call`);
   }
   const ports: NonNullable<ShopOptions['ports']> = { health: perService(env, 'HEALTH_PORT'), grpc: perService(env, 'GRPC_PORT') };
-  const gateway = integer(env, 'DEMO_GATEWAY_PORT', 1, 65_535);
-  const admin = integer(env, 'DEMO_ADMIN_PORT', 1, 65_535);
+  // 0: the kernel picks the port; `npm run demo` prints the ones it got (demo/lib/ports-line.ts).
+  const gateway = integer(env, 'DEMO_GATEWAY_PORT', 0, 65_535);
+  const admin = integer(env, 'DEMO_ADMIN_PORT', 0, 65_535);
   if (gateway !== undefined) ports.gateway = gateway;
   if (admin !== undefined) ports.admin = admin;
   const options: ShopOptions = { ports };

@@ -6,14 +6,13 @@
  */
 import { credentials, ServerCredentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import type { Server } from 'node:http';
-import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { createAdminApp, type FaultAction } from './admin.ts';
 import { createGatewayApp } from './gateway/app.ts';
 import { createHealthApp } from './health-server.ts';
 import type { PoolMode } from './lib/channels.ts';
-import { Downstreams } from './lib/downstreams.ts';
+import { Downstreams, type Clients } from './lib/downstreams.ts';
 import { GrpcEndpoint } from './lib/endpoint.ts';
-import { closeServer, listen } from './lib/http.ts';
+import { boundPort, closeServer, listen } from './lib/http.ts';
 import { defaultShopPorts, poolsOf, serviceNames, type ServiceName, type ShopPorts } from './lib/services.ts';
 import { generateSelfSignedCert } from './lib/tls.ts';
 import { createInventoryService } from './services/inventory.ts';
@@ -31,7 +30,10 @@ export interface ShopPortOverrides {
 }
 
 export interface ShopOptions {
-  /** Missing entries take the defaults (8000, 8099, 9001-9006, 50051-50056). */
+  /**
+   * Missing entries take the defaults (8000, 8099, 9001-9006, 50051-50056). 0: the kernel picks
+   * a port (ephemeralShopPorts()); RunningShop.options.ports then holds the ports it got.
+   */
   ports?: ShopPortOverrides;
   /** Default 'pooled'. */
   poolMode?: PoolMode;
@@ -52,6 +54,7 @@ export interface ShopOptions {
 }
 
 export interface ResolvedShopOptions {
+  /** As asked by resolveShopOptions(); on a RunningShop, the ports bound (never 0). */
   ports: ShopPorts;
   poolMode: PoolMode;
   poolSize: number;
@@ -104,42 +107,40 @@ export function resolveShopOptions(options: ShopOptions = {}): ResolvedShopOptio
   if (!resolved.apiPrefix.startsWith('/')) throw new Error(`demo shop: apiPrefix must start with /, got ${resolved.apiPrefix}`);
   const all = [ports.gateway, ports.admin, ...Object.values(ports.health), ...Object.values(ports.grpc)];
   for (const port of all) {
-    if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`demo shop: invalid port ${port}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`demo shop: invalid port ${port}`);
   }
-  const duplicate = all.find((port, i) => all.indexOf(port) !== i);
+  const duplicate = all.find((port, i) => port !== 0 && all.indexOf(port) !== i);
   if (duplicate !== undefined) throw new Error(`demo shop: port ${duplicate} is assigned twice`);
   return resolved;
 }
 
 /**
- * Fourteen distinct free ports on 127.0.0.1, so a test shop never collides with a running one.
- * All fourteen are held open together before any is released: asking one at a time can hand out
- * the same port twice.
+ * Every port 0: each listener takes the port the kernel gives it, and the running shop reports
+ * them (RunningShop.options.ports; `npm run demo` prints shopPortsLine). Never a port found free
+ * and released before use: another process can take it in between (docs/testing.md).
  */
-export async function freeShopPorts(): Promise<ShopPorts> {
-  const count = 2 + 2 * serviceNames.length;
-  const held = await Promise.all(Array.from({ length: count }, () => holdFreePort()));
-  await Promise.all(held.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  const ports = held.map(({ port }) => port);
-  const take = (): number => {
-    const port = ports.shift();
-    if (port === undefined) throw new Error('freeShopPorts: ran out of ports');
-    return port;
-  };
-  const perService = (): Record<ServiceName, number> => Object.fromEntries(serviceNames.map((s) => [s, take()])) as Record<ServiceName, number>;
-  return { gateway: take(), admin: take(), health: perService(), grpc: perService() };
+export function ephemeralShopPorts(): ShopPorts {
+  const zero = (): Record<ServiceName, number> => Object.fromEntries(serviceNames.map((s) => [s, 0])) as Record<ServiceName, number>;
+  return { gateway: 0, admin: 0, health: zero(), grpc: zero() };
 }
 
-function holdFreePort(): Promise<{ server: NetServer; port: number }> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') reject(new Error('freeShopPorts: no TCP port was assigned'));
-      else resolve({ server, port: address.port });
+/**
+ * Clients whose services are filled in later: the order and payment services call each other,
+ * and both listen (on ports perhaps picked by the kernel) before anyone can dial them.
+ */
+function lateClients<T extends ServiceName>(targets: readonly T[]): { clients: Pick<Clients, T>; resolve(real: Pick<Clients, T>): void } {
+  let real: Pick<Clients, T> | undefined;
+  const clients = {} as Pick<Clients, T>;
+  for (const service of targets) {
+    Object.defineProperty(clients, service, {
+      enumerable: true,
+      get: () => {
+        if (!real) throw new Error(`demo shop: ${service}-service client used before the shop was wired`);
+        return real[service];
+      },
     });
-  });
+  }
+  return { clients, resolve: (r) => (real = r) };
 }
 
 export async function startShop(options: ShopOptions = {}): Promise<RunningShop> {
@@ -157,18 +158,13 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     channelCredentials = credentials.createSsl(cert.certPem);
   }
 
-  const dialPorts = { ...ports.grpc, ...options.dialPorts };
-  const downstreamOptions = { mode: poolMode, poolSize, credentials: channelCredentials, channelOptions, deadlineMs: rpcDeadlineMs, dialPorts };
-  const gatewayOut = new Downstreams(poolsOf.gateway, downstreamOptions);
-  const orderOut = new Downstreams(poolsOf.order, downstreamOptions);
-  const paymentOut = new Downstreams(poolsOf.payment, downstreamOptions);
-  const allOut = [gatewayOut, orderOut, paymentOut];
-
+  const orderCalls = lateClients(poolsOf.order);
+  const paymentCalls = lateClients(poolsOf.payment);
   const implementations = {
     user: createUserService(),
     product: createProductService(),
-    order: createOrderService(orderOut.clients),
-    payment: createPaymentService(paymentOut.clients),
+    order: createOrderService(orderCalls.clients),
+    payment: createPaymentService(paymentCalls.clients),
     inventory: createInventoryService(),
     notification: createNotificationService(),
   };
@@ -178,6 +174,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       new GrpcEndpoint({ service, port: ports.grpc[service], implementation: implementations[service], credentials: serverCredentials, rttMs }),
     ]),
   ) as Record<ServiceName, GrpcEndpoint>;
+  const allOut: Pick<Downstreams<ServiceName>, 'warm' | 'close'>[] = [];
 
   const httpServers: Server[] = [];
   const stop = async (): Promise<void> => {
@@ -186,8 +183,19 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     await Promise.all(serviceNames.map((service) => endpoints[service].down()));
   };
 
+  const bound: ShopPorts = { gateway: 0, admin: 0, health: { ...ports.health }, grpc: { ...ports.grpc } };
   try {
     await Promise.all(serviceNames.map((service) => endpoints[service].up()));
+    for (const service of serviceNames) bound.grpc[service] = endpoints[service].port;
+    // Dial the ports the backends got (port 0 asks the kernel), unless a test put a proxy between.
+    const dialPorts = { ...bound.grpc, ...options.dialPorts };
+    const downstreamOptions = { mode: poolMode, poolSize, credentials: channelCredentials, channelOptions, deadlineMs: rpcDeadlineMs, dialPorts };
+    const gatewayOut = new Downstreams(poolsOf.gateway, downstreamOptions);
+    const orderOut = new Downstreams(poolsOf.order, downstreamOptions);
+    const paymentOut = new Downstreams(poolsOf.payment, downstreamOptions);
+    allOut.push(gatewayOut, orderOut, paymentOut);
+    orderCalls.resolve(orderOut.clients);
+    paymentCalls.resolve(paymentOut.clients);
     for (const out of allOut) out.warm();
     const poolStatesOf: Partial<Record<ServiceName, () => ReturnType<typeof orderOut.poolStates>>> = {
       order: () => orderOut.poolStates(),
@@ -195,25 +203,31 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     };
     for (const service of serviceNames) {
       const app = createHealthApp(endpoints[service], poolStatesOf[service], poolMode);
-      httpServers.push(await listen(app, ports.health[service], bindHost, `${service}-service health`));
+      const server = await listen(app, ports.health[service], bindHost, `${service}-service health`);
+      httpServers.push(server);
+      bound.health[service] = boundPort(server);
     }
     const gateway = createGatewayApp({ clients: gatewayOut.clients, poolStates: () => gatewayOut.poolStates(), poolMode, apiPrefix: resolved.apiPrefix });
-    httpServers.push(await listen(gateway, ports.gateway, bindHost, 'api-gateway'));
-    httpServers.push(await listen(createAdminApp(endpoints), ports.admin, '127.0.0.1', 'demo admin'));
+    const gatewayServer = await listen(gateway, ports.gateway, bindHost, 'api-gateway');
+    httpServers.push(gatewayServer);
+    bound.gateway = boundPort(gatewayServer);
+    const adminServer = await listen(createAdminApp(endpoints), ports.admin, '127.0.0.1', 'demo admin');
+    httpServers.push(adminServer);
+    bound.admin = boundPort(adminServer);
   } catch (err) {
     await stop();
     throw err;
   }
 
   const host = bindHost === '0.0.0.0' ? '127.0.0.1' : bindHost;
-  const gatewayUrl = `http://${host}:${ports.gateway}`;
-  const healthUrl = (service: ServiceName): string => `http://${host}:${ports.health[service]}`;
+  const gatewayUrl = `http://${host}:${bound.gateway}`;
+  const healthUrl = (service: ServiceName): string => `http://${host}:${bound.health[service]}`;
   return {
-    options: resolved,
+    options: { ...resolved, ports: bound },
     urls: {
       gateway: gatewayUrl,
       api: `${gatewayUrl}${resolved.apiPrefix}`,
-      admin: `http://127.0.0.1:${ports.admin}`,
+      admin: `http://127.0.0.1:${bound.admin}`,
       health: Object.fromEntries(serviceNames.map((s) => [s, healthUrl(s)])) as Record<ServiceName, string>,
       poolHealth: {
         'api-gateway': `${gatewayUrl}/health/pools/detailed`,

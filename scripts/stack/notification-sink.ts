@@ -114,7 +114,7 @@ export function createSinkApp(outFile?: string): express.Express {
 function parseListen(listen: string): { host: string; port: number } {
   const match = /^(.*):(\d+)$/.exec(listen);
   const port = Number(match?.[2]);
-  if (!match || !match[1] || port < 1 || port > 65_535) {
+  if (!match || !match[1] || port < 0 || port > 65_535) {
     throw new Error(`--listen must be HOST:PORT, got "${listen}"`);
   }
   return { host: match[1], port };
@@ -128,8 +128,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     },
   });
   const { host, port } = parseListen(values.listen);
-  const server = createSinkApp(values.out).listen(port, host, () => {
-    console.log(`notification sink listening on http://${host}:${port} (webhook: POST /alerts)`);
+  const server = createSinkApp(values.out).listen(port, host, (err?: Error) => {
+    // Express 5 calls back on a listen error too. The bound port: with 0, the kernel's choice.
+    const bound = server.address();
+    if (err || bound === null || typeof bound === 'string') {
+      console.error(`notification sink: cannot listen on ${host}:${port}: ${err?.message ?? 'no TCP address'}`);
+      process.exit(1);
+    }
+    console.log(`notification sink listening on http://${host}:${bound.port} (webhook: POST /alerts)`);
   });
   const stop = (): void => {
     server.close(() => process.exit(0));

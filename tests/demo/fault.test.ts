@@ -1,14 +1,13 @@
 /**
- * `npm run demo` as a child process on free ports, driven by demo/fault.ts exactly as
+ * `npm run demo` as a child process on ports the kernel picks, driven by demo/fault.ts exactly as
  * `npm run demo:fault -- ...` runs it: down makes the pool JSON unhealthy (503) with real
  * TRANSIENT_FAILURE/CONNECTING states, up brings it back, latency slows one service.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { shopPortEnv } from '../../demo/env.ts';
-import { freeShopPorts } from '../../demo/shop.ts';
-import { startProcess, type RunningProcess } from '../../scripts/lib/process.ts';
+import { startDemoChild } from '../../demo/child.ts';
+import type { RunningProcess } from '../../scripts/lib/process.ts';
 import { eventually, readFixture, registerAndLogin, requestJson, shapeOf } from './helpers.ts';
 import type { ShopPorts } from '../../demo/lib/services.ts';
 
@@ -32,15 +31,10 @@ describe('demo:fault against a running `npm run demo`', () => {
   };
 
   before(async () => {
-    ports = await freeShopPorts();
-    demo = await startProcess({
-      name: 'demo shop',
-      command: process.execPath,
-      args: ['--import', 'tsx', 'demo/main.ts'],
-      env: { ...process.env, ...shopPortEnv(ports) },
-      readyUrl: `http://127.0.0.1:${ports.gateway}/ready`,
-      readyTimeoutMs: 20_000,
-    });
+    // Every port 0: the shop prints the ports it bound (no free port guessed beforehand).
+    const child = await startDemoChild();
+    ports = child.ports;
+    demo = child.process;
   });
   after(async () => {
     await demo?.stop();

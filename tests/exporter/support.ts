@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, startProcess, type RunningProcess } from '../../scripts/lib/process.ts';
+import { listeningLine, startListeningProcess, type RunningProcess } from '../../scripts/lib/process.ts';
 import { poolHealthFixturesDir } from '../support/fixtures.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -28,25 +28,26 @@ export interface TestExporter {
   stop(): Promise<void>;
 }
 
-/** Start the exporter as `node --import tsx main.ts --config FILE --listen 127.0.0.1:PORT`. */
+/** Start the exporter as `node --import tsx main.ts --config FILE --listen 127.0.0.1:0`; `port` is the one it bound. */
 export async function startExporter(config: string, opts: { env?: NodeJS.ProcessEnv; files?: Record<string, string> } = {}): Promise<TestExporter> {
   const dir = await mkdtemp(join(tmpdir(), 'pool-exporter-test-'));
   for (const [name, content] of Object.entries(opts.files ?? {})) await writeFile(join(dir, name), content);
   const configFile = join(dir, 'pool-exporter.yml');
   await writeFile(configFile, config);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   const logFile = join(dir, 'exporter.log');
-  const proc = await startProcess({
+  // Port 0: the exporter logs the port it bound (no port found free and released: docs/testing.md).
+  const proc = await startListeningProcess({
     name: 'pool-exporter',
     command: process.execPath,
-    args: ['--import', 'tsx', EXPORTER_MAIN, '--config', configFile, '--listen', `127.0.0.1:${port}`],
+    args: ['--import', 'tsx', EXPORTER_MAIN, '--config', configFile, '--listen', '127.0.0.1:0'],
     cwd: REPO_ROOT,
     env: { ...process.env, ...opts.env },
     logFile,
-    readyUrl: `${url}/-/ready`,
+    listening: listeningLine.poolExporter,
+    readyPath: '/-/ready',
     readyTimeoutMs: 30_000,
   });
+  const { port, url } = proc;
   return {
     url,
     port,

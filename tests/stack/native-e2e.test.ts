@@ -7,6 +7,10 @@
  *   3. payment latency added -> the full-flow latency alert fires during a load run.
  * Every dashboard query then returns data from this run; `stack:down` leaves no process behind.
  * Measured step times are printed (they depend on the generated `for`, scrape and group timings).
+ *
+ * The stack writes its ports into Prometheus' and Alertmanager's config before anything starts,
+ * so it cannot use port 0: the test runs in its own network namespace on the default ports, as a
+ * user's `stack:up` does (tests/support/network-namespace.ts, docs/testing.md).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -15,9 +19,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { freeShopPorts } from '../../demo/shop.ts';
 import { shopPortEnv } from '../../demo/env.ts';
-import { isAlive, freePort } from '../../scripts/lib/process.ts';
+import { defaultShopPorts } from '../../demo/lib/services.ts';
+import { ports } from '../../monitoring/config.ts';
+import { isAlive } from '../../scripts/lib/process.ts';
 import type { StackState } from '../../scripts/stack/native.ts';
 import type { ReceivedNotification } from '../../scripts/stack/notification-sink.ts';
 import { repoRoot } from '../../scripts/stack/settings.ts';
@@ -25,8 +30,11 @@ import { runHarness } from '../k6-harness/index.ts';
 import { prometheusClient, type PrometheusClient, type PromSample } from '../support/prometheus.ts';
 import { dashboardExpressions, substituteVariables } from '../core/support.ts';
 import type { BuiltDashboard } from '../../dashboards/common.ts';
+import { ownNetworkNamespace } from '../support/network-namespace.ts';
 
-const stateDir = mkdtempSync(join(tmpdir(), 'native-stack-'));
+const TIMEOUT_MS = 900_000;
+const isolated = ownNetworkNamespace(import.meta.filename, { timeoutMs: TIMEOUT_MS + 60_000 });
+const stateDir = isolated ? mkdtempSync(join(tmpdir(), 'native-stack-')) : '';
 const timings: { step: string; seconds: number }[] = [];
 
 interface Env extends NodeJS.ProcessEnv {
@@ -35,18 +43,19 @@ interface Env extends NodeJS.ProcessEnv {
   DEMO_GATEWAY_PORT: string;
 }
 
-async function stackEnv(): Promise<Env> {
+/** The default ports, whatever the caller's environment says: this network namespace is ours alone. */
+function stackEnv(): Env {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     STACK_STATE_DIR: stateDir,
     GF_ADMIN_PASSWORD_FILE: join(stateDir, 'grafana_admin_password'),
-    PROMETHEUS_PORT: String(await freePort()),
-    ALERTMANAGER_PORT: String(await freePort()),
-    GRAFANA_PORT: String(await freePort()),
-    POOL_EXPORTER_PORT: String(await freePort()),
-    NOTIFICATION_SINK_PORT: String(await freePort()),
+    PROMETHEUS_PORT: String(ports.prometheus),
+    ALERTMANAGER_PORT: String(ports.alertmanager),
+    GRAFANA_PORT: String(ports.grafana),
+    POOL_EXPORTER_PORT: String(ports.poolExporter),
+    NOTIFICATION_SINK_PORT: String(ports.notificationSink),
     // The shop and the exporter's targets both follow these (monitoring/config.ts demoPoolTargetPortEnv).
-    ...shopPortEnv(await freeShopPorts()),
+    ...shopPortEnv(defaultShopPorts),
   };
   return env as Env;
 }
@@ -84,7 +93,7 @@ function record(step: string, sinceMs: number): number {
   return seconds;
 }
 
-describe('native stack, end to end: load, degradation, notification, recovery', { timeout: 900_000 }, () => {
+if (isolated) describe('native stack, end to end: load, degradation, notification, recovery', { timeout: TIMEOUT_MS }, () => {
   let env: Env;
   let prom = '';
   let sink = '';
@@ -128,7 +137,7 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
   }
 
   before(async () => {
-    env = await stackEnv();
+    env = stackEnv();
     prom = `http://127.0.0.1:${env.PROMETHEUS_PORT}`;
     promClient = prometheusClient(prom);
     sink = `http://127.0.0.1:${env.NOTIFICATION_SINK_PORT}`;

@@ -256,9 +256,13 @@ function html(text: string): string {
 // ---- lifecycle ----
 process.on('unhandledRejection', (reason) => log.error('unhandled rejection (a bug)', { err: String(reason) }));
 
-const onListening = (): void => {
+const onListening = (err?: Error): void => {
+  // Express 5 calls this on a listen error too; the 'error' handler reports that.
+  const bound = server.address();
+  if (err || bound === null || typeof bound === 'string') return;
   log.info('pool-exporter listening', {
-    address: `${listen.host ?? ''}:${listen.port}`,
+    // The bound address: with port 0 the kernel's choice, which tests read back (no port races).
+    address: `${listen.host ?? ''}:${bound.port}`,
     version: VERSION,
     targets: [...config.targets.keys()].join(','),
   });
