@@ -47,7 +47,7 @@ describe('connections seen by product-service', () => {
         await fetchProducts(shop, REQUESTS, 4);
         assert.equal(await productRpcsHandled(shop), REQUESTS);
         assert.equal(proxy.accepted(), REQUESTS);
-        await eventually('per-call connections closed', async () => (proxy.open() === 0 ? true : undefined), 5_000);
+        await eventually('per-call connections closed', async () => (proxy.open() === 0 ? true : undefined), 30_000);
       } finally {
         await shop.stop();
         await proxy.close();
@@ -59,7 +59,7 @@ describe('connections seen by product-service', () => {
     const { shop, proxy } = await shopBehindProxy({ poolMode: 'pooled', poolSize: 5 });
     try {
       // Two pools dial product-service: the gateway's and order-service's, 5 channels each.
-      await eventually('both pools connected', async () => (proxy.open() === 10 ? true : undefined), 5_000);
+      await eventually('both pools connected', async () => (proxy.open() === 10 ? true : undefined), 30_000);
       await fetchProducts(shop, REQUESTS, 4);
       assert.equal(await productRpcsHandled(shop), REQUESTS);
       assert.equal(proxy.accepted(), 10, 'no connection beyond the pools');

@@ -166,13 +166,14 @@ describe('baseline (per-call) vs pooled: Prometheus, load-test dashboard, report
       assert.equal(row.speedup, before / afterP95);
       assert.ok(text.stdout.includes(`| ${row.title} | ${before.toFixed(1)} ms | ${afterP95.toFixed(1)} ms | ${(before / afterP95).toFixed(2)}x |`), text.stdout);
     }
-    // Per-call dials pay round trips a pool does not. Medians (not the p95 of a few dozen samples,
-    // which one scheduling hiccup on a busy machine can move) show it at this RTT.
-    for (const metric of [k6Custom.orderServiceLatency, k6Custom.fullFlowDuration]) {
-      const slow = b.metrics[metric]?.values.med ?? NaN;
-      const fast = p.metrics[metric]?.values.med ?? NaN;
-      assert.ok(slow > fast, `${metric} median: per-call ${slow} ms vs pooled ${fast} ms`);
-    }
+    // Per-call dials pay round trips a pool does not. Which run is faster is speed, measured by
+    // `npm run bench:loadtest` (bench/results/), not asserted here. What is certain on any machine:
+    // each per-call RPC waits for the RTT proxy's handshake (one RTT) and its own round trip (one
+    // more), and POST /orders makes five such dials one after the other (gateway -> order, then
+    // user|product, inventory, payment, notification). Timers never fire early: a floor.
+    const perCallOrderFloorMs = 5 * 2 * RTT_MS;
+    const orderMin = b.metrics[k6Custom.orderServiceLatency]?.values.min ?? NaN;
+    assert.ok(orderMin >= perCallOrderFloorMs, `per-call POST /orders took ${orderMin} ms at least; its dials alone cost ${perCallOrderFloorMs} ms`);
     assert.equal(comparison.poolTimeSavedAvgMs, p.metrics[k6Custom.poolTimeSaved]?.values.avg);
     // Exit code: 1 exactly when the report lists a regression (CI gates on it).
     assert.equal(json.status, comparison.regressions.length > 0 ? 1 : 0, json.stderr);

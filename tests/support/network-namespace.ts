@@ -39,8 +39,10 @@ export function ownNetworkNamespace(file: string, opts: { timeoutMs: number; env
   }
   it(`runs in its own network namespace (unshare -n, lo up): ${file.split('/').slice(-2).join('/')}`, { timeout: opts.timeoutMs }, async () => {
     const { command, args } = namespaceCommand([process.execPath, '--import', 'tsx', '--test', '--test-reporter=spec', file]);
+    // Without NODE_TEST_CONTEXT: set by the outer runner, it makes the inner `node --test` skip its files.
+    const { NODE_TEST_CONTEXT: _outerRunner, ...env } = process.env;
     const child = spawn(command, args, {
-      env: { ...process.env, ...opts.env, [OUTER_NETNS]: currentNetns() },
+      env: { ...env, ...opts.env, [OUTER_NETNS]: currentNetns() },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -57,7 +59,7 @@ export function ownNetworkNamespace(file: string, opts: { timeoutMs: number; env
       });
       child.on('close', (status) => resolve(status));
     });
-    assert.equal(code, 0, `the run in its own network namespace failed (exit ${code}); its output:\n${output.slice(-20_000)}`);
+    assert.equal(code, 0, `the run in its own network namespace failed (exit ${code}); its output (above, and its end here):\n${output.slice(-4_000)}`);
     assert.match(output, /ℹ fail 0/, 'the inner run reported its result');
   });
   return false;
