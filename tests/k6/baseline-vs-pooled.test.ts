@@ -178,9 +178,15 @@ describe('baseline (per-call) vs pooled: Prometheus, load-test dashboard, report
     // Exit code: 1 exactly when the report lists a regression (CI gates on it).
     assert.equal(json.status, comparison.regressions.length > 0 ? 1 : 0, json.stderr);
     assert.equal(text.status, json.status, text.stderr);
-    // Swapped, the slower per-call run is the "pooled" one: its order creation regresses, exit 1.
-    const swapped = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'scripts/report.ts'), pooledId, baselineId, '--results', join(dir, 'results')], { encoding: 'utf8', cwd: repo });
-    assert.equal(swapped.status, 1, swapped.stdout);
-    assert.match(swapped.stdout, /REGRESSION[^]*Order service: p95/);
+    // Swapped, each row is judged on the swapped measured numbers and the exit code follows.
+    // Whether per-call is slower on this machine is speed (bench:loadtest), not asserted; the
+    // exit 1 path on a regression is proven with fixed summaries in report.test.ts.
+    const swapped = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'scripts/report.ts'), pooledId, baselineId, '--results', join(dir, 'results'), '--json'], { encoding: 'utf8', cwd: repo });
+    const swappedComparison = JSON.parse(swapped.stdout) as Comparison;
+    for (const row of swappedComparison.rows) {
+      const expected = row.baselineP95Ms !== null && (row.pooledP95Ms === null || row.pooledP95Ms > row.baselineP95Ms * (1 + swappedComparison.tolerance));
+      assert.equal(row.regression, expected, `${row.title}: ${row.pooledP95Ms} ms vs ${row.baselineP95Ms} ms`);
+    }
+    assert.equal(swapped.status, swappedComparison.regressions.length > 0 ? 1 : 0, swapped.stderr);
   });
 });
