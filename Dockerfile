@@ -7,7 +7,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY monitoring ./monitoring
-COPY scripts ./scripts
+COPY notification-sink ./notification-sink
 COPY demo ./demo
 USER node
 ENTRYPOINT ["node", "--import", "tsx"]

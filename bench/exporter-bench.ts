@@ -20,7 +20,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { listeningLine, startListeningProcess, type RunningProcess } from '../scripts/lib/process.ts';
+import { listeningLine, startListeningProcess, type RunningProcess } from '../tools/process.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULT_FILE = new URL('./results/exporter-bench.md', import.meta.url);

@@ -15,8 +15,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compareRuns, renderComparison } from '../scripts/lib/report.ts';
-import { runHarness } from '../tests/k6-harness/index.ts';
-import { startDemoProcess } from '../tests/k6/support/demo.ts';
+import { runHarness } from '../tools/k6-harness/index.ts';
+import { startDemoProcess } from '../tools/demo-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -46,7 +46,7 @@ const report: string[] = [
   '',
   '## Method',
   '',
-  `- k6/end-to-end-test.ts, PROFILE=${values.profile}, through the test harness (tests/k6-harness), against \`npm run demo\` in its own process;`,
+  `- k6/end-to-end-test.ts, PROFILE=${values.profile}, through the test harness (tools/k6-harness), against \`npm run demo\` in its own process;`,
   '  first with POOL_MODE=per-call (a new gRPC connection per RPC), then POOL_MODE=pooled with the baseline summary as BASELINE_SUMMARY.',
   '- Simulated network RTT on every gRPC connection (DEMO_RTT_MS): the demo\'s delaying TCP proxy.',
   '- The tables are `npm run report`\'s comparison of the two summaries; speed-up = baseline p95 / pooled p95.',

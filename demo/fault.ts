@@ -2,7 +2,7 @@
  * `npm run demo:fault -- <service> down|up|latency <ms>` and `npm run demo:fault -- status`:
  * drives the admin endpoint of a running shop (DEMO_ADMIN_URL, or 127.0.0.1:DEMO_ADMIN_PORT, default 8099).
  */
-import { demoShopPorts } from '../monitoring/config.ts';
+import { demoShopPorts } from '../monitoring/config/stack.ts';
 import { faultActions } from './admin.ts';
 import { parseServiceName, serviceNames } from './lib/services.ts';
 

@@ -71,7 +71,7 @@ export interface ShopUrls {
   api: string;
   admin: string;
   health: Record<ServiceName, string>;
-  /** GET /health/pools/detailed targets, keyed like monitoring/config.ts demoPoolTargets. */
+  /** GET /health/pools/detailed targets, keyed like monitoring/config/stack.ts demoPoolTargets. */
   poolHealth: { 'api-gateway': string; 'order-service': string; 'payment-service': string };
 }
 

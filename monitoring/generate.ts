@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alertmanagerOptionsFromEnv, alertmanagerYaml, composeSinkUrl } from './generators/alertmanager-config.ts';
-import { buildArtifacts } from './generators/artifacts.ts';
+import { buildArtifacts } from './artifacts.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

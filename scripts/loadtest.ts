@@ -70,7 +70,7 @@ async function main(): Promise<number> {
       console.log(`harness: runHarness(${JSON.stringify({ script: scenarios[args.scenario], env, testid: args.testid, remoteWriteUrl: args.remoteWriteUrl, timeScale: args.timeScale })})`);
       return 0;
     }
-    const { runHarness } = await import('../tests/k6-harness/index.ts');
+    const { runHarness } = await import('../tools/k6-harness/index.ts');
     const result = await runHarness({
       script: resolve(repoRoot, scenarios[args.scenario]),
       env,

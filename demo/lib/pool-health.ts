@@ -3,7 +3,7 @@
  * per-pool state counts, the service's health rule, and the summary. Pure: tests feed it counts.
  */
 import { connectivityState } from '@grpc/grpc-js';
-import { slo } from '../../monitoring/slo.ts';
+import { slo } from '../../monitoring/config/slo.ts';
 
 export type PoolStatus = 'healthy' | 'degraded' | 'unhealthy';
 

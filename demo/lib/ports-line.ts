@@ -22,5 +22,5 @@ export function parseShopPortsLine(output: string): ShopPorts | undefined {
   return ports;
 }
 
-/** The pattern for waitForOutput (scripts/lib/process.ts). */
+/** The pattern for waitForOutput (tools/process.ts). */
 export const shopPortsLinePattern = /^demo shop listening: .*$/m;

@@ -2,7 +2,7 @@
  * The shop's backends, their ports and who dials whom. Names follow the Go system the demo
  * imitates: pool keys in the health JSON are `<name>-service`.
  */
-import { demoShopPorts, ports } from '../../monitoring/config.ts';
+import { demoShopPorts, ports } from '../../monitoring/config/stack.ts';
 
 export const serviceNames = ['user', 'product', 'order', 'payment', 'inventory', 'notification'] as const;
 export type ServiceName = (typeof serviceNames)[number];

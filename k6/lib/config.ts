@@ -2,7 +2,7 @@
  * Run settings from the environment (k6 `__ENV`, set with `-e NAME=value` or by scripts/loadtest.ts).
  * Everything a script may vary between runs is read here, once, in the init context.
  */
-import { ports } from '../../monitoring/config.ts';
+import { ports } from '../../monitoring/config/stack.ts';
 import { TESTID_PATTERN } from './summary-format.ts';
 
 export type RunLabel = 'pooled' | 'baseline';

@@ -3,8 +3,8 @@
  * fail for every threshold) and prints a short table. In k6, handleSummary returns a map of
  * output paths ('stdout' for the terminal) to file contents.
  */
-import { k6Custom, k6TrendForTarget } from '../../monitoring/metrics.ts';
-import { latencyTargets } from '../../monitoring/slo.ts';
+import { k6Custom, k6TrendForTarget } from '../../monitoring/config/metrics.ts';
+import { latencyTargets } from '../../monitoring/config/slo.ts';
 import { config } from './config.ts';
 import { baseline } from './baseline.ts';
 import type { MetricSummary, RunSummary, TargetRow } from './summary-format.ts';

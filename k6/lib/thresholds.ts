@@ -1,9 +1,9 @@
 /**
- * k6 thresholds, all derived from monitoring/slo.ts (the single source of truth).
+ * k6 thresholds, all derived from monitoring/config/slo.ts (the single source of truth).
  */
 import type { Threshold } from 'k6/options';
-import { slo } from '../../monitoring/slo.ts';
-import { k6Custom } from '../../monitoring/metrics.ts';
+import { slo } from '../../monitoring/config/slo.ts';
+import { k6Custom } from '../../monitoring/config/metrics.ts';
 import type { ProfileName } from './config.ts';
 
 type Thresholds = Record<string, Threshold[]>;

@@ -4,8 +4,8 @@
  * configured, with their secrets read from files at run time so no secret is ever in git.
  * Only fields that both Alertmanager 0.25 (Debian) and 0.28 (compose) accept.
  */
-import { poolExporterService, ports } from '../config.ts';
-import { generatedYaml } from './yaml.ts';
+import { poolExporterService, ports } from '../config/stack.ts';
+import { generatedYaml } from '../lib/yaml.ts';
 
 export interface SlackOptions {
   /** File holding the incoming-webhook URL (a secret). */

@@ -1,5 +1,5 @@
 /** Grafana provisioning: the two datasources (fixed uids from config.ts) and the dashboards folder. */
-import { datasourceUids, ports, scrapeTiming } from '../config.ts';
+import { datasourceUids, ports, scrapeTiming } from '../config/stack.ts';
 
 export const GRAFANA_DASHBOARDS_PATH = '/var/lib/grafana/dashboards';
 

@@ -3,7 +3,7 @@
  * so one file serves native mode (127.0.0.1) and compose (DEMO_HOST, POOL_EXPORTER_LISTEN set), and
  * the demo shop's port variables (DEMO_GATEWAY_PORT, ...) move the probes with the shop.
  */
-import { demoPoolTargetPortEnv, demoPoolTargets, ports, scrapeTiming } from '../config.ts';
+import { demoPoolTargetPortEnv, demoPoolTargets, ports, scrapeTiming } from '../config/stack.ts';
 
 export const POOL_HEALTH_PATH = '/health/pools/detailed';
 

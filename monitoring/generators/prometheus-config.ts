@@ -2,7 +2,7 @@
  * prometheus.yml for given addresses. The compose stack and the native mode (scripts/stack) render
  * the same document with different addresses. Only fields that Prometheus 2.42 and 3.x both accept.
  */
-import { demoPoolTargets, jobs, poolExporterService, ports, scrapeTiming } from '../config.ts';
+import { demoPoolTargets, jobs, poolExporterService, ports, scrapeTiming } from '../config/stack.ts';
 
 export interface PrometheusConfigOptions {
   /** host:port of the pool exporter (both /probe and its own /metrics). */

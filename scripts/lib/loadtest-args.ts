@@ -1,6 +1,6 @@
 /** Parsing `npm run loadtest -- <order|payment|e2e> [options] [-- k6 args]`. */
 import { resolve } from 'node:path';
-import { ports } from '../../monitoring/config.ts';
+import { ports } from '../../monitoring/config/stack.ts';
 import { TESTID_PATTERN } from '../../k6/lib/summary-format.ts';
 import { scenarios, type ScenarioName } from './k6-command.ts';
 

@@ -7,8 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive, startProcess, stopProcessGroup, type RunningProcess } from '../lib/process.ts';
-import { ports } from '../../monitoring/config.ts';
+import { isAlive, startProcess, stopProcessGroup, type RunningProcess } from '../../tools/process.ts';
+import { ports } from '../../monitoring/config/stack.ts';
 import { writeNativeConfigs } from './native-config.ts';
 import { repoRoot, type StackSettings } from './settings.ts';
 
@@ -114,7 +114,7 @@ function serviceSpecs(opts: NativeUpOptions): { specs: ServiceSpec[]; notices: s
   specs.push(
     nodeService(
       'notification-sink',
-      'scripts/stack/notification-sink.ts',
+      'notification-sink/main.ts',
       ['--listen', `127.0.0.1:${p.notificationSink}`, '--out', configs.notifications],
       `http://127.0.0.1:${p.notificationSink}/`,
       `http://127.0.0.1:${p.notificationSink}/-/healthy`,

@@ -10,10 +10,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { scrapeTiming } from '../../monitoring/config.ts';
+import { scrapeTiming } from '../../monitoring/config/stack.ts';
 import { composePrometheusOptions, prometheusConfig } from '../../monitoring/generators/prometheus-config.ts';
 import { poolExporterConfig } from '../../monitoring/generators/pool-exporter-config.ts';
-import { generatedYaml } from '../../monitoring/generators/yaml.ts';
+import { generatedYaml } from '../../monitoring/lib/yaml.ts';
 
 /** Target names become label values and URL parameters: keep them plain. */
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;

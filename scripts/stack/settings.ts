@@ -1,11 +1,11 @@
 /**
- * Where the stack's pieces listen and keep their state. Defaults come from monitoring/config.ts;
+ * Where the stack's pieces listen and keep their state. Defaults come from monitoring/config/stack.ts;
  * every port can be moved by an environment variable (or a line in .env), so a test or a second
  * stack can run beside the first.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ports } from '../../monitoring/config.ts';
+import { ports } from '../../monitoring/config/stack.ts';
 import { parsePoolTargets } from './own-targets.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');

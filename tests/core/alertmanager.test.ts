@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { alertmanagerConfig, alertmanagerOptionsFromEnv } from '../../monitoring/generators/alertmanager-config.ts';
-import { generatedYaml } from '../../monitoring/generators/yaml.ts';
+import { generatedYaml } from '../../monitoring/lib/yaml.ts';
 import { startAlertmanager, type TestAlertmanager } from '../support/prometheus.ts';
 import { repoRoot, run, runOk } from './support.ts';
 

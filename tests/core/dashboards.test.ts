@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { dashboards } from '../../dashboards/index.ts';
+import { dashboards } from '../../monitoring/dashboards/index.ts';
 import { allPanels, dashboardExpressions, repoRoot } from './support.ts';
 
 const built = dashboards();

@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { buildArtifacts } from '../../monitoring/generators/artifacts.ts';
+import { buildArtifacts } from '../../monitoring/artifacts.ts';
 import { repoRoot, runOk } from './support.ts';
 
 const GENERATED_DIRS = [

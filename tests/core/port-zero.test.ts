@@ -10,9 +10,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startDemoChild } from '../../demo/child.ts';
+import { startDemoChild } from '../../tools/demo-process.ts';
 import { serviceNames } from '../../demo/lib/services.ts';
-import { listeningLine, startListeningProcess } from '../../scripts/lib/process.ts';
+import { listeningLine, startListeningProcess } from '../../tools/process.ts';
 import { repoRoot } from '../support/fixtures.ts';
 import { startAlertmanager, startPrometheus } from '../support/prometheus.ts';
 
@@ -55,7 +55,7 @@ describe('children bind port 0 and report the port they got', () => {
     const sink = await startListeningProcess({
       name: 'notification sink',
       command: process.execPath,
-      args: ['--import', 'tsx', join(repoRoot, 'scripts/stack/notification-sink.ts'), '--listen', '127.0.0.1:0', '--out', join(dir, 'notifications.jsonl')],
+      args: ['--import', 'tsx', join(repoRoot, 'notification-sink/main.ts'), '--listen', '127.0.0.1:0', '--out', join(dir, 'notifications.jsonl')],
       cwd: repoRoot,
       listening: listeningLine.notificationSink,
       readyPath: '/alerts',

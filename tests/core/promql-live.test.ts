@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dashboards } from '../../dashboards/index.ts';
+import { dashboards } from '../../monitoring/dashboards/index.ts';
 import { prometheusConfig } from '../../monitoring/generators/prometheus-config.ts';
-import { ruleFiles } from '../../monitoring/generators/rules/index.ts';
-import { generatedYaml } from '../../monitoring/generators/yaml.ts';
+import { ruleFiles } from '../../monitoring/rules/index.ts';
+import { generatedYaml } from '../../monitoring/lib/yaml.ts';
 import { startPrometheus, type TestPrometheus } from '../support/prometheus.ts';
 import { dashboardExpressions, repoRoot, substituteVariables } from './support.ts';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { prometheusConfig } from '../../monitoring/generators/prometheus-config.ts';
-import { generatedYaml } from '../../monitoring/generators/yaml.ts';
+import { generatedYaml } from '../../monitoring/lib/yaml.ts';
 import { repoRoot, run, runOk } from './support.ts';
 
 const rulesGlob = join(repoRoot, 'monitoring/prometheus/rules/*.yml');

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { datasourceUids, demoPoolTargetPortEnv, demoPoolTargets, jobs } from '../../monitoring/config.ts';
+import { datasourceUids, demoPoolTargetPortEnv, demoPoolTargets, jobs } from '../../monitoring/config/stack.ts';
 import { GRAFANA_DASHBOARDS_PATH } from '../../monitoring/generators/grafana-provisioning.ts';
 import { repoRoot } from './support.ts';
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { jobs, runbookBaseUrl } from '../../monitoring/config.ts';
-import { allAlerts } from '../../monitoring/generators/rules/index.ts';
+import { jobs, runbookBaseUrl } from '../../monitoring/config/stack.ts';
+import { allAlerts } from '../../monitoring/rules/index.ts';
 import { repoRoot } from './support.ts';
 
 /** GitHub's heading anchor: lower case, spaces to dashes, punctuation dropped. */

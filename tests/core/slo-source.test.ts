@@ -8,15 +8,15 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { endToEndThresholds } from '../../k6/lib/thresholds.ts';
-import { k6Custom, k6TrendForTarget } from '../../monitoring/metrics.ts';
-import { latencyTargets } from '../../monitoring/slo.ts';
-import { latencyTargetKeys } from '../../monitoring/generators/rules/recording.ts';
-import { buildArtifacts } from '../../monitoring/generators/artifacts.ts';
-import { defaultSlo, type SloConfig } from '../../monitoring/generators/slo-config.ts';
-import { latencyAlertNameOf, loadTestAlerts } from '../../monitoring/generators/rules/loadtest-alerts.ts';
-import { poolAlerts } from '../../monitoring/generators/rules/pool-alerts.ts';
-import { loadTestDashboard } from '../../dashboards/loadtest.ts';
-import { poolsDashboard } from '../../dashboards/pools.ts';
+import { k6Custom, k6TrendForTarget } from '../../monitoring/config/metrics.ts';
+import { latencyTargets } from '../../monitoring/config/slo.ts';
+import { latencyTargetKeys } from '../../monitoring/lib/recorded.ts';
+import { buildArtifacts } from '../../monitoring/artifacts.ts';
+import { defaultSlo, type SloConfig } from '../../monitoring/config/slo-config.ts';
+import { latencyAlertNameOf, loadTestAlerts } from '../../monitoring/rules/loadtest-alerts.ts';
+import { poolAlerts } from '../../monitoring/rules/pool-alerts.ts';
+import { loadTestDashboard } from '../../monitoring/dashboards/loadtest.ts';
+import { poolsDashboard } from '../../monitoring/dashboards/pools.ts';
 import { repoRoot } from './support.ts';
 
 function changed(paths: (slo: SloConfig) => void): Map<string, string> {

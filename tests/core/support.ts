@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BuiltDashboard } from '../../dashboards/common.ts';
+import type { BuiltDashboard } from '../../monitoring/dashboards/common.ts';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { startDemoChild } from '../../demo/child.ts';
-import type { RunningProcess } from '../../scripts/lib/process.ts';
+import { startDemoChild } from '../../tools/demo-process.ts';
+import type { RunningProcess } from '../../tools/process.ts';
 import { eventually, readFixture, registerAndLogin, requestJson, shapeOf } from './helpers.ts';
 import type { ShopPorts } from '../../demo/lib/services.ts';
 

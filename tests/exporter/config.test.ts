@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, parseConfig, parseListen } from '../../exporters/pool-exporter/src/config.ts';
-import { demoPoolTargets } from '../../monitoring/config.ts';
+import { demoPoolTargets } from '../../monitoring/config/stack.ts';
 import { EXPORTER_MAIN, REPO_ROOT } from './support.ts';
 
 let dir: string;

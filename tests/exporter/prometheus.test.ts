@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import { ephemeralShopPorts, startShop, type RunningShop } from '../../demo/shop.ts';
-import { demoPoolTargets, jobs } from '../../monitoring/config.ts';
+import { demoPoolTargets, jobs } from '../../monitoring/config/stack.ts';
 import { prometheusConfig } from '../../monitoring/generators/prometheus-config.ts';
 import { startPrometheus, type PromSample, type TestPrometheus } from '../support/prometheus.ts';
 import { fixture, startExporter, startHttpServer, type TestExporter, type TestServer } from './support.ts';

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listeningLine, startListeningProcess, type RunningProcess } from '../../scripts/lib/process.ts';
+import { listeningLine, startListeningProcess, type RunningProcess } from '../../tools/process.ts';
 import { poolHealthFixturesDir } from '../support/fixtures.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -10,10 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runHarness, type HarnessResult } from '../k6-harness/index.ts';
-import { startDemoProcess } from './support/demo.ts';
+import { runHarness, type HarnessResult } from '../../tools/k6-harness/index.ts';
+import { startDemoProcess } from '../../tools/demo-process.ts';
 import { startPrometheus, type TestPrometheus } from '../support/prometheus.ts';
-import { k6Custom, k6TrendForTarget } from '../../monitoring/metrics.ts';
+import { k6Custom, k6TrendForTarget } from '../../monitoring/config/metrics.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 import type { Comparison } from '../../scripts/lib/report.ts';
 

@@ -8,13 +8,13 @@ import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runHarness } from '../k6-harness/index.ts';
-import { TrendSink } from '../k6-harness/sinks.ts';
-import { MetricsStore } from '../k6-harness/metrics-store.ts';
-import { parseThresholds } from '../k6-harness/thresholds.ts';
+import { runHarness } from '../../tools/k6-harness/index.ts';
+import { TrendSink } from '../../tools/k6-harness/sinks.ts';
+import { MetricsStore } from '../../tools/k6-harness/metrics-store.ts';
+import { parseThresholds } from '../../tools/k6-harness/thresholds.ts';
 import { assertThresholdsEvaluated } from './support/thresholds.ts';
-import { peakVus, plansFromOptions, targetVus } from '../k6-harness/scenarios.ts';
-import { remoteName } from '../k6-harness/remote-output.ts';
+import { peakVus, plansFromOptions, targetVus } from '../../tools/k6-harness/scenarios.ts';
+import { remoteName } from '../../tools/k6-harness/remote-output.ts';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 

@@ -9,11 +9,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startDemoProcess, type DemoProcess } from './support/demo.ts';
+import { startDemoProcess, type DemoProcess } from '../../tools/demo-process.ts';
 import { K6_IMAGE } from '../../scripts/lib/k6-command.ts';
 import type { Comparison } from '../../scripts/lib/report.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
-import { k6Custom } from '../../monitoring/metrics.ts';
+import { k6Custom } from '../../monitoring/config/metrics.ts';
 
 const repo = join(import.meta.dirname, '../..');
 

@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { NativeHistogram, remoteWrite, encodeWriteRequest } from '../../scripts/lib/remote-write.ts';
+import { NativeHistogram, remoteWrite, encodeWriteRequest } from '../../tools/remote-write.ts';
 import { startPrometheus, type TestPrometheus } from '../support/prometheus.ts';
 
 /** Relative width of one schema-3 bucket: 2^(1/8) - 1. */

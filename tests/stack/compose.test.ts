@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
-import { ports } from '../../monitoring/config.ts';
+import { ports } from '../../monitoring/config/stack.ts';
 import { K6_IMAGE } from '../../scripts/lib/k6-command.ts';
 import { PROMETHEUS_FEATURE_FLAGS } from '../../scripts/stack/native.ts';
 import { composeFile, repoRoot } from '../../scripts/stack/settings.ts';
@@ -89,7 +89,7 @@ describe('docker-compose-monitoring.yaml', () => {
     for (const flag of PROMETHEUS_FEATURE_FLAGS) assert.ok(command.includes(flag), `compose Prometheus lacks ${flag}`);
   });
 
-  it('publishes the ports monitoring/config.ts names (stack:up prints those URLs)', () => {
+  it('publishes the ports monitoring/config/stack.ts names (stack:up prints those URLs)', () => {
     const expected: Record<string, number> = {
       prometheus: ports.prometheus,
       alertmanager: ports.alertmanager,

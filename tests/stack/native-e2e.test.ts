@@ -21,18 +21,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { shopPortEnv } from '../../demo/env.ts';
 import { defaultShopPorts } from '../../demo/lib/services.ts';
-import { ports } from '../../monitoring/config.ts';
-import { isAlive } from '../../scripts/lib/process.ts';
+import { ports } from '../../monitoring/config/stack.ts';
+import { isAlive } from '../../tools/process.ts';
 import type { StackState } from '../../scripts/stack/native.ts';
-import type { ReceivedNotification } from '../../scripts/stack/notification-sink.ts';
+import type { ReceivedNotification } from '../../notification-sink/main.ts';
 import { repoRoot } from '../../scripts/stack/settings.ts';
-import { runHarness } from '../k6-harness/index.ts';
+import { runHarness } from '../../tools/k6-harness/index.ts';
 import { prometheusClient, type PrometheusClient, type PromSample } from '../support/prometheus.ts';
 import { dashboardExpressions, substituteVariables } from '../core/support.ts';
-import type { BuiltDashboard } from '../../dashboards/common.ts';
+import type { BuiltDashboard } from '../../monitoring/dashboards/common.ts';
 import { ownNetworkNamespace } from '../support/network-namespace.ts';
 import { assertThresholdsEvaluated } from '../k6/support/thresholds.ts';
-import { k6Custom } from '../../monitoring/metrics.ts';
+import { k6Custom } from '../../monitoring/config/metrics.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 
 const TIMEOUT_MS = 900_000;
@@ -57,7 +57,7 @@ function stackEnv(): Env {
     GRAFANA_PORT: String(ports.grafana),
     POOL_EXPORTER_PORT: String(ports.poolExporter),
     NOTIFICATION_SINK_PORT: String(ports.notificationSink),
-    // The shop and the exporter's targets both follow these (monitoring/config.ts demoPoolTargetPortEnv).
+    // The shop and the exporter's targets both follow these (monitoring/config/stack.ts demoPoolTargetPortEnv).
     ...shopPortEnv(defaultShopPorts),
   };
   return env as Env;

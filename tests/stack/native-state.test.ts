@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { isAlive, startProcess } from '../../scripts/lib/process.ts';
+import { isAlive, startProcess } from '../../tools/process.ts';
 import { isOurProcess, nativeDown, stateFile, type StackState } from '../../scripts/stack/native.ts';
 import { stackSettings } from '../../scripts/stack/settings.ts';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Server } from 'node:http';
-import { createSinkApp, type ReceivedNotification } from '../../scripts/stack/notification-sink.ts';
+import { createSinkApp, type ReceivedNotification } from '../../notification-sink/main.ts';
 
 const payload = {
   version: '4',

@@ -12,7 +12,7 @@ import {
   poolMetric,
   poolStatuses,
   type ConnectionState,
-} from '../../../monitoring/metrics.ts';
+} from '../../../monitoring/config/metrics.ts';
 
 type PoolStatus = (typeof poolStatuses)[number];
 type ManagerStatus = (typeof managerStatuses)[number];

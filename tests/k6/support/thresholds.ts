@@ -7,7 +7,7 @@
  * can fail is proven by runs that cross them deterministically (injected latency).
  */
 import assert from 'node:assert/strict';
-import type { HarnessResult } from '../../k6-harness/index.ts';
+import type { HarnessResult } from '../../../tools/k6-harness/index.ts';
 
 type Threshold = HarnessResult['thresholds'][number];
 

@@ -1,0 +1,44 @@
+/**
+ * Everything `npm run generate` writes, as (repo-relative path, content) pairs. Pure and
+ * deterministic: the drift test compares it with the committed files byte for byte.
+ */
+import { dashboards } from './dashboards/index.ts';
+import { alertmanagerYaml, composeSinkUrl } from './generators/alertmanager-config.ts';
+import { composeGrafanaDatasources, grafanaDashboardProvider, grafanaDatasources } from './generators/grafana-provisioning.ts';
+import { poolExporterConfig } from './generators/pool-exporter-config.ts';
+import { composePrometheusOptions, prometheusConfig } from './generators/prometheus-config.ts';
+import { ruleTestFiles } from './rules/rule-tests/index.ts';
+import { ruleFiles } from './rules/index.ts';
+import { defaultSlo, type SloConfig } from './config/slo-config.ts';
+import { generatedYaml } from './lib/yaml.ts';
+
+export interface Artifact {
+  path: string;
+  content: string;
+}
+
+export function buildArtifacts(slo: SloConfig = defaultSlo): Artifact[] {
+  const artifacts: Artifact[] = [];
+  const add = (path: string, content: string): void => {
+    if (artifacts.some((a) => a.path === path)) throw new Error(`generate: two artifacts would write ${path}`);
+    artifacts.push({ path, content });
+  };
+  for (const [name, file] of Object.entries(ruleFiles(slo))) {
+    add(`monitoring/prometheus/rules/${name}`, generatedYaml(file, 'monitoring/rules'));
+  }
+  for (const [name, file] of Object.entries(ruleTestFiles(slo))) {
+    add(`monitoring/prometheus/tests/${name}`, generatedYaml(file, 'monitoring/rules/rule-tests'));
+  }
+  add('monitoring/prometheus/prometheus.yml', generatedYaml(prometheusConfig(composePrometheusOptions), 'monitoring/generators/prometheus-config.ts'));
+  add('monitoring/alertmanager/alertmanager.yml', alertmanagerYaml({ sinkUrl: composeSinkUrl }));
+  add('monitoring/pool-exporter/pool-exporter.yml', generatedYaml(poolExporterConfig(), 'monitoring/generators/pool-exporter-config.ts'));
+  add(
+    'monitoring/grafana/provisioning/datasources/datasources.yml',
+    generatedYaml(grafanaDatasources(composeGrafanaDatasources), 'monitoring/generators/grafana-provisioning.ts'),
+  );
+  add('monitoring/grafana/provisioning/dashboards/dashboards.yml', generatedYaml(grafanaDashboardProvider(), 'monitoring/generators/grafana-provisioning.ts'));
+  for (const dashboard of dashboards(slo)) {
+    add(`monitoring/grafana/dashboards/${dashboard.uid}.json`, `${JSON.stringify(dashboard, null, 2)}\n`);
+  }
+  return artifacts;
+}

@@ -1,0 +1,24 @@
+/**
+ * The SLO module's shape with its literal types widened to number/string, so generators can take
+ * a modified copy (tests prove that a changed target changes every generated threshold).
+ */
+import { slo } from './slo.ts';
+
+type Widen<T> = T extends number ? number : T extends string ? string : { readonly [K in keyof T]: Widen<T[K]> };
+
+export type SloConfig = Widen<typeof slo>;
+
+export const defaultSlo: SloConfig = slo;
+
+/** The four latency targets of an SLO config, keyed as in `latencyTargets` of slo.ts. */
+export function latencyTargetsOf(config: SloConfig) {
+  return {
+    fullFlow: config.fullFlow,
+    apiGateway: config.apiGateway,
+    orderService: config.orderService,
+    paymentService: config.paymentService,
+  } as const;
+}
+
+/** Milliseconds to the seconds that k6's remote-write histograms carry. */
+export const msToSeconds = (ms: number): number => Number((ms / 1000).toFixed(6));

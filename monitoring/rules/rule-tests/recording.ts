@@ -1,0 +1,52 @@
+/**
+ * promtool unit tests of the float recording rules (the histogram quantiles are proven live in
+ * tests/core/native-histogram-alerts.test.ts).
+ */
+import { jobs } from '../../config/stack.ts';
+import { k6Custom, k6Remote, poolMetric } from '../../config/metrics.ts';
+import { recorded } from '../../lib/recorded.ts';
+import { seriesOf, type RuleTestFile } from './types.ts';
+
+export function recordingRuleTests(): RuleTestFile {
+  const probe = (service: string) => ({ job: jobs.poolProbe, service, instance: service });
+  return {
+    rule_files: ['../rules/recording.yml'],
+    // Rules evaluate every 5s, so each checked time reads a value recorded at that very time.
+    evaluation_interval: '5s',
+    tests: [
+      {
+        interval: '15s',
+        input_series: [
+          { series: seriesOf(k6Remote.gauge('vus'), { testid: 'run-1', scenario: 'a' }), values: '0 5 10 10' },
+          { series: seriesOf(k6Remote.gauge('vus'), { testid: 'run-1', scenario: 'b' }), values: '0 2 20 0' },
+          // 30 more requests every 15s: 2 per second.
+          { series: seriesOf(k6Remote.counter('http_reqs'), { testid: 'run-1', name: 'create order' }), values: '0+30x10' },
+          { series: seriesOf(k6Remote.rate(k6Custom.errors), { testid: 'run-1', scenario: 'a' }), values: '0.02x3' },
+          { series: seriesOf(k6Remote.rate(k6Custom.errors), { testid: 'run-1', scenario: 'b' }), values: '0x3' },
+          { series: seriesOf(k6Remote.rate('checks'), { testid: 'run-1', scenario: 'a' }), values: '1x3' },
+          { series: seriesOf(k6Remote.rate('checks'), { testid: 'run-1', scenario: 'b' }), values: '0.5x3' },
+          { series: seriesOf(poolMetric.healthyRatio, { ...probe('api-gateway'), pool: 'order-service' }), values: '1x3' },
+          { series: seriesOf(poolMetric.healthyRatio, { ...probe('api-gateway'), pool: 'payment-service' }), values: '0.6x3' },
+          { series: seriesOf(poolMetric.connections, { ...probe('api-gateway'), pool: 'order-service', state: 'ready' }), values: '5x3' },
+          { series: seriesOf(poolMetric.connections, { ...probe('api-gateway'), pool: 'payment-service', state: 'ready' }), values: '3x3' },
+        ],
+        promql_expr_test: [
+          // Evaluated between samples, so the 15s window holds one push: max over scenarios, then over time.
+          { expr: recorded.vusMax, eval_time: '35s', exp_samples: [{ labels: seriesOf(recorded.vusMax, { testid: 'run-1' }), value: 20 }] },
+          { expr: recorded.vusMax, eval_time: '50s', exp_samples: [{ labels: seriesOf(recorded.vusMax, { testid: 'run-1' }), value: 10 }] },
+          // k6 exited: no push for longer than the window, so the run is no longer active.
+          { expr: recorded.vusMax, eval_time: '70s', exp_samples: [] },
+          { expr: recorded.httpReqsRate, eval_time: '2m', exp_samples: [{ labels: seriesOf(recorded.httpReqsRate, { testid: 'run-1' }), value: 2 }] },
+          { expr: recorded.errorsRateAvg, eval_time: '30s', exp_samples: [{ labels: seriesOf(recorded.errorsRateAvg, { testid: 'run-1' }), value: 0.01 }] },
+          { expr: recorded.checksRateAvg, eval_time: '30s', exp_samples: [{ labels: seriesOf(recorded.checksRateAvg, { testid: 'run-1' }), value: 0.75 }] },
+          { expr: recorded.serviceHealthyRatioMin, eval_time: '30s', exp_samples: [{ labels: seriesOf(recorded.serviceHealthyRatioMin, { service: 'api-gateway' }), value: 0.6 }] },
+          {
+            expr: recorded.serviceConnectionsByState,
+            eval_time: '30s',
+            exp_samples: [{ labels: seriesOf(recorded.serviceConnectionsByState, { service: 'api-gateway', state: 'ready' }), value: 8 }],
+          },
+        ],
+      },
+    ],
+  };
+}
