@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const REQUIRED_BINARIES = ['prometheus', 'promtool', 'prometheus-alertmanager', 'amtool', 'docker-compose'];
+// unshare and ip: the end-to-end test runs in its own network namespace (docs/testing.md).
+const REQUIRED_BINARIES = ['prometheus', 'promtool', 'prometheus-alertmanager', 'amtool', 'docker-compose', 'unshare', 'ip'];
 
 function findTests(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -20,7 +21,7 @@ function findTests(dir: string): string[] {
 const missing = REQUIRED_BINARIES.filter((bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0);
 if (missing.length > 0) {
   console.error(`npm test needs these binaries on PATH: ${missing.join(', ')}.`);
-  console.error('Install them with: sudo apt-get install -y prometheus prometheus-alertmanager docker-compose');
+  console.error('Install them with: sudo apt-get install -y prometheus prometheus-alertmanager docker-compose iproute2 util-linux');
   process.exit(2);
 }
 
