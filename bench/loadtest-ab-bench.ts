@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { compareRuns, renderComparison } from '../scripts/lib/report.ts';
 import { runHarness } from '../tools/k6-harness/index.ts';
 import { startDemoProcess } from '../tools/demo-process.ts';
+import { createResultsDir } from '../scripts/lib/results-dir.ts';
 
 const { values } = parseArgs({
   options: {
@@ -63,6 +64,7 @@ try {
       try {
         const env: Record<string, string> = { BASE_URL: demo.baseUrl, RUN_LABEL: label };
         if (label === 'pooled') env.BASELINE_SUMMARY = join(dir, 'results', `ab-baseline-${stamp}`, 'summary.json');
+        createResultsDir(dir, `ab-${label}-${stamp}`);
         const result = await runHarness({ script, env, profile: values.profile, testid: `ab-${label}-${stamp}`, cwd: dir, print: false });
         if (!result.summary) throw new Error(`${label} run (RTT ${rttMs} ms) wrote no summary`);
         summaries.push(result.summary);

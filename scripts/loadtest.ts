@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dockerK6Command, K6_IMAGE, localK6Command, renderCommand, scenarios, type Command, type LoadtestPlan } from './lib/k6-command.ts';
+import { createResultsDir } from './lib/results-dir.ts';
 import { baselinePath, parseLoadtestArgs, type Runner } from './lib/loadtest-args.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -71,6 +72,7 @@ async function main(): Promise<number> {
       return 0;
     }
     const { runHarness } = await import('../tools/k6-harness/index.ts');
+    createResultsDir(repoRoot, args.testid);
     const result = await runHarness({
       script: resolve(repoRoot, scenarios[args.scenario]),
       env,
@@ -86,6 +88,8 @@ async function main(): Promise<number> {
   const cmd = runner === 'k6' ? localK6Command(plan, process.env.K6_BIN ?? 'k6') : dockerK6Command(plan, repoRoot, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
   console.log(`loadtest: ${renderCommand(cmd)}`);
   if (args.dryRun) return 0;
+  // k6 (local, or the image run as this user) writes into a folder this user owns.
+  createResultsDir(repoRoot, args.testid);
   return run(cmd);
 }
 

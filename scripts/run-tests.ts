@@ -7,8 +7,9 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
+// go builds tools/k6-engine-check (k6's engine for the k6 tests; its modules come from the Go module proxy).
 // unshare and ip: the end-to-end test runs in its own network namespace (docs/testing.md).
-const REQUIRED_BINARIES = ['prometheus', 'promtool', 'prometheus-alertmanager', 'amtool', 'docker-compose', 'unshare', 'ip'];
+const REQUIRED_BINARIES = ['prometheus', 'promtool', 'prometheus-alertmanager', 'amtool', 'docker-compose', 'go', 'unshare', 'ip'];
 
 function findTests(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -21,7 +22,7 @@ function findTests(dir: string): string[] {
 const missing = REQUIRED_BINARIES.filter((bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0);
 if (missing.length > 0) {
   console.error(`npm test needs these binaries on PATH: ${missing.join(', ')}.`);
-  console.error('Install them with: sudo apt-get install -y prometheus prometheus-alertmanager docker-compose iproute2 util-linux');
+  console.error('Install them with: sudo apt-get install -y prometheus prometheus-alertmanager docker-compose golang-go iproute2 util-linux (Go >= 1.23)');
   process.exit(2);
 }
 

@@ -61,7 +61,10 @@ export function targetRows(data: K6SummaryData): TargetRow[] {
       });
     }
   }
-  return rows;
+  // k6 hands over its metrics and thresholds as Go maps, in a different order each run: sort,
+  // so summary.md is the same table every time (code-point order: no locale in it).
+  const key = (row: TargetRow): string => `${row.title}\u0000${row.metric}\u0000${row.stat}${row.op}${row.target}`;
+  return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 function fmt(value: number | null, unit: TargetRow['unit']): string {

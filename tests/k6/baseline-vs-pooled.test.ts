@@ -16,6 +16,7 @@ import { startPrometheus, type TestPrometheus } from '../support/prometheus.ts';
 import { k6Custom, k6TrendForTarget } from '../../monitoring/config/metrics.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 import type { Comparison } from '../../scripts/lib/report.ts';
+import { createResultsDir } from '../../scripts/lib/results-dir.ts';
 
 const repo = join(import.meta.dirname, '../..');
 const script = join(repo, 'k6/end-to-end-test.ts');
@@ -53,6 +54,7 @@ describe('baseline (per-call) vs pooled: Prometheus, load-test dashboard, report
     const run = async (poolMode: 'per-call' | 'pooled', testid: string, env: Record<string, string>): Promise<HarnessResult> => {
       const demo = await startDemoProcess({ poolMode, rttMs: RTT_MS });
       try {
+        createResultsDir(dir, testid);
         return await runHarness({ script, env: { BASE_URL: demo.baseUrl, ...env }, profile: 'smoke', testid, remoteWriteUrl, pushIntervalMs: 1_000, cwd: dir, print: false });
       } finally {
         await demo.stop();

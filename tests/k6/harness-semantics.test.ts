@@ -5,10 +5,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runHarness } from '../../tools/k6-harness/index.ts';
+import { sendRequest, vuAgent } from '../../tools/k6-harness/http-client.ts';
 import { TrendSink } from '../../tools/k6-harness/sinks.ts';
 import { MetricsStore } from '../../tools/k6-harness/metrics-store.ts';
 import { parseThresholds } from '../../tools/k6-harness/thresholds.ts';
@@ -25,6 +26,8 @@ describe('k6 harness semantics', () => {
   const seen: string[] = [];
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'k6-harness-test-'));
+    // The fixture's handleSummary writes out/summary.json; k6 would not create out/.
+    await mkdir(join(dir, 'out'));
     server = createServer((req, res) => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -113,6 +116,46 @@ describe('k6 harness semantics', () => {
     await assert.rejects(runHarness({ script: join(fixtures, 'unknown-module.ts'), print: false }), /does not implement k6\/ws/);
     await assert.rejects(runHarness({ script: join(fixtures, 'node-builtin.ts'), print: false }), /node:fs \(imported by .*node-builtin\.ts\) is a Node built-in: k6 has none/);
     await assert.rejects(runHarness({ script: join(fixtures, 'init-error.ts'), env: { BROKEN: 'yes' }, print: false }), /init context.*init failed on purpose: yes/s);
+  });
+
+  it('fails where k6 fails: extensionless local imports, Node/browser globals, metric names, a missing summary folder', async () => {
+    await assert.rejects(
+      runHarness({ script: join(fixtures, 'extensionless-import.ts'), print: false }),
+      /\.\/lib\/greeting \(imported by .*extensionless-import\.ts\): k6 reads .*lib\/greeting exactly as written/,
+    );
+    await assert.rejects(runHarness({ script: join(fixtures, 'node-global.ts'), print: false }), /init context.*URL is not defined \(k6 has no such global/s);
+    await assert.rejects(runHarness({ script: join(fixtures, 'bad-metric-name.ts'), print: false }), /Invalid metric name "pool-time-saved"/);
+    await assert.rejects(runHarness({ script: join(fixtures, 'bad-metric-name.ts'), env: { METRIC_NAME: 'x' }, print: false }), /Invalid metric name "x"/);
+    const ok = await runHarness({ script: join(fixtures, 'bad-metric-name.ts'), env: { METRIC_NAME: 'pool_time_saved' }, print: false });
+    assert.equal(ok.data.metrics.pool_time_saved?.values.count, 1);
+    const cwd = await mkdtemp(join(tmpdir(), 'k6-harness-nofolder-'));
+    try {
+      await assert.rejects(
+        runHarness({ script: join(fixtures, 'summary-to-missing-folder.ts'), cwd, print: false }),
+        /failed to handle the end-of-test summary: could not open 'results\/never-created\/summary\.json'/,
+      );
+      await mkdir(join(cwd, 'results/never-created'), { recursive: true });
+      const written = await runHarness({ script: join(fixtures, 'summary-to-missing-folder.ts'), cwd, print: false });
+      assert.deepEqual(written.files, [join(cwd, 'results/never-created/summary.json')]);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('records a refused connection as k6 does: status 0, error 1212, duration = sending + waiting + receiving', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const address = closed.address();
+    assert.ok(address && typeof address === 'object');
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const agents = { http: vuAgent(false), https: vuAgent(true) };
+    const result = await sendRequest({ method: 'GET', url: `http://127.0.0.1:${address.port}/`, headers: {}, body: null, timeoutMs: 5_000 }, agents);
+    assert.equal(result.status, 0);
+    assert.equal(result.errorCode, 1212);
+    const t = result.timings;
+    assert.equal(t.duration, t.sending + t.waiting + t.receiving);
+    assert.equal(t.waiting, 0);
+    assert.equal(t.receiving, 0);
   });
 
   it('computes percentiles, thresholds, ramps and names as k6 does', () => {

@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDemoProcess, type DemoProcess } from '../../tools/demo-process.ts';
 import { K6_IMAGE } from '../../scripts/lib/k6-command.ts';
@@ -62,6 +63,32 @@ describe('npm run loadtest', () => {
     );
   });
 
+  it('creates results/<testid>/ before it starts the k6 image, which cannot create it', async () => {
+    // A docker stand-in first on PATH: succeeds only if the folder k6 will write into exists and
+    // is writable by the user the container runs as (--user is the caller's uid).
+    const bin = await mkdtemp(join(tmpdir(), 'docker-stand-in-'));
+    const id = `cli-docker-${stamp}`;
+    await writeFile(
+      join(bin, 'docker'),
+      [
+        '#!/bin/sh',
+        'for a in "$@"; do case "$a" in testid=*) id="${a#testid=}" ;; esac; done',
+        'if [ -d "results/$id" ] && [ -w "results/$id" ]; then echo "docker stand-in: results/$id is ready"; exit 0; fi',
+        'echo "docker stand-in: results/$id is missing" >&2; exit 1',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    try {
+      const out = loadtest(['order', '--runner', 'docker', '--testid', id], { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` });
+      assert.equal(out.status, 0, `${out.stdout}\n${out.stderr}`);
+      assert.match(out.stdout, new RegExp(`docker stand-in: results/${id} is ready`));
+    } finally {
+      await rm(bin, { recursive: true, force: true });
+      await rm(join(repo, 'results', id), { recursive: true, force: true });
+    }
+  });
+
   it('says how to install k6 when there is neither k6 nor a Docker daemon', () => {
     const out = loadtest(['order'], { ...process.env, PATH: '/nonexistent', K6_BIN: '/nonexistent/k6' });
     assert.equal(out.status, 2);
@@ -101,6 +128,7 @@ describe('npm run loadtest', () => {
     const summary = JSON.parse(await readFile(join(repo, 'results', harnessId, 'summary.json'), 'utf8')) as RunSummary;
     assert.equal(summary.testid, harnessId);
     assert.equal(summary.script, 'payment-processing-test');
+    assert.equal(summary.metrics.checks?.values.rate, 1);
     // The run against itself: the report reads it, finds its payment p95 and no regression.
     const report = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'scripts/report.ts'), harnessId, harnessId, '--json'], { encoding: 'utf8', cwd: repo });
     assert.equal(report.status, 0, report.stderr);

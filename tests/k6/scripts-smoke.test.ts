@@ -18,6 +18,7 @@ import { k6Custom } from '../../monitoring/config/metrics.ts';
 import { thinkSeconds } from '../../k6/lib/profiles.ts';
 import type { TargetRow } from '../../k6/lib/summary-format.ts';
 import { assertThresholdsEvaluated, verdict } from './support/thresholds.ts';
+import { createResultsDir } from '../../scripts/lib/results-dir.ts';
 
 const repo = join(import.meta.dirname, '../..');
 
@@ -41,6 +42,7 @@ describe('k6 scripts (smoke profile, through the harness, against the demo shop)
   for (const script of ['order-creation-test', 'payment-processing-test', 'end-to-end-test']) {
     it(`${script}: checks pass, every threshold is evaluated on a measured value`, async (t) => {
       const testid = `smoke-${script}-${Date.now()}`;
+      createResultsDir(dir, testid);
       const result = await runHarness({ script: join(repo, 'k6', `${script}.ts`), env: { BASE_URL: demo.baseUrl }, profile: 'smoke', testid, cwd: dir, print: false });
       assert.deepEqual(result.iterationErrors, []);
       const report = assertThresholdsEvaluated(result);
@@ -92,6 +94,7 @@ describe('k6 scripts (smoke profile, through the harness, against the demo shop)
     demo.fault('payment', 'latency', String(injectedMs));
     try {
       const testid = `smoke-slow-payment-${Date.now()}`;
+      createResultsDir(dir, testid);
       const result = await runHarness({ script: join(repo, 'k6', 'payment-processing-test.ts'), env: { BASE_URL: demo.baseUrl }, profile: 'smoke', testid, cwd: dir, print: false });
       assert.deepEqual(result.iterationErrors, []);
       const report = assertThresholdsEvaluated(result);

@@ -5,8 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
 import { ports } from '../../monitoring/config/stack.ts';
@@ -42,7 +44,7 @@ describe('docker-compose-monitoring.yaml', () => {
   it('is accepted by docker-compose config with the demo and loadtest profiles', () => {
     assert.deepEqual(
       Object.keys(config.services).sort(),
-      ['alertmanager', 'demo', 'grafana', 'k6', 'notification-sink', 'pool-exporter', 'prometheus'],
+      ['alertmanager', 'demo', 'grafana', 'k6', 'k6-results', 'notification-sink', 'pool-exporter', 'prometheus'],
     );
   });
 
@@ -67,7 +69,7 @@ describe('docker-compose-monitoring.yaml', () => {
 
   it('gives every long-running service a healthcheck and waits on health', () => {
     for (const [name, svc] of services) {
-      if (name === 'k6') continue; // one-shot job
+      if (name === 'k6' || name === 'k6-results') continue; // one-shot jobs
       assert.ok(svc.healthcheck?.test?.length, `${name} has no healthcheck`);
       for (const [dep, cond] of Object.entries(svc.depends_on ?? {})) {
         assert.equal(cond.condition, 'service_healthy', `${name} depends on ${dep} without waiting for health`);
@@ -106,6 +108,31 @@ describe('docker-compose-monitoring.yaml', () => {
 
   it('runs the same k6 image as `npm run loadtest`', () => {
     assert.equal(config.services.k6?.image, K6_IMAGE);
+  });
+
+  it('creates results/<testid>/ writable for the k6 image user (uid 12345) before k6 starts', async () => {
+    // k6 opens handleSummary's files without creating their folder, as uid 12345.
+    const k6 = config.services.k6;
+    const prep = config.services['k6-results'];
+    assert.ok(k6 && prep);
+    assert.equal(k6.depends_on?.['k6-results']?.condition, 'service_completed_successfully');
+    assert.equal(prep.image, k6.image, 'the folder job reuses the pinned k6 image (it has /bin/sh)');
+    const hostResults = (svc: ComposeService): string | undefined => svc.volumes?.map(String).find((v) => v.endsWith(':/work/results:rw') || v.endsWith(':/work/results'));
+    assert.equal(hostResults(prep)?.split(':')[0], hostResults(k6)?.split(':')[0], 'both mount the same ./results');
+    assert.equal(prep.environment?.TESTID, k6.environment?.TESTID);
+    // Run the job's command with sh against a scratch folder standing in for the mount.
+    const entry = (prep as { entrypoint?: string[] }).entrypoint;
+    assert.deepEqual(entry, ['/bin/sh', '-c']);
+    const command = Array.isArray(prep.command) ? prep.command.join(' ') : String(prep.command);
+    const scratch = await mkdtemp(join(tmpdir(), 'compose-results-'));
+    try {
+      const script = command.replaceAll('$$', '$').replaceAll('/work/results', scratch);
+      execFileSync('/bin/sh', ['-c', script], { env: { ...process.env, TESTID: 'run-7' } });
+      const mode = statSync(join(scratch, 'run-7')).mode & 0o777;
+      assert.equal(mode & 0o003, 0o003, `results/run-7 is ${mode.toString(8)}: other users (uid 12345) cannot write into it`);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   });
 
   it('mounts config folders that exist in the repository', () => {

@@ -34,6 +34,7 @@ import { ownNetworkNamespace } from '../support/network-namespace.ts';
 import { assertThresholdsEvaluated } from '../k6/support/thresholds.ts';
 import { k6Custom } from '../../monitoring/config/metrics.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
+import { createResultsDir } from '../../scripts/lib/results-dir.ts';
 
 const TIMEOUT_MS = 900_000;
 const isolated = ownNetworkNamespace(import.meta.filename, { timeoutMs: TIMEOUT_MS + 60_000 });
@@ -122,6 +123,7 @@ if (isolated) describe('native stack, end to end: load, degradation, notificatio
 
   /** One smoke run of the end-to-end script against the demo, pushed to this stack's Prometheus. */
   function loadRun(testid: string, extraEnv: Record<string, string> = {}): ReturnType<typeof runHarness> {
+    createResultsDir(stateDir, testid);
     return runHarness({
       script: join(repoRoot, 'k6/end-to-end-test.ts'),
       env: { BASE_URL: gateway, ...extraEnv },

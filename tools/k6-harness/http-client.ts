@@ -106,7 +106,9 @@ export function sendRequest(req: HttpRequest, agents: { http: VuAgent; https: Vu
     });
     client.on('error', (err: NodeJS.ErrnoException) => {
       const { error, code } = errorCode(err);
-      timings.duration = performance.now() - t0;
+      // k6 records sending + waiting + receiving, about 0 when nothing was sent (a refused
+      // connection), not the time until the error.
+      timings.duration = timings.sending + timings.waiting + timings.receiving;
       finish({ status: 0, statusText: '', headers: {}, body: '', proto: '', error, errorCode: code });
     });
     client.end(req.body ?? undefined);

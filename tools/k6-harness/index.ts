@@ -5,7 +5,7 @@
  * with k6's remote-write naming. TEST-ONLY: it lets the suite be verified where k6 is not
  * installed. Limits: docs/k6.md.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bundleScript } from './bundle.ts';
@@ -201,8 +201,13 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
           continue;
         }
         const full = isAbsolute(path) ? path : join(cwd, path);
-        await mkdir(dirname(full), { recursive: true });
-        await writeFile(full, text);
+        // Like k6 (internal/cmd/run.go): open the file, never create its folder; the runner
+        // (npm run loadtest, the compose job) creates results/<testid>/ first.
+        try {
+          await writeFile(full, text);
+        } catch (err) {
+          throw new Error(`k6 harness: failed to handle the end-of-test summary: could not open '${path}': ${err instanceof Error ? err.message : String(err)}`);
+        }
         files.push(full);
         if (full.endsWith('summary.json')) summary = JSON.parse(text) as RunSummary;
       }

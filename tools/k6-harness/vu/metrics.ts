@@ -2,7 +2,8 @@
 import type { MetricType, ValueType } from '../protocol.ts';
 import { contextTags, defineMetric, emit, vuState } from './runtime.ts';
 
-const NAME = /^[\p{L}\p{N}._ !?/&#()<>%-]{1,128}$/u;
+// k6 v1.3.0 metrics/registry.go: nameRegexString (remote write and Prometheus need it too).
+const NAME = /^[a-zA-Z_][a-zA-Z0-9_]{1,128}$/;
 
 class Metric {
   readonly name: string;
@@ -10,7 +11,7 @@ class Metric {
 
   constructor(name: string, type: MetricType, contains: ValueType) {
     if (vuState.phase !== 'init') throw new Error(`metric ${name}: metrics can only be created in the init context`);
-    if (typeof name !== 'string' || !NAME.test(name)) throw new Error(`metric name ${JSON.stringify(name)} is invalid`);
+    if (typeof name !== 'string' || !NAME.test(name)) throw new Error(`Invalid metric name ${JSON.stringify(name)}: k6 takes up to 128 ASCII letters, numbers or underscores, starting with a letter or an underscore`);
     this.name = name;
     this.type = type;
     defineMetric({ name, type, contains });
