@@ -24,7 +24,7 @@ import { listeningLine, startListeningProcess, type RunningProcess } from '../to
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULT_FILE = new URL('./results/exporter-bench.md', import.meta.url);
-const FIXTURE = join(REPO_ROOT, '..', 'shared', 'fixtures', 'pool-health', 'healthy.json');
+const FIXTURE = join(REPO_ROOT, 'fixtures', 'pool-health', 'healthy.json');
 const POOL_COUNTS = [6, 60, 600] as const;
 const CONCURRENCY = [1, 10, 50] as const;
 const SECONDS = secondsFromEnv(process.env.BENCH_SECONDS, 6);

@@ -6,6 +6,7 @@
  */
 import { credentials, ServerCredentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import type { Server } from 'node:http';
+import { demoTargetName, type DemoTargetName } from '../contract/targets.ts';
 import { createAdminApp, type FaultAction } from './admin.ts';
 import { createGatewayApp } from './gateway/app.ts';
 import { createHealthApp } from './health-server.ts';
@@ -71,8 +72,8 @@ export interface ShopUrls {
   api: string;
   admin: string;
   health: Record<ServiceName, string>;
-  /** GET /health/pools/detailed targets, keyed like monitoring/config/stack.ts demoPoolTargets. */
-  poolHealth: { 'api-gateway': string; 'order-service': string; 'payment-service': string };
+  /** GET /health/pools/detailed targets, keyed by the target names they are probed as (contract/targets.ts). */
+  poolHealth: Record<DemoTargetName, string>;
 }
 
 export interface RunningShop {
@@ -230,9 +231,9 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       admin: `http://127.0.0.1:${bound.admin}`,
       health: Object.fromEntries(serviceNames.map((s) => [s, healthUrl(s)])) as Record<ServiceName, string>,
       poolHealth: {
-        'api-gateway': `${gatewayUrl}/health/pools/detailed`,
-        'order-service': `${healthUrl('order')}/health/pools/detailed`,
-        'payment-service': `${healthUrl('payment')}/health/pools/detailed`,
+        [demoTargetName.apiGateway]: `${gatewayUrl}/health/pools/detailed`,
+        [demoTargetName.orderService]: `${healthUrl('order')}/health/pools/detailed`,
+        [demoTargetName.paymentService]: `${healthUrl('payment')}/health/pools/detailed`,
       },
     },
     async fault(service, action, latencyMs = 0) {

@@ -1,16 +1,18 @@
 /**
  * `npm run generate`: write every generated file (rules, rule tests, Prometheus, Alertmanager,
  * pool exporter and Grafana configs, dashboards) from the TypeScript sources.
+ * It also rewrites the generated blocks of README.md and docs/*.md (monitoring/doc-blocks.ts).
  * `--out <dir>` writes the same tree under another directory (the drift test uses it).
  * `--alertmanager-from-env <file> [--sink-url <url>]` writes only an Alertmanager config with
  * Slack/email taken from ALERTMANAGER_* variables (docs/core.md), for a stack that has secrets;
  * it never touches the committed files.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alertmanagerOptionsFromEnv, alertmanagerYaml, composeSinkUrl } from './generators/alertmanager-config.ts';
 import { buildArtifacts } from './artifacts.ts';
+import { blocksIn, fillGeneratedBlocks } from './doc-blocks.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -40,7 +42,20 @@ async function main(): Promise<void> {
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, content);
   }
-  console.log(`generate: wrote ${artifacts.length} files under ${root}`);
+  const documents = await documentsWithBlocks();
+  for (const { path, text } of documents) {
+    const target = join(root, path);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, fillGeneratedBlocks(path, text));
+  }
+  console.log(`generate: wrote ${artifacts.length} files and the generated blocks of ${documents.map((d) => d.path).join(', ')} under ${root}`);
+}
+
+/** README.md and docs/*.md that hold at least one generated block, read from this checkout. */
+async function documentsWithBlocks(): Promise<{ path: string; text: string }[]> {
+  const paths = ['README.md', ...(await readdir(join(repoRoot, 'docs'))).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+  const documents = await Promise.all(paths.map(async (path) => ({ path, text: await readFile(join(repoRoot, path), 'utf8') })));
+  return documents.filter(({ text }) => blocksIn(text).length > 0 || text.includes('<!-- generated:'));
 }
 
 main().catch((err: unknown) => {

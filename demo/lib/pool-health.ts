@@ -3,17 +3,29 @@
  * per-pool state counts, the service's health rule, and the summary. Pure: tests feed it counts.
  */
 import { connectivityState } from '@grpc/grpc-js';
+import {
+  connectionStateField,
+  connectionStates,
+  type ConnectionState,
+  type ManagerStatus,
+  type PoolStatus,
+} from '../../contract/pool-health.ts';
 import { slo } from '../../monitoring/config/slo.ts';
 
-export type PoolStatus = 'healthy' | 'degraded' | 'unhealthy';
+/** One count field per connectivity state, named as the contract names them (ready_connections, …). */
+type StateCounts = { [S in ConnectionState as (typeof connectionStateField)[S]]: number };
 
-export interface PoolHealth {
+/** The contract's states as grpc-js reports them. */
+const grpcState: Record<ConnectionState, connectivityState> = {
+  ready: connectivityState.READY,
+  idle: connectivityState.IDLE,
+  connecting: connectivityState.CONNECTING,
+  transient_failure: connectivityState.TRANSIENT_FAILURE,
+  shutdown: connectivityState.SHUTDOWN,
+};
+
+export interface PoolHealth extends StateCounts {
   healthy_percentage: number;
-  ready_connections: number;
-  idle_connections: number;
-  connecting: number;
-  failed_connections: number;
-  shutdown: number;
   total_connections: number;
   is_healthy: boolean;
   status: PoolStatus;
@@ -36,7 +48,7 @@ export interface PoolHealthReport {
 }
 
 export interface PoolUnavailable {
-  status: 'unavailable';
+  status: Extract<ManagerStatus, 'unavailable'>;
   error: string;
 }
 
@@ -46,9 +58,11 @@ const warnings: Record<Exclude<PoolStatus, 'healthy'>, string> = {
 };
 
 export function poolHealth(states: readonly connectivityState[]): PoolHealth {
-  const count = (state: connectivityState): number => states.filter((s) => s === state).length;
-  const ready = count(connectivityState.READY);
-  const idle = count(connectivityState.IDLE);
+  const counts = Object.fromEntries(
+    connectionStates.map((state) => [connectionStateField[state], states.filter((s) => s === grpcState[state]).length]),
+  ) as StateCounts;
+  const ready = counts.ready_connections;
+  const idle = counts.idle_connections;
   const total = states.length;
   const ratio = total === 0 ? 0 : (ready + idle) / total;
   const isHealthy = ready + idle > 0;
@@ -56,11 +70,7 @@ export function poolHealth(states: readonly connectivityState[]): PoolHealth {
     !isHealthy || ratio < slo.pool.unhealthyBelowRatio ? 'unhealthy' : ratio < slo.pool.degradedBelowRatio ? 'degraded' : 'healthy';
   return {
     healthy_percentage: ratio * 100,
-    ready_connections: ready,
-    idle_connections: idle,
-    connecting: count(connectivityState.CONNECTING),
-    failed_connections: count(connectivityState.TRANSIENT_FAILURE),
-    shutdown: count(connectivityState.SHUTDOWN),
+    ...counts,
     total_connections: total,
     is_healthy: isHealthy,
     status,

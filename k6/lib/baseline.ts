@@ -3,7 +3,7 @@
  * context. With no baseline there is nothing to compare with, so no time-saved samples are emitted
  * (the seed subtracted from a hard-coded 900 ms instead).
  */
-import { k6Custom } from '../../monitoring/config/metrics.ts';
+import { k6Custom } from '../../contract/metrics.ts';
 import { config } from './config.ts';
 import type { RunSummary } from './summary-format.ts';
 

@@ -1,10 +1,10 @@
 /**
- * The custom k6 metrics of this suite. Names come from monitoring/config/metrics.ts, so dashboards and
+ * The custom k6 metrics of this suite. Names come from contract/metrics.ts, so dashboards and
  * rules select exactly what the scripts emit. Time trends are declared `isTime`, which makes k6's
  * remote-write output send them as `k6_<name>_seconds` native histograms.
  */
 import { Counter, Rate, Trend } from 'k6/metrics';
-import { k6Custom } from '../../monitoring/config/metrics.ts';
+import { k6Custom } from '../../contract/metrics.ts';
 
 /** Active time of one full flow, think time excluded (end-to-end test). */
 export const fullFlowDuration = new Trend(k6Custom.fullFlowDuration, true);

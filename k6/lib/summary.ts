@@ -3,7 +3,8 @@
  * fail for every threshold) and prints a short table. In k6, handleSummary returns a map of
  * output paths ('stdout' for the terminal) to file contents.
  */
-import { k6Custom, k6TrendForTarget } from '../../monitoring/config/metrics.ts';
+import { k6Custom } from '../../contract/metrics.ts';
+import { k6TrendForTarget } from '../../monitoring/config/metrics.ts';
 import { latencyTargets } from '../../monitoring/config/slo.ts';
 import { config } from './config.ts';
 import { baseline } from './baseline.ts';

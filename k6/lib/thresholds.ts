@@ -3,7 +3,7 @@
  */
 import type { Threshold } from 'k6/options';
 import { slo } from '../../monitoring/config/slo.ts';
-import { k6Custom } from '../../monitoring/config/metrics.ts';
+import { k6Custom } from '../../contract/metrics.ts';
 import type { ProfileName } from './config.ts';
 
 type Thresholds = Record<string, Threshold[]>;

@@ -2,7 +2,7 @@
  * The SLO module's shape with its literal types widened to number/string, so generators can take
  * a modified copy (tests prove that a changed target changes every generated threshold).
  */
-import { slo } from './slo.ts';
+import { latencyTargets, slo, type LatencyTargetKey } from './slo.ts';
 
 type Widen<T> = T extends number ? number : T extends string ? string : { readonly [K in keyof T]: Widen<T[K]> };
 
@@ -10,14 +10,10 @@ export type SloConfig = Widen<typeof slo>;
 
 export const defaultSlo: SloConfig = slo;
 
-/** The four latency targets of an SLO config, keyed as in `latencyTargets` of slo.ts. */
-export function latencyTargetsOf(config: SloConfig) {
-  return {
-    fullFlow: config.fullFlow,
-    apiGateway: config.apiGateway,
-    orderService: config.orderService,
-    paymentService: config.paymentService,
-  } as const;
+/** The latency targets of an SLO config, keyed and ordered as `latencyTargets` of slo.ts. */
+export function latencyTargetsOf(config: SloConfig): { readonly [K in LatencyTargetKey]: SloConfig[K] } {
+  const keys = Object.keys(latencyTargets) as LatencyTargetKey[];
+  return Object.fromEntries(keys.map((key) => [key, config[key]])) as { readonly [K in LatencyTargetKey]: SloConfig[K] };
 }
 
 /** Milliseconds to the seconds that k6's remote-write histograms carry. */

@@ -2,6 +2,7 @@
  * Selectors, job names and addresses that the generators share (the mixin `_config`).
  * Thresholds live in slo.ts; this file says *where* things are, not how good they must be.
  */
+import { demoTargetName, type DemoTargetName } from '../../contract/targets.ts';
 
 /** Prometheus job names. Alerts and dashboards select on these. */
 export const jobs = {
@@ -42,6 +43,23 @@ export const scrapeTiming = {
   probeTimeout: '3s',
 } as const;
 
+/**
+ * Flags the stack passes to Prometheus beyond paths and addresses, with the reason for each:
+ * native mode, docker-compose-monitoring.yaml (a test checks) and the tests' Prometheus all pass
+ * these, and docs/core.md's table is generated from them.
+ */
+export const prometheusFlags = [
+  {
+    flag: '--web.enable-remote-write-receiver',
+    why: 'k6 pushes its metrics to `/api/v1/write` (the old `--enable-feature=remote-write-receiver` is gone in 3.x)',
+  },
+  { flag: '--web.enable-lifecycle', why: 'reload after `npm run generate` with `POST /-/reload`' },
+  {
+    flag: '--enable-feature=native-histograms',
+    why: "store k6's native histograms (2.42 to 3.8; a no-op from 3.9, where native histograms are stable; harmless to keep)",
+  },
+] as const;
+
 /** Fixed datasource uids: dashboards and provisioning must agree on them. */
 export const datasourceUids = {
   prometheus: 'prometheus',
@@ -59,20 +77,20 @@ export const demoShopPorts = {
 } as const;
 
 /** Probe targets of the demo shop: exporter target name -> host:port of its pool health endpoint. */
-export const demoPoolTargets = {
-  'api-gateway': `127.0.0.1:${ports.demoGateway}`,
-  'order-service': `127.0.0.1:${demoShopPorts.health.order}`,
-  'payment-service': `127.0.0.1:${demoShopPorts.health.payment}`,
-} as const;
+export const demoPoolTargets: Readonly<Record<DemoTargetName, string>> = {
+  [demoTargetName.apiGateway]: `127.0.0.1:${ports.demoGateway}`,
+  [demoTargetName.orderService]: `127.0.0.1:${demoShopPorts.health.order}`,
+  [demoTargetName.paymentService]: `127.0.0.1:${demoShopPorts.health.payment}`,
+};
 
 /**
  * Environment variable that moves each probe target's port in the exporter's config. They are the
  * demo shop's own port variables, so one environment moves the shop and the probes together.
  */
-export const demoPoolTargetPortEnv: Record<keyof typeof demoPoolTargets, string> = {
-  'api-gateway': 'DEMO_GATEWAY_PORT',
-  'order-service': 'DEMO_ORDER_HEALTH_PORT',
-  'payment-service': 'DEMO_PAYMENT_HEALTH_PORT',
+export const demoPoolTargetPortEnv: Readonly<Record<DemoTargetName, string>> = {
+  [demoTargetName.apiGateway]: 'DEMO_GATEWAY_PORT',
+  [demoTargetName.orderService]: 'DEMO_ORDER_HEALTH_PORT',
+  [demoTargetName.paymentService]: 'DEMO_PAYMENT_HEALTH_PORT',
 };
 
 /** Base of runbook links in alert annotations: docs/runbooks.md, one section per alert. */
@@ -85,8 +103,8 @@ export const runbookBaseUrl = 'https://github.com/example/grpc-pool-observabilit
  */
 export const latencyTargetService = {
   fullFlow: 'loadtest',
-  apiGateway: 'api-gateway',
-  orderService: 'order-service',
-  paymentService: 'payment-service',
+  apiGateway: demoTargetName.apiGateway,
+  orderService: demoTargetName.orderService,
+  paymentService: demoTargetName.paymentService,
 } as const;
 export const loadTestService = latencyTargetService.fullFlow;

@@ -3,7 +3,7 @@
  * names the series (k6_ prefix, _total counters, _rate rates, native-histogram _seconds trends).
  */
 import { DashboardBuilder, DashboardCursorSync, RowBuilder, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
-import { k6Custom, k6Remote } from '../config/metrics.ts';
+import { k6Custom, k6Remote } from '../../contract/metrics.ts';
 import type { LatencyTargetKey } from '../config/slo.ts';
 import { histogramQuantile, series, sumRate, trendHistogram, wholeRangeQuantile } from '../lib/promql.ts';
 import { ACTIVE_WINDOW, latencyTargetKeys, recorded } from '../lib/recorded.ts';

@@ -5,7 +5,7 @@
  */
 import { AnnotationQueryBuilder, DashboardBuilder, DashboardCursorSync, RowBuilder, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import { k6Remote } from '../config/metrics.ts';
+import { k6Remote } from '../../contract/metrics.ts';
 import type { LatencyTargetKey } from '../config/slo.ts';
 import { series, trendHistogram, wholeRangeQuantile } from '../lib/promql.ts';
 import { latencyTargetKeys, recorded } from '../lib/recorded.ts';

@@ -5,7 +5,8 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { DashboardBuilder, DashboardCursorSync, RowBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { jobs } from '../config/stack.ts';
-import { connectionStates, poolMetric } from '../config/metrics.ts';
+import { connectionStates, managerStatuses, poolStatuses, type ConnectionState, type ManagerStatus } from '../../contract/pool-health.ts';
+import { poolMetric } from '../../contract/metrics.ts';
 import { series } from '../lib/promql.ts';
 import { percent } from '../lib/format.ts';
 import { defaultSlo, type SloConfig } from '../config/slo-config.ts';
@@ -33,13 +34,24 @@ const services = `${probe},service=~"$service"`;
 const pools = `${services},pool=~"$pool"`;
 const poolLegend = '{{service}} → {{pool}}';
 
-const stateColors: Record<(typeof connectionStates)[number], string> = {
+const stateColors: Record<ConnectionState, string> = {
   ready: 'green',
   idle: 'blue',
   connecting: 'yellow',
   transient_failure: 'red',
   shutdown: 'purple',
 };
+
+/** Pool statuses are the manager statuses without `unavailable`, so one map colours both. */
+const statusColors: Record<ManagerStatus, string> = {
+  healthy: 'green',
+  degraded: 'orange',
+  unhealthy: 'red',
+  unavailable: 'dark-red',
+};
+const statusMappings = (statuses: readonly ManagerStatus[]) => stateMappings(statuses.map((text) => ({ text, color: statusColors[text] })));
+
+const failing: ConnectionState = 'transient_failure';
 
 /** A state set as one number per series: 0 for the first state, 1 for the second, ... */
 function stateIndex(metric: string, selector: string, by: string, states: readonly string[]): string {
@@ -64,25 +76,16 @@ export function healthPanels(slo: SloConfig) {
       .max(1)
       .span(12),
     stateTimeline({ title: 'Pool status', description: 'Status each service reports for each pool: healthy, degraded or unhealthy.', unit: 'none' })
-      .withTarget(prometheusQuery(stateIndex(poolMetric.status, pools, 'service, pool', ['healthy', 'degraded', 'unhealthy']), poolLegend))
-      .mappings(stateMappings([{ text: 'healthy', color: 'green' }, { text: 'degraded', color: 'orange' }, { text: 'unhealthy', color: 'red' }]))
+      .withTarget(prometheusQuery(stateIndex(poolMetric.status, pools, 'service, pool', poolStatuses), poolLegend))
+      .mappings(statusMappings(poolStatuses))
       .span(12),
     stateTimeline({
       title: 'Pool manager status',
       description: 'Overall status of each service: the worst of its pools, or unavailable when its pool manager is not running.',
       unit: 'none',
     })
-      .withTarget(
-        prometheusQuery(stateIndex(poolMetric.managerStatus, services, 'service', ['healthy', 'degraded', 'unhealthy', 'unavailable']), '{{service}}'),
-      )
-      .mappings(
-        stateMappings([
-          { text: 'healthy', color: 'green' },
-          { text: 'degraded', color: 'orange' },
-          { text: 'unhealthy', color: 'red' },
-          { text: 'unavailable', color: 'dark-red' },
-        ]),
-      )
+      .withTarget(prometheusQuery(stateIndex(poolMetric.managerStatus, services, 'service', managerStatuses), '{{service}}'))
+      .mappings(statusMappings(managerStatuses))
       .span(24)
       .height(6),
   ];
@@ -109,7 +112,7 @@ export function connectionPanels() {
       description: 'Connections that failed and are waiting to reconnect; any for a minute raises GrpcPoolConnectionsFailing.',
       unit: 'short',
     })
-      .withTarget(prometheusQuery(series(poolMetric.connections, `${pools},state="transient_failure"`), poolLegend))
+      .withTarget(prometheusQuery(series(poolMetric.connections, `${pools},state="${failing}"`), poolLegend))
       .thresholds(thresholds([{ value: null, color: 'green' }, { value: 1, color: 'red' }]))
       .thresholdsStyle(dashedThresholds())
       .min(0)

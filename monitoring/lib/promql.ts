@@ -2,7 +2,8 @@
  * PromQL shared by the dashboards and the rules, so a query reads the same in both places.
  * Selectors are passed without braces: `testid=~"$testid"`.
  */
-import { k6Remote, k6TrendForTarget } from '../config/metrics.ts';
+import { k6Remote } from '../../contract/metrics.ts';
+import { k6TrendForTarget } from '../config/metrics.ts';
 import type { LatencyTargetKey } from '../config/slo.ts';
 
 /** `name{selector}`, or `name` alone when the selector is empty. */

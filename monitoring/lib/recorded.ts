@@ -3,7 +3,7 @@
  * write them, alerts and dashboards read them, so both import them from here.
  */
 import { jobs } from '../config/stack.ts';
-import { k6Custom, k6Remote, poolMetric } from '../config/metrics.ts';
+import { k6Custom, k6Remote, poolMetric } from '../../contract/metrics.ts';
 import { latencyTargets, type LatencyTargetKey } from '../config/slo.ts';
 import { quantileName, trendHistogram } from './promql.ts';
 

@@ -3,7 +3,8 @@
  * Ratio thresholds come from slo.pool; `service` is the probed target (a Prometheus target label).
  */
 import { jobs, poolExporterService } from '../config/stack.ts';
-import { poolMetric } from '../config/metrics.ts';
+import { poolMetric } from '../../contract/metrics.ts';
+import type { ConnectionState, ManagerStatus } from '../../contract/pool-health.ts';
 import { series } from '../lib/promql.ts';
 import { defaultSlo, type SloConfig } from '../config/slo-config.ts';
 import { percent, runbookUrl } from '../lib/format.ts';
@@ -14,6 +15,8 @@ export function poolAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRule> 
   const { unhealthyBelowRatio, degradedBelowRatio } = slo.pool;
   const ratio = series(poolMetric.healthyRatio, poolJobSelector);
   const exporterUp = `up{job="${jobs.poolExporter}"}`;
+  const failing: ConnectionState = 'transient_failure';
+  const noManager: ManagerStatus = 'unavailable';
   const rules: AlertingRule[] = [
     {
       alert: 'GrpcPoolUnhealthy',
@@ -40,7 +43,7 @@ export function poolAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRule> 
     },
     {
       alert: 'GrpcPoolConnectionsFailing',
-      expr: `${series(poolMetric.connections, `${poolJobSelector},state="transient_failure"`)} > 0`,
+      expr: `${series(poolMetric.connections, `${poolJobSelector},state="${failing}"`)} > 0`,
       for: '1m',
       labels: { severity: 'warning' },
       annotations: {
@@ -51,7 +54,7 @@ export function poolAlerts(slo: SloConfig = defaultSlo): RuleFile<AlertingRule> 
     },
     {
       alert: 'GrpcPoolManagerUnavailable',
-      expr: `${series(poolMetric.managerStatus, `${poolJobSelector},status="unavailable"`)} == 1`,
+      expr: `${series(poolMetric.managerStatus, `${poolJobSelector},status="${noManager}"`)} == 1`,
       for: '30s',
       labels: { severity: 'critical' },
       annotations: {

@@ -2,7 +2,7 @@
  * Recording rules for the queries that dashboards and alerts run most: quantiles of the k6
  * native histograms, run activity, and pool summaries. Names follow level:metric:operations.
  */
-import { k6Custom, k6Remote, poolMetric } from '../config/metrics.ts';
+import { k6Custom, k6Remote, poolMetric } from '../../contract/metrics.ts';
 import { histogramQuantile, series, trendHistogram } from '../lib/promql.ts';
 import { ACTIVE_WINDOW, latencyTargetKeys, poolJobSelector, recorded, RECORDED_QUANTILES, RECORDING_WINDOW } from '../lib/recorded.ts';
 import type { RecordingRule, RuleFile } from './types.ts';

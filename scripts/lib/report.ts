@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { k6Custom, k6TrendForTarget } from '../../monitoring/config/metrics.ts';
+import { k6Custom } from '../../contract/metrics.ts';
+import { k6TrendForTarget } from '../../monitoring/config/metrics.ts';
 import { latencyTargets, slo, type LatencyTargetKey } from '../../monitoring/config/slo.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 

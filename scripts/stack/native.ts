@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, startProcess, stopProcessGroup, type RunningProcess } from '../../tools/process.ts';
-import { ports } from '../../monitoring/config/stack.ts';
+import { ports, prometheusFlags } from '../../monitoring/config/stack.ts';
 import { writeNativeConfigs } from './native-config.ts';
 import { repoRoot, type StackSettings } from './settings.ts';
 
@@ -71,13 +71,6 @@ export function isOurProcess(record: ServiceRecord): boolean {
     return true; // no /proc: trust the pid
   }
 }
-
-/** Prometheus flags beyond paths and address; docker-compose-monitoring.yaml passes the same (a test checks). */
-export const PROMETHEUS_FEATURE_FLAGS = [
-  '--web.enable-remote-write-receiver', // k6 pushes its results here
-  '--web.enable-lifecycle', // POST /-/reload after `npm run generate`
-  '--enable-feature=native-histograms', // k6 trends arrive as native histograms
-] as const;
 
 interface ServiceSpec {
   name: string;
@@ -152,7 +145,7 @@ function serviceSpecs(opts: NativeUpOptions): { specs: ServiceSpec[]; notices: s
       `--config.file=${configs.prometheusConfig}`,
       `--storage.tsdb.path=${join(dir, 'prometheus')}`,
       `--web.listen-address=127.0.0.1:${p.prometheus}`,
-      ...PROMETHEUS_FEATURE_FLAGS,
+      ...prometheusFlags.map((f) => f.flag),
     ],
     url: `http://127.0.0.1:${p.prometheus}/`,
     healthUrl: `http://127.0.0.1:${p.prometheus}/-/ready`,

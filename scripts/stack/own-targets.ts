@@ -10,13 +10,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isTargetName, targetNameRule } from '../../contract/targets.ts';
 import { scrapeTiming } from '../../monitoring/config/stack.ts';
 import { composePrometheusOptions, prometheusConfig } from '../../monitoring/generators/prometheus-config.ts';
 import { poolExporterConfig } from '../../monitoring/generators/pool-exporter-config.ts';
 import { generatedYaml } from '../../monitoring/lib/yaml.ts';
-
-/** Target names become label values and URL parameters: keep them plain. */
-const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 export function parsePoolTargets(raw: string): Record<string, string> {
   const targets: Record<string, string> = {};
@@ -24,9 +22,9 @@ export function parsePoolTargets(raw: string): Record<string, string> {
     const eq = entry.indexOf('=');
     const name = eq > 0 ? entry.slice(0, eq) : '';
     const url = entry.slice(eq + 1);
-    if (!NAME.test(name)) {
-      throw new Error(`POOL_TARGETS: "${entry}" must be name=url with a name of letters, digits, '.', '_' or '-'`);
-    }
+    if (eq <= 0) throw new Error(`POOL_TARGETS: "${entry}" must be name=url`);
+    // The exporter reads these names from the file written below: the same rule, or it refuses the file.
+    if (!isTargetName(name)) throw new Error(`POOL_TARGETS: "${entry}": ${targetNameRule}`);
     let parsed: URL;
     try {
       parsed = new URL(url);

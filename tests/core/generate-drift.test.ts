@@ -38,6 +38,12 @@ test('npm run generate reproduces every committed generated file, and nothing el
       assert.equal(onDisk, fresh, `${path} drifted from its generator: run \`npm run generate\` and commit`);
     }
     assert.ok(generated.length >= 14, `expected at least 14 generated files, got ${generated.length}`);
+    // The generated blocks of the docs (monitoring/doc-blocks.ts): --out writes the filled copies.
+    const docs = ['README.md', ...(await filesUnder(out, 'docs'))];
+    assert.ok(docs.includes('docs/core.md'), `no generated doc written: ${docs.join(', ')}`);
+    for (const path of docs) {
+      assert.equal(await readFile(join(repoRoot, path), 'utf8'), await readFile(join(out, path), 'utf8'), `${path}: a generated block drifted: run \`npm run generate\` and commit`);
+    }
   } finally {
     await rm(out, { recursive: true, force: true });
   }

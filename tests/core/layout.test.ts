@@ -1,7 +1,7 @@
 /**
  * The folder layout's import rules (issue 13), checked on the real tree: nothing outside tests/
  * imports tests/, no import cycle between top-level folders, monitoring/ imports towards its
- * config only. A small tree that breaks each rule proves the check can fail.
+ * config only, contract/ imports nothing outside itself. A small tree that breaks each rule proves the check can fail.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
@@ -24,6 +24,10 @@ describe('repository layout', () => {
     assert.ok(edge('monitoring/artifacts.ts', 'monitoring/dashboards/index.ts'));
     assert.ok(edge('scripts/loadtest.ts', 'tools/k6-harness/index.ts'));
     assert.ok(edge('tests/stack/native-e2e.test.ts', 'notification-sink/main.ts'));
+    // The contract is shared by the exporter, the demo, k6 and the generators.
+    for (const user of ['exporters/pool-exporter/src/collector.ts', 'demo/lib/pool-health.ts', 'k6/lib/metrics.ts', 'monitoring/dashboards/pools.ts']) {
+      assert.ok(imports.some((i) => i.from === user && i.to.startsWith('contract/')), `${user} does not import contract/`);
+    }
     assert.ok(imports.length > 200, `only ${imports.length} imports found`);
   });
 
@@ -52,6 +56,8 @@ describe('repository layout', () => {
       'monitoring/lib/q.ts': "import { slo } from '../config/slo.ts';\nexport const q = slo;\n",
       'monitoring/rules/r.ts': "import { q } from '../lib/q.ts';\nexport const r = q;\n",
       'monitoring/dashboards/d.ts': "import type { r } from '../rules/r.ts';\n",
+      'contract/names.ts': "import { slo } from '../monitoring/config/slo.ts';\nimport { readFileSync } from 'node:fs';\nimport type { S } from './states.ts';\n",
+      'contract/states.ts': 'export type S = 1;\n',
     };
     try {
       for (const [path, text] of Object.entries(files)) {
@@ -62,6 +68,8 @@ describe('repository layout', () => {
         "scripts/run.ts imports tests/helper.ts ('../tests/helper.ts'): code outside tests/ must not depend on tests/ (move what it needs to tools/ or a shared lib)",
         "import cycle scripts -> tools -> scripts:\n  scripts/run.ts imports tools/y.ts ('../tools/y.ts')\n  tools/y.ts imports scripts/run.ts ('../scripts/run.ts')",
         "monitoring/dashboards/d.ts imports monitoring/rules/r.ts ('../rules/r.ts'): monitoring/dashboards/ may import only config/, lib/, dashboards/; what dashboards/ and rules/ share belongs in lib/ or config/",
+        "contract/names.ts imports monitoring/config/slo.ts ('../monitoring/config/slo.ts'): contract/ is plain data every folder and k6 import, so it imports nothing outside itself",
+        "contract/names.ts imports the package node:fs ('node:fs'): contract/ is plain data every folder and k6 import, so it imports nothing outside itself",
       ]);
     } finally {
       await rm(root, { recursive: true, force: true });

@@ -10,13 +10,19 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { prometheusConfig } from '../../monitoring/generators/prometheus-config.ts';
 import { generatedYaml } from '../../monitoring/lib/yaml.ts';
+import { allAlerts, ruleFiles } from '../../monitoring/rules/index.ts';
+import { ruleTestFiles } from '../../monitoring/rules/rule-tests/index.ts';
 import { repoRoot, run, runOk } from './support.ts';
 
 const rulesGlob = join(repoRoot, 'monitoring/prometheus/rules/*.yml');
+// From the generators, so a new rule file or test file needs no change here.
+const ruleFileNames = Object.keys(ruleFiles());
+const ruleTestFileNames = Object.keys(ruleTestFiles());
+const ruleFilesFound = new RegExp(`SUCCESS: ${ruleFileNames.length} rule files found`);
 
 test('promtool check config: compose flavour (rule_files relative to the config)', () => {
   const output = runOk('promtool', ['check', 'config', 'monitoring/prometheus/prometheus.yml']);
-  assert.match(output, /SUCCESS: 3 rule files found/);
+  assert.match(output, ruleFilesFound);
 });
 
 test('promtool check config: 127.0.0.1 flavour, as the native mode renders it', async () => {
@@ -32,7 +38,7 @@ test('promtool check config: 127.0.0.1 flavour, as the native mode renders it', 
     });
     await writeFile(file, generatedYaml(config, 'test'));
     const output = runOk('promtool', ['check', 'config', file]);
-    assert.match(output, /SUCCESS: 3 rule files found/);
+    assert.match(output, ruleFilesFound);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -50,13 +56,25 @@ test('prometheusConfig rejects an address that is not host:port, naming the fiel
 });
 
 test('promtool check rules: every generated rule file', () => {
-  const output = runOk('promtool', ['check', 'rules', 'monitoring/prometheus/rules/recording.yml', 'monitoring/prometheus/rules/pool-alerts.yml', 'monitoring/prometheus/rules/loadtest-alerts.yml']);
-  assert.equal(output.match(/SUCCESS/g)?.length, 3, output);
+  const output = runOk('promtool', ['check', 'rules', ...ruleFileNames.map((name) => `monitoring/prometheus/rules/${name}`)]);
+  assert.equal(output.match(/SUCCESS/g)?.length, ruleFileNames.length, output);
 });
 
 test('promtool test rules: every alert fires on bad input and stays silent on good input', () => {
-  const output = runOk('promtool', ['test', 'rules', 'recording.test.yml', 'pool-alerts.test.yml', 'loadtest-alerts.test.yml'], join(repoRoot, 'monitoring/prometheus/tests'));
-  assert.equal(output.match(/SUCCESS/g)?.length, 3, output);
+  const output = runOk('promtool', ['test', 'rules', ...ruleTestFileNames], join(repoRoot, 'monitoring/prometheus/tests'));
+  assert.equal(output.match(/SUCCESS/g)?.length, ruleTestFileNames.length, output);
+});
+
+test('the promtool tests make every alert fire and stay silent at least once', () => {
+  const cases = Object.values(ruleTestFiles()).flatMap((file) => file.tests.flatMap((group) => group.alert_rule_test ?? []));
+  assert.ok(cases.length >= 2 * allAlerts().length, `only ${cases.length} alert cases`);
+  const missing: string[] = [];
+  for (const { alert } of allAlerts()) {
+    const own = cases.filter((c) => c.alertname === alert);
+    if (!own.some((c) => c.exp_alerts.length > 0)) missing.push(`${alert}: no case where it fires`);
+    if (!own.some((c) => c.exp_alerts.length === 0)) missing.push(`${alert}: no case where it stays silent`);
+  }
+  assert.deepEqual(missing, [], 'add the cases to monitoring/rules/rule-tests/');
 });
 
 test('promtool test rules fails when a threshold moves (the unit tests can fail)', async () => {

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { startDemoProcess, type DemoProcess } from '../../tools/demo-process.ts';
 import { buildEngineCheck, engineCheckDir } from '../support/engine-check.ts';
 import { createResultsDir } from '../../scripts/lib/results-dir.ts';
-import { k6Custom } from '../../monitoring/config/metrics.ts';
+import { k6Custom } from '../../contract/metrics.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 import type { Comparison } from '../../scripts/lib/report.ts';
 
@@ -44,10 +44,11 @@ describe('k6 engine check (k6 v1.3.0 engine: sobek + esbuild, k6 module resoluti
     return spawnSync(bin, args, { cwd: opts.cwd, encoding: 'utf8', timeout: 120_000 });
   }
 
-  /** A copy of k6/ and monitoring/ (the scripts import ../../monitoring) to break on purpose. */
+  /** A copy of k6/, contract/ and monitoring/ (what the scripts import) to break on purpose. */
   async function copyOfScripts(name: string): Promise<string> {
     const root = join(work, name);
     await cp(join(repo, 'k6'), join(root, 'k6'), { recursive: true });
+    await cp(join(repo, 'contract'), join(root, 'contract'), { recursive: true });
     await cp(join(repo, 'monitoring'), join(root, 'monitoring'), { recursive: true, filter: (src) => !src.includes('/grafana/') });
     return root;
   }

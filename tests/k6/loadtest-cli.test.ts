@@ -14,7 +14,7 @@ import { startDemoProcess, type DemoProcess } from '../../tools/demo-process.ts'
 import { K6_IMAGE } from '../../scripts/lib/k6-command.ts';
 import type { Comparison } from '../../scripts/lib/report.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
-import { k6Custom } from '../../monitoring/config/metrics.ts';
+import { k6Custom } from '../../contract/metrics.ts';
 
 const repo = join(import.meta.dirname, '../..');
 

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareRuns, renderComparison } from '../../scripts/lib/report.ts';
-import { k6Custom } from '../../monitoring/config/metrics.ts';
+import { k6Custom } from '../../contract/metrics.ts';
 import type { MetricSummary, RunSummary } from '../../k6/lib/summary-format.ts';
 
 const repo = join(import.meta.dirname, '../..');

@@ -1,20 +1,21 @@
 /**
- * The three k6 scripts, unchanged, through the harness against the real demo shop (its own process,
- * ports picked by the kernel), PROFILE=smoke: checks pass, every threshold is evaluated on a
- * measured value, and the summary files say so. Speed thresholds (the production SLO) are
- * reported, not required to pass on the machine that runs the suite; a run with latency injected
- * by demo:fault crosses them deterministically (docs/testing.md). Also: the scripts type-check
- * against @types/k6.
+ * Every k6 script `npm run loadtest` runs (scripts/lib/k6-command.ts `scenarios`), unchanged,
+ * through the harness against the real demo shop (its own process, ports picked by the kernel),
+ * PROFILE=smoke: checks pass, every threshold is evaluated on a measured value, and the summary
+ * files say so. Speed thresholds (the production SLO) are reported, not required to pass on the
+ * machine that runs the suite; a run with latency injected by demo:fault crosses them
+ * deterministically (docs/testing.md). Also: the scripts type-check against @types/k6.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { scenarios } from '../../scripts/lib/k6-command.ts';
 import { runHarness } from '../../tools/k6-harness/index.ts';
 import { startDemoProcess, type DemoProcess } from '../../tools/demo-process.ts';
-import { k6Custom } from '../../monitoring/config/metrics.ts';
+import { k6Custom } from '../../contract/metrics.ts';
 import { thinkSeconds } from '../../k6/lib/profiles.ts';
 import type { TargetRow } from '../../k6/lib/summary-format.ts';
 import { assertThresholdsEvaluated, verdict } from './support/thresholds.ts';
@@ -39,7 +40,8 @@ describe('k6 scripts (smoke profile, through the harness, against the demo shop)
     assert.equal(tsc.status, 0, `${tsc.stdout}${tsc.stderr}`);
   });
 
-  for (const script of ['order-creation-test', 'payment-processing-test', 'end-to-end-test']) {
+  // Every scenario `npm run loadtest` knows, so a new one is smoke-tested without a change here.
+  for (const script of Object.values(scenarios).map((path) => basename(path, '.ts'))) {
     it(`${script}: checks pass, every threshold is evaluated on a measured value`, async (t) => {
       const testid = `smoke-${script}-${Date.now()}`;
       createResultsDir(dir, testid);

@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
-import { ports } from '../../monitoring/config/stack.ts';
+import { ports, prometheusFlags } from '../../monitoring/config/stack.ts';
 import { K6_IMAGE } from '../../scripts/lib/k6-command.ts';
-import { PROMETHEUS_FEATURE_FLAGS } from '../../scripts/stack/native.ts';
 import { composeFile, repoRoot } from '../../scripts/stack/settings.ts';
 
 interface ComposeService {
@@ -88,7 +87,7 @@ describe('docker-compose-monitoring.yaml', () => {
   it('starts Prometheus with the same feature flags as native mode', () => {
     const command = config.services.prometheus?.command;
     assert.ok(Array.isArray(command));
-    for (const flag of PROMETHEUS_FEATURE_FLAGS) assert.ok(command.includes(flag), `compose Prometheus lacks ${flag}`);
+    for (const { flag } of prometheusFlags) assert.ok(command.includes(flag), `compose Prometheus lacks ${flag}`);
   });
 
   it('publishes the ports monitoring/config/stack.ts names (stack:up prints those URLs)', () => {

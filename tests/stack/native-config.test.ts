@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { addressMap, rewriteAddresses, writeNativeConfigs } from '../../scripts/stack/native-config.ts';
+import { parseConfig } from '../../exporters/pool-exporter/src/config.ts';
 import { parsePoolTargets } from '../../scripts/stack/own-targets.ts';
 import { repoRoot, stackSettings, wantsExtraReceivers, type StackSettings } from '../../scripts/stack/settings.ts';
 
@@ -100,5 +101,36 @@ describe('native configs', () => {
     const exporter = readFileSync(paths.poolExporterConfig, 'utf8');
     assert.match(exporter, /billing-gw:\n\s+url: http:\/\/127\.0\.0\.1:18000\/health\/pools\/detailed/);
     assert.ok(paths.poolExporterConfig.startsWith(join(dir, 'own')), 'native mode keeps its own-target files in the state dir');
+  });
+
+  it('accepts exactly the target names the exporter accepts (one rule, contract/targets.ts)', () => {
+    const names = ['gw', 'orders.v2', 'ledger:internal', 'a_b-c', 'x'.repeat(64), 'x'.repeat(128), 'x'.repeat(129), '-lead', '.dot', 'has/slash', 'é'];
+    const exporterAccepts = (name: string): boolean => {
+      try {
+        parseConfig(`targets:\n  ${JSON.stringify(name)}:\n    url: http://127.0.0.1:1/\n`, { source: 't.yml', env: {}, baseDir: dir });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const poolTargetsAccepts = (name: string): boolean => {
+      try {
+        parsePoolTargets(`${name}=http://127.0.0.1:1/`);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (const name of names) assert.equal(poolTargetsAccepts(name), exporterAccepts(name), `POOL_TARGETS and the exporter disagree on ${JSON.stringify(name)}`);
+    // Both sides of the rule occur, so the comparison can fail.
+    assert.ok(names.some(exporterAccepts) && !names.every(exporterAccepts));
+    assert.throws(() => parsePoolTargets('has/slash=http://127.0.0.1:1/'), /a target name must match/);
+  });
+
+  it('writes a Prometheus config promtool accepts for the widest target name the rule allows', () => {
+    const settings = stackSettings({ STACK_STATE_DIR: join(dir, 'wide'), POOL_TARGETS: `ledger.v2:internal_${'x'.repeat(100)}=http://127.0.0.1:19003/health/pools/detailed` });
+    const paths = writeNativeConfigs(settings);
+    check('promtool', ['check', 'config', paths.prometheusConfig]);
+    check(process.execPath, ['--import', 'tsx', join(repoRoot, 'exporters/pool-exporter/src/main.ts'), '--config', paths.poolExporterConfig, '--check-config']);
   });
 });

@@ -32,7 +32,7 @@ import { dashboardExpressions, substituteVariables } from '../core/support.ts';
 import type { BuiltDashboard } from '../../monitoring/dashboards/common.ts';
 import { ownNetworkNamespace } from '../support/network-namespace.ts';
 import { assertThresholdsEvaluated } from '../k6/support/thresholds.ts';
-import { k6Custom } from '../../monitoring/config/metrics.ts';
+import { k6Custom } from '../../contract/metrics.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 import { createResultsDir } from '../../scripts/lib/results-dir.ts';
 

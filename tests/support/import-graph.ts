@@ -147,8 +147,25 @@ export function monitoringLayerViolations(imports: readonly Import[]): string[] 
   return problems;
 }
 
+/**
+ * contract/ is what every folder shares, k6 scripts included: it imports nothing of the
+ * repository outside itself, and no package or Node built-in (k6 could not load them).
+ */
+export function contractViolations(root: string): string[] {
+  if (!existsSync(join(root, 'contract'))) return [];
+  return sourceFiles(root, 'contract').flatMap((from) =>
+    specifiersOf(readFileSync(join(root, from), 'utf8')).flatMap((specifier) => {
+      const relativeSpec = specifier.startsWith('./') || specifier.startsWith('../');
+      const to = relativeSpec ? relative(root, resolve(root, dirname(from), specifier)).split(sep).join('/') : undefined;
+      if (to !== undefined && to.startsWith('contract/')) return [];
+      const what = to ?? `the package ${specifier}`;
+      return [`${from} imports ${what} ('${specifier}'): contract/ is plain data every folder and k6 import, so it imports nothing outside itself`];
+    }),
+  );
+}
+
 /** Every layout rule broken in the tree under `root`. */
 export function layoutProblems(root: string): string[] {
   const imports = importsOf(root);
-  return [...importsIntoTests(imports), ...topLevelCycles(imports), ...monitoringLayerViolations(imports)];
+  return [...importsIntoTests(imports), ...topLevelCycles(imports), ...monitoringLayerViolations(imports), ...contractViolations(root)];
 }

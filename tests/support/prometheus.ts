@@ -6,6 +6,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { prometheusFlags } from '../../monitoring/config/stack.ts';
 import { listeningLine, startListeningProcess, type RunningProcess } from '../../tools/process.ts';
 
 export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? 'prometheus';
@@ -43,7 +44,7 @@ export interface StartPrometheusOptions {
   configFile?: string;
   /** Extra files to write into the temp dir before start (name -> content). */
   files?: Record<string, string>;
-  /** Extra flags. Remote-write receiver, native histograms and lifecycle are on by default. */
+  /** Extra flags, after the ones the stack passes (monitoring/config/stack.ts prometheusFlags). */
   flags?: string[];
 }
 
@@ -99,9 +100,7 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
       '--web.listen-address=127.0.0.1:0',
-      '--web.enable-remote-write-receiver',
-      '--web.enable-lifecycle',
-      '--enable-feature=native-histograms',
+      ...prometheusFlags.map((f) => f.flag),
       ...(opts.flags ?? []),
     ],
     listening: listeningLine.goExporterToolkit,

@@ -7,15 +7,15 @@
  */
 import { Gauge, Registry } from 'prom-client';
 import {
+  connectionStateField as stateField,
   connectionStates,
   managerStatuses,
-  poolMetric,
   poolStatuses,
   type ConnectionState,
-} from '../../../monitoring/config/metrics.ts';
-
-type PoolStatus = (typeof poolStatuses)[number];
-type ManagerStatus = (typeof managerStatuses)[number];
+  type ManagerStatus,
+  type PoolStatus,
+} from '../../../contract/pool-health.ts';
+import { poolMetric } from '../../../contract/metrics.ts';
 
 export interface PoolReading {
   name: string;
@@ -38,15 +38,6 @@ export type ParseResult =
   | { ok: false; reason: 'invalid_json' | 'schema'; detail: string };
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
-/** Which JSON field carries each connectivity state. */
-const stateField: Record<ConnectionState, string> = {
-  ready: 'ready_connections',
-  idle: 'idle_connections',
-  connecting: 'connecting',
-  transient_failure: 'failed_connections',
-  shutdown: 'shutdown',
-};
 
 export function parsePoolHealth(body: string): ParseResult {
   let root: unknown;

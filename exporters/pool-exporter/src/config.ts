@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import { isTargetName, targetNameRule } from '../../../contract/targets.ts';
 
 export interface ListenAddress {
   /** Undefined means every interface (written `:9470`). */
@@ -45,8 +46,6 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Target names appear in URLs, logs and the landing page: keep them plain. */
-const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 const DURATION_PART = /(\d+)(ms|s|m|h)/gy;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 const MAX_TIMEOUT_MS = 5 * 60_000;
@@ -76,9 +75,7 @@ export function parseConfig(
   const targetsNode = object(ctx, top.targets ?? fail(ctx, 'targets', 'is required (a map of target name to { url })'), 'targets');
   const targets = new Map<string, TargetConfig>();
   for (const [name, node] of Object.entries(targetsNode)) {
-    if (!TARGET_NAME.test(name)) {
-      fail(ctx, `targets.${name}`, 'a target name must match [A-Za-z0-9][A-Za-z0-9_.:-]* (at most 128 characters)');
-    }
+    if (!isTargetName(name)) fail(ctx, `targets.${name}`, targetNameRule);
     targets.set(name, parseTarget(ctx, name, node));
   }
   if (targets.size === 0) fail(ctx, 'targets', 'must name at least one target');

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import express, { type Request, type Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import { poolExporterMetric } from '../../../monitoring/config/metrics.ts';
+import { poolExporterMetric } from '../../../contract/metrics.ts';
 import { parsePoolHealth, renderProbe, type ProbeOutcome } from './collector.ts';
 import { ConfigError, loadConfig, parseListen, type ExporterConfig, type TargetConfig } from './config.ts';
 import { levels, log, setLogLevel, type Level } from './log.ts';

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import { probeFailureReasons, type ProbeFailureReason } from '../../../monitoring/config/metrics.ts';
+import { probeFailureReasons, type ProbeFailureReason } from '../../../contract/metrics.ts';
 import type { TargetConfig } from './config.ts';
 
 export const failureReasons = probeFailureReasons;

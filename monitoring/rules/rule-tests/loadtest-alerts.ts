@@ -4,7 +4,7 @@
  * the whole path (histograms -> recording rules -> alerts) on a live Prometheus.
  */
 import { latencyTargetService, loadTestService } from '../../config/stack.ts';
-import { k6Custom, k6Remote } from '../../config/metrics.ts';
+import { k6Custom, k6Remote } from '../../../contract/metrics.ts';
 import { latencyAlertNameOf, loadTestAlerts } from '../loadtest-alerts.ts';
 import { milliseconds, percent } from '../../lib/format.ts';
 import { latencyTargetKeys, recorded } from '../../lib/recorded.ts';

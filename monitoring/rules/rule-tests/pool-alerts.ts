@@ -3,7 +3,7 @@
  * with inputs placed on either side of the slo.pool lines so the tests follow the SLO module.
  */
 import { jobs, poolExporterService } from '../../config/stack.ts';
-import { poolMetric } from '../../config/metrics.ts';
+import { poolMetric } from '../../../contract/metrics.ts';
 import { poolAlerts } from '../pool-alerts.ts';
 import type { AlertingRule } from '../types.ts';
 import { defaultSlo, type SloConfig } from '../../config/slo-config.ts';

@@ -3,7 +3,7 @@
  * tests/core/native-histogram-alerts.test.ts).
  */
 import { jobs } from '../../config/stack.ts';
-import { k6Custom, k6Remote, poolMetric } from '../../config/metrics.ts';
+import { k6Custom, k6Remote, poolMetric } from '../../../contract/metrics.ts';
 import { recorded } from '../../lib/recorded.ts';
 import { seriesOf, type RuleTestFile } from './types.ts';
 
