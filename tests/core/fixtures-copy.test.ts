@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
-import { copiedFixtureFolders, fixturesDir, sharedFixturesDir } from '../support/fixtures.ts';
+import { spawnSync } from 'node:child_process';
+import { copiedFixtureFolders, fixturesDir, repoRoot, sharedFixturesDir } from '../support/fixtures.ts';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
@@ -43,5 +44,13 @@ describe('fixtures/ is an exact copy of ../shared/fixtures', () => {
     assert.ok(sharedPresent, `${sharedFixturesDir} is absent`);
     const shared = readdirSync(sharedFixturesDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
     assert.deepEqual(shared, [...copiedFixtureFolders].sort());
+  });
+
+  it('no code reads ../shared: tests, benchmarks and tools use fixtures/ (only this comparison looks there)', () => {
+    const files = spawnSync('git', ['ls-files', '-z', '*.ts', '*.go', '*.sh', '.ci/*'], { cwd: repoRoot, encoding: 'utf8' }).stdout.split('\0').filter(Boolean);
+    const allowed = new Set(['tests/support/fixtures.ts', 'tests/core/fixtures-copy.test.ts']);
+    const readsShared = /['"`]\.\.\/(\.\.\/)*shared\/|['"]shared['"]\s*,\s*['"]fixtures['"]/;
+    const found = files.filter((f) => !allowed.has(f) && readsShared.test(readFileSync(join(repoRoot, f), 'utf8')));
+    assert.deepEqual(found, [], 'read fixtures/ (tests/support/fixtures.ts), not ../shared');
   });
 });
