@@ -10,6 +10,9 @@ import { demoTargetName, type DemoTargetName } from '../contract/targets.ts';
 import { createAdminApp, type FaultAction } from './admin.ts';
 import { createGatewayApp } from './gateway/app.ts';
 import { createHealthApp } from './health-server.ts';
+import { noDefects, type Defects } from './gateway/defects.ts';
+import type { RateLimit } from './gateway/rate-limit.ts';
+import { realRateLimit } from '../k6/lib/contract.ts';
 import type { PoolMode } from './lib/channels.ts';
 import { Downstreams, type Clients } from './lib/downstreams.ts';
 import { GrpcEndpoint } from './lib/endpoint.ts';
@@ -52,6 +55,10 @@ export interface ShopOptions {
   bindHost?: string;
   /** Clients dial these ports instead of ports.grpc (tests put a counting proxy in between). */
   dialPorts?: Partial<Record<ServiceName, number>>;
+  /** The gateway's per-IP rate limit; default the real gateway's (50/s, burst 100); null: off. */
+  rateLimit?: RateLimit | null;
+  /** Upstream defects to reproduce from the start (default none; the admin endpoint flips them). */
+  defects?: Partial<Defects>;
 }
 
 export interface ResolvedShopOptions {
@@ -64,6 +71,7 @@ export interface ResolvedShopOptions {
   apiPrefix: string;
   rpcDeadlineMs: number;
   bindHost: string;
+  rateLimit: RateLimit | null;
 }
 
 export interface ShopUrls {
@@ -81,6 +89,8 @@ export interface RunningShop {
   urls: ShopUrls;
   /** The same operations as the admin endpoint, without HTTP. */
   fault(service: ServiceName, action: FaultAction, latencyMs?: number): Promise<void>;
+  /** Live defect switches of the gateway (as the admin endpoint flips them). */
+  defects: Defects;
   stop(): Promise<void>;
 }
 
@@ -100,7 +110,11 @@ export function resolveShopOptions(options: ShopOptions = {}): ResolvedShopOptio
     apiPrefix: options.apiPrefix ?? '/api/v1',
     rpcDeadlineMs: options.rpcDeadlineMs ?? 5_000,
     bindHost: options.bindHost ?? '127.0.0.1',
+    rateLimit: options.rateLimit === undefined ? { requestsPerSecond: realRateLimit.requestsPerSecond, burst: realRateLimit.burst } : options.rateLimit,
   };
+  if (resolved.rateLimit && !(resolved.rateLimit.requestsPerSecond > 0 && resolved.rateLimit.burst >= 1)) {
+    throw new Error(`demo shop: rateLimit needs requestsPerSecond > 0 and burst >= 1, got ${JSON.stringify(resolved.rateLimit)}`);
+  }
   if (resolved.poolMode !== 'pooled' && resolved.poolMode !== 'per-call') throw new Error(`demo shop: poolMode must be pooled or per-call, got ${String(resolved.poolMode)}`);
   if (!Number.isInteger(resolved.poolSize) || resolved.poolSize < 1 || resolved.poolSize > 100) throw new Error(`demo shop: poolSize must be an integer from 1 to 100, got ${resolved.poolSize}`);
   if (!Number.isFinite(resolved.rttMs) || resolved.rttMs < 0) throw new Error(`demo shop: rttMs must be >= 0, got ${resolved.rttMs}`);
@@ -177,6 +191,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   ) as Record<ServiceName, GrpcEndpoint>;
   const allOut: Pick<Downstreams<ServiceName>, 'warm' | 'close'>[] = [];
 
+  const defects: Defects = { ...noDefects(), ...options.defects };
   const httpServers: Server[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(httpServers.map(closeServer));
@@ -208,11 +223,11 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       httpServers.push(server);
       bound.health[service] = boundPort(server);
     }
-    const gateway = createGatewayApp({ clients: gatewayOut.clients, poolStates: () => gatewayOut.poolStates(), poolMode, apiPrefix: resolved.apiPrefix });
+    const gateway = createGatewayApp({ clients: gatewayOut.clients, poolStates: () => gatewayOut.poolStates(), poolMode, apiPrefix: resolved.apiPrefix, rateLimit: resolved.rateLimit, defects });
     const gatewayServer = await listen(gateway, ports.gateway, bindHost, 'api-gateway');
     httpServers.push(gatewayServer);
     bound.gateway = boundPort(gatewayServer);
-    const adminServer = await listen(createAdminApp(endpoints), ports.admin, '127.0.0.1', 'demo admin');
+    const adminServer = await listen(createAdminApp(endpoints, defects), ports.admin, '127.0.0.1', 'demo admin');
     httpServers.push(adminServer);
     bound.admin = boundPort(adminServer);
   } catch (err) {
@@ -224,6 +239,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   const gatewayUrl = `http://${host}:${bound.gateway}`;
   const healthUrl = (service: ServiceName): string => `http://${host}:${bound.health[service]}`;
   return {
+    defects,
     options: { ...resolved, ports: bound },
     urls: {
       gateway: gatewayUrl,

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { dockerK6Command, K6_IMAGE, localK6Command, renderCommand, scenarios, type Command, type LoadtestPlan } from './lib/k6-command.ts';
 import { createResultsDir } from './lib/results-dir.ts';
 import { baselinePath, parseLoadtestArgs, type Runner } from './lib/loadtest-args.ts';
+import { checkRemoteWrite, markSummary, type RemoteWriteResult } from './lib/remote-write-check.ts';
+import { loadDotEnv } from './stack/settings.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -41,7 +43,27 @@ function run(cmd: Command): Promise<number> {
   });
 }
 
+/**
+ * The run's exit code, completed: a failed remote write is marked in the summary and exits 3 (when
+ * the run itself passed), and a summary that did not pass (a target without samples is not a
+ * pass) exits 99 like a crossed threshold.
+ */
+async function finish(code: number, testid: string, remoteWrite: RemoteWriteResult): Promise<number> {
+  const summary = await markSummary(resolve(repoRoot, 'results', testid), remoteWrite);
+  if (!remoteWrite.ok) {
+    console.error(`loadtest: remote write FAILED: ${remoteWrite.detail}`);
+    return code !== 0 ? code : 3;
+  }
+  console.log(`loadtest: remote write ok: ${remoteWrite.detail}`);
+  if (code === 0 && summary && !summary.passed) {
+    console.error(`loadtest: results/${testid}/summary.md: not every target was evaluated and passed`);
+    return 99;
+  }
+  return code;
+}
+
 async function main(): Promise<number> {
+  loadDotEnv();
   const args = parseLoadtestArgs(process.argv.slice(2), process.env);
   const env: Record<string, string> = { PROFILE: args.profile, RUN_LABEL: args.label, TESTID: args.testid };
   // Unset ones keep the script's defaults (k6/lib/config.ts), so each default lives in one place.
@@ -83,14 +105,19 @@ async function main(): Promise<number> {
       cwd: repoRoot,
     });
     // k6 exits 99 when thresholds are crossed.
-    return result.passed ? 0 : 99;
+    const failed = result.remoteWrite.errors[0];
+    const remoteWrite: RemoteWriteResult = failed
+      ? { ok: false, detail: `${result.remoteWrite.errors.length} of the pushes to ${args.remoteWriteUrl} failed, the first: ${failed}` }
+      : await checkRemoteWrite(args.remoteWriteUrl, args.testid);
+    return finish(result.passed ? 0 : 99, args.testid, remoteWrite);
   }
   const cmd = runner === 'k6' ? localK6Command(plan, process.env.K6_BIN ?? 'k6') : dockerK6Command(plan, repoRoot, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
   console.log(`loadtest: ${renderCommand(cmd)}`);
   if (args.dryRun) return 0;
   // k6 (local, or the image run as this user) writes into a folder this user owns.
   createResultsDir(repoRoot, args.testid);
-  return run(cmd);
+  const code = await run(cmd);
+  return finish(code, args.testid, await checkRemoteWrite(args.remoteWriteUrl, args.testid));
 }
 
 main().then(

@@ -52,19 +52,23 @@ export interface DemoProcess {
   /** Gateway origin, e.g. http://127.0.0.1:41234 (the k6 BASE_URL). */
   baseUrl: string;
   ports: ShopPorts;
+  /** The admin endpoint (demo:fault's), e.g. http://127.0.0.1:41235. */
+  adminUrl: string;
   process: RunningProcess;
   /** `npm run demo:fault -- <args>` against this shop; throws when it exits non-zero. */
   fault(...args: string[]): string;
   stop(): Promise<void>;
 }
 
-/** The shop as the k6 tests and benchmarks use it: POOL_MODE, DEMO_RTT_MS, and demo:fault. */
-export async function startDemoProcess(opts: { poolMode?: 'pooled' | 'per-call'; rttMs?: number } = {}): Promise<DemoProcess> {
+/** The shop as the k6 tests and benchmarks use it: POOL_MODE, DEMO_RTT_MS, other variables, and demo:fault. */
+export async function startDemoProcess(opts: { poolMode?: 'pooled' | 'per-call'; rttMs?: number; env?: Record<string, string> } = {}): Promise<DemoProcess> {
   const env: NodeJS.ProcessEnv = { POOL_MODE: opts.poolMode ?? 'pooled' };
   if (opts.rttMs !== undefined) env.DEMO_RTT_MS = String(opts.rttMs);
+  Object.assign(env, opts.env);
   const child = await startDemoChild({ name: `demo shop (${env.POOL_MODE})`, env });
   return {
     baseUrl: child.gatewayUrl,
+    adminUrl: `http://127.0.0.1:${child.ports.admin}`,
     ports: child.ports,
     process: child.process,
     fault(...args) {

@@ -106,5 +106,6 @@ export const latencyTargetService = {
   apiGateway: demoTargetName.apiGateway,
   orderService: demoTargetName.orderService,
   paymentService: demoTargetName.paymentService,
+  login: 'user-service',
 } as const;
 export const loadTestService = latencyTargetService.fullFlow;

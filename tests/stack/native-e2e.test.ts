@@ -191,6 +191,9 @@ if (isolated) describe('native stack, end to end: load, degradation, notificatio
     const result = await loadRun(testids.pooled);
     record('k6 smoke run (harness, pooled)', t0);
     assert.deepEqual(result.iterationErrors, []);
+    // Every step passed its contract check.
+    assert.deepEqual(result.summary?.failingChecks, []);
+    assert.equal(result.data.metrics.checks?.values.rate, 1);
     // Errors and checks must pass; latency is reported, not asserted on this machine (docs/testing.md).
     for (const line of assertThresholdsEvaluated(result).lines) t.diagnostic(line);
     assert.deepEqual(result.remoteWrite.errors, []);
