@@ -8,8 +8,11 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 // go builds tools/k6-engine-check (k6's engine for the k6 tests; its modules come from the Go module proxy).
-// unshare and ip: the end-to-end test runs in its own network namespace (docs/testing.md).
-const REQUIRED_BINARIES = ['prometheus', 'promtool', 'prometheus-alertmanager', 'amtool', 'docker-compose', 'go', 'unshare', 'ip'];
+// chromium renders the notification emails and the report page; Debian's python3 with aiosmtpd is
+// the SMTP server the emails are delivered to. unshare and ip: the end-to-end test runs in its own
+// network namespace (docs/testing.md).
+const REQUIRED_BINARIES = ['prometheus', 'promtool', 'prometheus-alertmanager', 'amtool', 'docker-compose', 'go', 'chromium', 'unshare', 'ip'];
+const REQUIRED_CHECKS: [what: string, command: string][] = [['python3-aiosmtpd', '/usr/bin/python3 -c "import aiosmtpd"']];
 
 function findTests(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -19,10 +22,13 @@ function findTests(dir: string): string[] {
   });
 }
 
-const missing = REQUIRED_BINARIES.filter((bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0);
+const missing = [
+  ...REQUIRED_BINARIES.filter((bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status !== 0),
+  ...REQUIRED_CHECKS.filter(([, command]) => spawnSync('sh', ['-c', command], { stdio: 'ignore' }).status !== 0).map(([what]) => what),
+];
 if (missing.length > 0) {
-  console.error(`npm test needs these binaries on PATH: ${missing.join(', ')}.`);
-  console.error('Install them with: sudo apt-get install -y prometheus prometheus-alertmanager docker-compose golang-go iproute2 util-linux (Go >= 1.23)');
+  console.error(`npm test needs these on the machine: ${missing.join(', ')}.`);
+  console.error('Install them with: sudo apt-get install -y prometheus prometheus-alertmanager docker-compose golang-go chromium python3-aiosmtpd iproute2 util-linux (Go >= 1.23)');
   process.exit(2);
 }
 

@@ -54,6 +54,8 @@ describe('native configs', () => {
     assert.match(texts[1] ?? '', /http:\/\/127\.0\.0\.1:19097\/alerts/);
     // Every rule file the committed config names is loaded (promtool counted them above); the paths are absolute.
     assert.match(texts[0] ?? '', new RegExp(`${repoRoot}/monitoring/prometheus/rules/\\*\\.yml`));
+    // The notification templates too (amtool counted them: a glob matching nothing passes amtool).
+    assert.ok((texts[1] ?? '').includes(`${repoRoot}/monitoring/alertmanager/templates/*.tmpl`), texts[1]);
   });
 
   it('uses the Slack/email Alertmanager config when .env asks for one, with secrets read from this checkout', () => {
@@ -68,6 +70,7 @@ describe('native configs', () => {
     assert.match(text, /slack_configs/);
     assert.match(text, /#pools/);
     assert.ok(text.includes(`${secrets}/slack_api_url`), text);
+    assert.ok(text.includes(`${repoRoot}/monitoring/alertmanager/templates/*.tmpl`), text);
     // amtool reads *_file fields lazily, so the config is valid without the secret present.
     const copy = join(dir, 'am-check.yml');
     writeFileSync(copy, text);
