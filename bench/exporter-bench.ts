@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { listeningLine, startListeningProcess, type RunningProcess } from '../tools/process.ts';
+import { startReportingPort } from './lib/reported-port.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULT_FILE = new URL('./results/exporter-bench.md', import.meta.url);
@@ -231,16 +232,15 @@ then run:  JSON_EXPORTER_BIN=/opt/bench-bin/json_exporter JSON_EXPORTER_VERSION=
       join(dir, 'pool-exporter.yml'),
       `body_size_limit: 8MiB\ntargets:\n${POOL_COUNTS.map((n) => `  pools-${n}:\n    url: http://127.0.0.1:${payloadPort}/pools/${n}\n    timeout: 30s\n`).join('')}`,
     );
-    // Log level info: the "listening" line carries the port (probes log only failures, at warn).
-    const ourExporter = await startListeningProcess({
+    // Port 0: the exporter reports the port it bound.
+    const poolExporter = await startReportingPort({
       name: 'pool-exporter',
-      command: process.execPath,
-      args: ['--import', 'tsx', join(REPO_ROOT, 'exporters/pool-exporter/src/main.ts'), '--config', join(dir, 'pool-exporter.yml'), '--listen', '127.0.0.1:0', '--log-level', 'info'],
-      listening: listeningLine.poolExporter,
-      readyPath: '/-/ready',
+      args: [join(REPO_ROOT, 'exporters/pool-exporter/src/main.ts'), '--config', join(dir, 'pool-exporter.yml'), '--listen', '127.0.0.1:0', '--log-level', 'warn'],
+      cwd: REPO_ROOT,
+      logDir: dir,
     });
-    procs.push(ourExporter);
-    const ours = ourExporter.port;
+    procs.push(poolExporter.proc);
+    const ours = poolExporter.port;
     await writeFile(join(dir, 'json_exporter.yml'), jsonExporterConfig());
     const theirExporter = await startListeningProcess({
       name: 'json_exporter',

@@ -56,5 +56,5 @@ export const poolExporterMetric = {
 } as const;
 
 /** Label values of pool_exporter_probe_failures_total{reason}. */
-export const probeFailureReasons = ['timeout', 'connect', 'http_status', 'invalid_json', 'schema', 'too_large'] as const;
+export const probeFailureReasons = ['timeout', 'connect', 'protocol', 'http_status', 'invalid_json', 'schema', 'too_large'] as const;
 export type ProbeFailureReason = (typeof probeFailureReasons)[number];

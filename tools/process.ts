@@ -149,7 +149,7 @@ export const listeningLine = {
   /** Prometheus, Alertmanager, blackbox_exporter (exporter-toolkit, logfmt and slog alike). */
   goExporterToolkit: /msg="Listening on".*? address=\S*:(\d+)\b/,
   /** exporters/pool-exporter. */
-  poolExporter: /msg="pool-exporter listening".*? address=\S*:(\d+)\b/,
+  poolExporter: /pool-exporter listening on \S*:(\d+)\b/,
   /** notification-sink/main.ts. */
   notificationSink: /notification sink listening on http:\/\/\S+:(\d+)\b/,
 } as const;

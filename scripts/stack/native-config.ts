@@ -59,10 +59,11 @@ export function writeNativeConfigs(settings: StackSettings): NativeConfigPaths {
 
   const amSource = settings.localAlertmanagerConfig ?? join(monitoringDir, 'alertmanager', 'alertmanager.yml');
   const alertmanagerConfig = join(dir, 'alertmanager.yml');
-  const amText = rewriteAddresses(readFileSync(amSource, 'utf8'), map).replaceAll(
-    '/etc/alertmanager/secrets/',
-    `${resolve(repoRoot, 'secrets')}/`,
-  );
+  // Compose's secret paths (and the folder mount of earlier versions) become this checkout's secrets/.
+  const secretsDir = `${resolve(repoRoot, 'secrets')}/`;
+  const amText = rewriteAddresses(readFileSync(amSource, 'utf8'), map)
+    .replaceAll('/run/secrets/', secretsDir)
+    .replaceAll('/etc/alertmanager/secrets/', secretsDir);
   // Template globs are relative to monitoring/alertmanager/ (where compose mounts the generated
   // configs); the native copy lives in the state dir, so they become absolute. A glob that matches
   // nothing would only fail when a message is sent: refuse it now.

@@ -4,14 +4,13 @@
  * Every server binds 127.0.0.1:0, so parallel tests never race for a port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startProcess, waitForHttp, type RunningProcess } from '../../tools/process.ts';
 import { repoRoot } from '../core/support.ts';
+import { fallbackTool, pinnedTool } from '../support/engines.ts';
 import { slackMessageProblems } from './slack-format.ts';
 
 export interface AlertmanagerEngine {
@@ -21,16 +20,16 @@ export interface AlertmanagerEngine {
 }
 
 /**
- * The Alertmanager builds the notification tests run: the pinned 0.28.1 (what compose runs) and
- * Debian's 0.25. The one place to switch binaries (e.g. to a shared engine resolver).
+ * The Alertmanager builds the notification tests run, from the shared resolver
+ * (tests/support/engines.ts): the pinned 0.28.1 (what compose runs) and Debian's 0.25.
  */
 export function alertmanagerEngines(): AlertmanagerEngine[] {
-  const pinnedDir = join(homedir(), '.cache', 'grpc-pool-observability', 'engines', 'alertmanager-0.28.1');
-  const pinned = { version: '0.28.1', alertmanager: join(pinnedDir, 'alertmanager'), amtool: join(pinnedDir, 'amtool') };
-  if (!existsSync(pinned.alertmanager) || !existsSync(pinned.amtool)) {
-    throw new Error(`the pinned Alertmanager 0.28.1 is missing: expected ${pinned.alertmanager} and ${pinned.amtool}`);
-  }
-  return [pinned, { version: '0.25 (Debian)', alertmanager: 'prometheus-alertmanager', amtool: 'amtool' }];
+  const pinned = pinnedTool('alertmanager');
+  const debian = fallbackTool('alertmanager');
+  return [
+    { version: pinned.version, alertmanager: pinned.path, amtool: pinnedTool('amtool').path },
+    { version: `${debian.version.split('.').slice(0, 2).join('.')} (Debian)`, alertmanager: debian.path, amtool: fallbackTool('amtool').path },
+  ];
 }
 
 /** Poll until `probe` returns a value (not undefined); the error names what never came. */

@@ -23,6 +23,7 @@ import { shopPortEnv } from '../../demo/env.ts';
 import { defaultShopPorts } from '../../demo/lib/services.ts';
 import { ports } from '../../monitoring/config/stack.ts';
 import { isAlive } from '../../tools/process.ts';
+import { pinnedEngines } from '../../scripts/engines/engines.ts';
 import type { StackState } from '../../scripts/stack/native.ts';
 import type { ReceivedNotification } from '../../notification-sink/main.ts';
 import { repoRoot } from '../../scripts/stack/settings.ts';
@@ -174,6 +175,15 @@ if (isolated) describe('native stack, end to end: load, degradation, notificatio
     const status = runEntry(env, 'scripts/stack/status.ts', []);
     assert.equal(status.status, 0, status.output);
     assert.equal((status.output.match(/^healthy /gm) ?? []).length, state.services.length, status.output);
+  });
+
+  it('runs the pinned engines: Prometheus and Alertmanager report the versions compose pins', async () => {
+    const build = await promClient.api<{ version: string }>('status/buildinfo');
+    assert.equal(build.version, pinnedEngines.prometheus.version);
+    const amPort = env.ALERTMANAGER_PORT ?? '';
+    const am = (await (await fetch(`http://127.0.0.1:${amPort}/api/v2/status`)).json()) as { versionInfo: { version: string } };
+    assert.equal(am.versionInfo.version, pinnedEngines.alertmanager.version);
+    console.log(`native stack engines: prometheus ${build.version}, alertmanager ${am.versionInfo.version}`);
   });
 
   it('Prometheus scrapes every pool through the exporter, with service labels', async () => {

@@ -1,16 +1,15 @@
 /**
- * Real Prometheus and Alertmanager for tests: Debian's binaries on 127.0.0.1 port 0 (each logs
- * `msg="Listening on" address=127.0.0.1:PORT` once bound: docs/testing.md), each in a temporary
- * directory, stopped by the returned handle.
+ * Real Prometheus and Alertmanager for tests: the pinned builds (tests/support/engines.ts) on
+ * 127.0.0.1 port 0 (each logs `msg="Listening on" address=127.0.0.1:PORT` once bound:
+ * docs/testing.md), each in a temporary directory, stopped by the returned handle.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prometheusFlags } from '../../monitoring/config/stack.ts';
 import { listeningLine, startListeningProcess, type RunningProcess } from '../../tools/process.ts';
+import { bin } from './engines.ts';
 
-export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? 'prometheus';
-export const ALERTMANAGER_BIN = process.env.ALERTMANAGER_BIN ?? 'prometheus-alertmanager';
 
 export interface PromSample {
   metric: Record<string, string>;
@@ -95,7 +94,7 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
   }
   const proc = await startListeningProcess({
     name: 'prometheus',
-    command: PROMETHEUS_BIN,
+    command: bin('prometheus'),
     args: [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
@@ -138,7 +137,7 @@ export async function startAlertmanager(opts: { config?: string; configFile?: st
   }
   const proc = await startListeningProcess({
     name: 'alertmanager',
-    command: ALERTMANAGER_BIN,
+    command: bin('alertmanager'),
     args: [
       `--config.file=${configFile}`,
       `--storage.path=${join(dir, 'data')}`,
