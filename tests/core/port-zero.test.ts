@@ -44,7 +44,7 @@ describe('children bind port 0 and report the port they got', () => {
     });
     try {
       assert.notEqual(exporter.port, 0);
-      assert.match(exporter.output(), new RegExp(`msg="pool-exporter listening" address=127\\.0\\.0\\.1:${exporter.port} `));
+      assert.match(exporter.output(), new RegExp(`pool-exporter listening on 127\\.0\\.0\\.1:${exporter.port}\\b`));
       assert.equal(await answers(`${exporter.url}/-/healthy`), 200);
     } finally {
       await exporter.stop();
