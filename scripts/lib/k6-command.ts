@@ -24,6 +24,18 @@ export interface LoadtestPlan {
   remoteWriteUrl: string;
   /** Passed to k6 unchanged (after `--`). */
   k6Args: string[];
+  /** Set when this command is one of several instances of the run (`--instances N`). */
+  instance?: InstanceSegment;
+}
+
+/** One k6 instance of a run split by execution segments. */
+export interface InstanceSegment {
+  /** The `instance` tag and the INSTANCE env (its summary folder), e.g. k6-2. */
+  id: string;
+  /** `--execution-segment`, e.g. 1/3:2/3. */
+  segment: string;
+  /** `--execution-segment-sequence`, e.g. 0,1/3,2/3,1. */
+  sequence: string;
 }
 
 export interface Command {
@@ -47,7 +59,10 @@ function runArgs(plan: LoadtestPlan, script: string, env: Record<string, string>
     'experimental-prometheus-rw',
     '--tag',
     `testid=${plan.testid}`,
-    ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+    ...(plan.instance
+      ? ['--tag', `instance=${plan.instance.id}`, '--execution-segment', plan.instance.segment, '--execution-segment-sequence', plan.instance.sequence]
+      : []),
+    ...Object.entries({ ...env, ...(plan.instance ? { INSTANCE: plan.instance.id } : {}) }).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
     ...plan.k6Args,
     script,
   ];

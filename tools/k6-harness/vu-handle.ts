@@ -29,9 +29,9 @@ export interface CallResult {
 }
 
 /** Where an iteration runs: its scenario and its place among the scenario's iterations. */
-export type IterationPlace = Pick<CallMessage, 'scenario' | 'exec' | 'executor' | 'tags' | 'env' | 'iterationInScenario' | 'iterationInTest'>;
+export type IterationPlace = Pick<CallMessage, 'scenario' | 'exec' | 'executor' | 'tags' | 'env' | 'iterationInScenario' | 'iterationInTest' | 'iterationInInstance'>;
 
-const noIteration: IterationPlace = { scenario: '', exec: 'default', executor: '', tags: {}, env: {}, iterationInScenario: 0, iterationInTest: 0 };
+const noIteration: IterationPlace = { scenario: '', exec: 'default', executor: '', tags: {}, env: {}, iterationInScenario: 0, iterationInTest: 0, iterationInInstance: 0 };
 
 export interface VuEvents {
   samples(vu: number, samples: Sample[]): void;

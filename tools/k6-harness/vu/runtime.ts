@@ -38,6 +38,7 @@ export const vuState = {
   iteration: 0,
   iterationInScenario: 0,
   iterationInTest: 0,
+  iterationInInstance: 0,
   scenario: '',
   executor: '',
   /** The running scenario's `tags`. */
