@@ -5,7 +5,7 @@
  */
 import type { Options } from 'k6/options';
 import { check } from 'k6';
-import { config } from './lib/config.ts';
+import { config, runTags } from './lib/config.ts';
 import { baseline } from './lib/baseline.ts';
 import { endToEndStages } from './lib/profiles.ts';
 import { endToEndThresholds, summaryTrendStats } from './lib/thresholds.ts';
@@ -27,6 +27,7 @@ export const options: Options = {
   },
   thresholds: endToEndThresholds(baseline !== null, config.profile),
   summaryTrendStats,
+  tags: runTags,
 };
 
 export function setup(): SetupData {

@@ -4,7 +4,7 @@
  */
 import type { Options } from 'k6/options';
 import { group } from 'k6';
-import { config } from './lib/config.ts';
+import { config, runTags } from './lib/config.ts';
 import { baseline } from './lib/baseline.ts';
 import { orderPhases, phasedScenarios } from './lib/profiles.ts';
 import { orderCreationThresholds, summaryTrendStats } from './lib/thresholds.ts';
@@ -17,6 +17,7 @@ export const options: Options = {
   scenarios: phasedScenarios(orderPhases[config.profile]),
   thresholds: orderCreationThresholds(baseline !== null),
   summaryTrendStats,
+  tags: runTags,
 };
 
 export function setup(): SetupData {

@@ -4,7 +4,7 @@
  */
 import type { Options } from 'k6/options';
 import { check, group } from 'k6';
-import { config } from './lib/config.ts';
+import { config, runTags } from './lib/config.ts';
 import { baseline } from './lib/baseline.ts';
 import { paymentPhases, phasedScenarios } from './lib/profiles.ts';
 import { paymentProcessingThresholds, summaryTrendStats } from './lib/thresholds.ts';
@@ -18,6 +18,7 @@ export const options: Options = {
   scenarios: phasedScenarios(paymentPhases[config.profile]),
   thresholds: paymentProcessingThresholds(baseline !== null),
   summaryTrendStats,
+  tags: runTags,
 };
 
 export function setup(): SetupData {

@@ -75,6 +75,13 @@ export function readConfig(env: Record<string, string | undefined>): RunConfig {
 
 export const config: RunConfig = readConfig(__ENV);
 
+/**
+ * Test-wide tags from the script (options.tags): `instance` when this is one of several k6
+ * instances, so their series stay apart even where no `--tag` can be given per instance (the
+ * k6-operator's TestRun sets INSTANCE to the runner pod's name).
+ */
+export const runTags: Record<string, string> = config.instance ? { instance: config.instance } : {};
+
 /** Absolute URL of an API path such as `/orders`. */
 export function apiUrl(path: string): string {
   return `${config.baseUrl}${config.apiPrefix}${path}`;

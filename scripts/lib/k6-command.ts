@@ -7,12 +7,8 @@ import { isAbsolute, join, relative } from 'node:path';
 /** k6 >= 1.0 runs TypeScript directly and ships the experimental-prometheus-rw output. */
 export const K6_IMAGE = 'grafana/k6:1.3.0';
 
-export const scenarios = {
-  order: 'k6/order-creation-test.ts',
-  payment: 'k6/payment-processing-test.ts',
-  e2e: 'k6/end-to-end-test.ts',
-} as const;
-export type ScenarioName = keyof typeof scenarios;
+export { scenarios, type ScenarioName } from '../../monitoring/config/k6-scenarios.ts';
+import { scenarios, type ScenarioName } from '../../monitoring/config/k6-scenarios.ts';
 
 export interface LoadtestPlan {
   scenario: ScenarioName;
