@@ -9,5 +9,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY monitoring ./monitoring
 COPY notification-sink ./notification-sink
 COPY demo ./demo
+# The notification sink writes /data (the sink-data volume): a new named volume takes this
+# directory's owner, so it must exist, owned by node, before USER node.
+RUN mkdir -p /data && chown node:node /data
 USER node
 ENTRYPOINT ["node", "--import", "tsx"]

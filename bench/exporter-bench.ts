@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { freePort, startProcess, type RunningProcess } from '../tools/process.ts';
+import { startReportingPort } from './lib/reported-port.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULT_FILE = new URL('./results/exporter-bench.md', import.meta.url);
@@ -222,19 +223,19 @@ then run:  JSON_EXPORTER_BIN=/opt/bench-bin/json_exporter JSON_EXPORTER_VERSION=
         readyUrl: `http://127.0.0.1:${payloadPort}/pools/6`,
       }),
     );
-    const ours = await freePort();
     await writeFile(
       join(dir, 'pool-exporter.yml'),
       `body_size_limit: 8MiB\ntargets:\n${POOL_COUNTS.map((n) => `  pools-${n}:\n    url: http://127.0.0.1:${payloadPort}/pools/${n}\n    timeout: 30s\n`).join('')}`,
     );
-    procs.push(
-      await startProcess({
-        name: 'pool-exporter',
-        command: process.execPath,
-        args: ['--import', 'tsx', join(REPO_ROOT, 'exporters/pool-exporter/src/main.ts'), '--config', join(dir, 'pool-exporter.yml'), '--listen', `127.0.0.1:${ours}`, '--log-level', 'warn'],
-        readyUrl: `http://127.0.0.1:${ours}/-/ready`,
-      }),
-    );
+    // Port 0: the exporter reports the port it bound.
+    const poolExporter = await startReportingPort({
+      name: 'pool-exporter',
+      args: [join(REPO_ROOT, 'exporters/pool-exporter/src/main.ts'), '--config', join(dir, 'pool-exporter.yml'), '--listen', '127.0.0.1:0', '--log-level', 'warn'],
+      cwd: REPO_ROOT,
+      logDir: dir,
+    });
+    procs.push(poolExporter.proc);
+    const ours = poolExporter.port;
     const theirs = await freePort();
     await writeFile(join(dir, 'json_exporter.yml'), jsonExporterConfig());
     procs.push(

@@ -10,7 +10,10 @@ export const k6Custom = {
   apiGatewayLatency: 'api_gateway_latency',
   orderServiceLatency: 'order_service_latency',
   paymentServiceLatency: 'payment_service_latency',
+  loginDuration: 'login_duration',
   errors: 'errors',
+  /** Failed step calls, tagged `step` and `status` (0: no answer). */
+  failedRequests: 'failed_requests',
   fullFlowSuccess: 'full_flow_success',
   fullFlowFailure: 'full_flow_failure',
   poolTimeSaved: 'connection_pool_time_saved_ms',
@@ -53,5 +56,5 @@ export const poolExporterMetric = {
 } as const;
 
 /** Label values of pool_exporter_probe_failures_total{reason}. */
-export const probeFailureReasons = ['timeout', 'connect', 'http_status', 'invalid_json', 'schema', 'too_large'] as const;
+export const probeFailureReasons = ['timeout', 'connect', 'protocol', 'http_status', 'invalid_json', 'schema', 'too_large'] as const;
 export type ProbeFailureReason = (typeof probeFailureReasons)[number];

@@ -4,16 +4,19 @@
  *   POST /admin/services/:service/down        stop its gRPC server (connections drop)
  *   POST /admin/services/:service/up          start it again on the same port
  *   POST /admin/services/:service/latency     body {"ms": 250} or ?ms=250; 0 clears
+ *   GET  /admin/defects                       the real gateway's defects the demo reproduces
+ *   POST /admin/defects/:name/on|off          switch one (demo/gateway/defects.ts)
  */
 import express, { type Express } from 'express';
 import type { GrpcEndpoint } from './lib/endpoint.ts';
 import { HttpError, jsonErrors, notFound } from './lib/http.ts';
+import { defectNames, noDefects, type DefectName, type Defects } from './gateway/defects.ts';
 import { parseServiceName, serviceNames, type ServiceName } from './lib/services.ts';
 
 export const faultActions = ['down', 'up', 'latency'] as const;
 export type FaultAction = (typeof faultActions)[number];
 
-export function createAdminApp(endpoints: Record<ServiceName, GrpcEndpoint>): Express {
+export function createAdminApp(endpoints: Record<ServiceName, GrpcEndpoint>, defects: Defects = noDefects()): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: '4kb' }));
@@ -21,6 +24,17 @@ export function createAdminApp(endpoints: Record<ServiceName, GrpcEndpoint>): Ex
   const states = () => Object.fromEntries(serviceNames.map((s) => [s, endpoints[s].state()]));
   app.get('/admin/services', (_req, res) => {
     res.json({ data: states() });
+  });
+
+  app.get('/admin/defects', (_req, res) => {
+    res.json({ data: defects });
+  });
+  app.post('/admin/defects/:name/:state', (req, res) => {
+    const name = req.params.name;
+    if (!(defectNames as readonly string[]).includes(name)) throw new HttpError(404, 'not_found', `unknown defect ${JSON.stringify(name)}; one of ${defectNames.join(', ')}`);
+    if (req.params.state !== 'on' && req.params.state !== 'off') throw new HttpError(400, 'invalid_argument', `state must be on or off, got ${JSON.stringify(req.params.state)}`);
+    defects[name as DefectName] = req.params.state === 'on';
+    res.json({ data: defects });
   });
 
   app.post('/admin/services/:service/:action', async (req, res) => {

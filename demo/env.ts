@@ -1,6 +1,8 @@
 /** ShopOptions from environment variables (docs/demo.md lists them). Bad values are errors, never ignored. */
 import type { ShopOptions } from './shop.ts';
-import { serviceNames, type ServiceName, type ShopPorts } from './lib/services.ts';
+import { realRateLimit } from '../k6/lib/contract.ts';
+import { parseDefects } from './gateway/defects.ts';
+import { defaultShopPorts, serviceNames, type ServiceName, type ShopPorts } from './lib/services.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -47,9 +49,17 @@ export function shopOptionsFromEnv(env: Env): ShopOptions {
   if (mode !== undefined && mode !== '' && mode !== 'pooled' && mode !== 'per-call') {
     throw new Error(`POOL_MODE=${mode}: expected pooled or per-call`);
   }
-  const ports: NonNullable<ShopOptions['ports']> = { health: perService(env, 'HEALTH_PORT'), grpc: perService(env, 'GRPC_PORT') };
-  const gateway = integer(env, 'DEMO_GATEWAY_PORT', 1, 65_535);
-  const admin = integer(env, 'DEMO_ADMIN_PORT', 1, 65_535);
+  // DEMO_PORT_OFFSET moves every default port, so a second shop (the per-call baseline) runs
+  // beside the stack's; a port named explicitly still wins.
+  const offset = integer(env, 'DEMO_PORT_OFFSET', 0, 10_000) ?? 0;
+  const shift = (all: Record<ServiceName, number>): Record<ServiceName, number> =>
+    Object.fromEntries(serviceNames.map((s) => [s, all[s] + offset])) as Record<ServiceName, number>;
+  const ports: NonNullable<ShopOptions['ports']> = {
+    health: { ...(offset ? shift(defaultShopPorts.health) : {}), ...perService(env, 'HEALTH_PORT') },
+    grpc: { ...(offset ? shift(defaultShopPorts.grpc) : {}), ...perService(env, 'GRPC_PORT') },
+  };
+  const gateway = integer(env, 'DEMO_GATEWAY_PORT', 1, 65_535) ?? (offset ? defaultShopPorts.gateway + offset : undefined);
+  const admin = integer(env, 'DEMO_ADMIN_PORT', 1, 65_535) ?? (offset ? defaultShopPorts.admin + offset : undefined);
   if (gateway !== undefined) ports.gateway = gateway;
   if (admin !== undefined) ports.admin = admin;
   const options: ShopOptions = { ports };
@@ -64,5 +74,17 @@ export function shopOptionsFromEnv(env: Env): ShopOptions {
   if (deadline !== undefined) options.rpcDeadlineMs = deadline;
   if (env.DEMO_API_PREFIX) options.apiPrefix = env.DEMO_API_PREFIX;
   if (env.DEMO_BIND_HOST) options.bindHost = env.DEMO_BIND_HOST;
+  // The real gateway's variable names, so one .env serves both.
+  const rps = env[realRateLimit.envRps];
+  if (rps !== undefined && rps !== '') {
+    const value = Number(rps);
+    if (!(value > 0)) throw new Error(`${realRateLimit.envRps}=${rps}: a number > 0 is expected`);
+  }
+  const burst = integer(env, realRateLimit.envBurst, 1, 10_000_000);
+  if (flag(env, realRateLimit.envEnabled) === false) options.rateLimit = null;
+  else if ((rps !== undefined && rps !== '') || burst !== undefined) {
+    options.rateLimit = { requestsPerSecond: rps ? Number(rps) : realRateLimit.requestsPerSecond, burst: burst ?? realRateLimit.burst };
+  }
+  if (env.DEMO_DEFECTS) options.defects = parseDefects(env.DEMO_DEFECTS);
   return options;
 }

@@ -4,9 +4,11 @@
  */
 import { demoShopPorts } from '../monitoring/config/stack.ts';
 import { faultActions } from './admin.ts';
+import { defectNames } from './gateway/defects.ts';
 import { parseServiceName, serviceNames } from './lib/services.ts';
 
 const usage = `usage: npm run demo:fault -- <service> down|up|latency <ms>   (service: ${serviceNames.join(', ')})
+       npm run demo:fault -- defect <name> on|off                (name: ${defectNames.join(', ')})
        npm run demo:fault -- status`;
 
 function adminUrl(): string {
@@ -37,6 +39,14 @@ async function main(args: string[]): Promise<void> {
   const [first, action, value, ...extra] = args;
   if (first === 'status' && action === undefined) {
     console.log(JSON.stringify(await request('GET', '/admin/services'), null, 2));
+    console.log(JSON.stringify(await request('GET', '/admin/defects'), null, 2));
+    return;
+  }
+  if (first === 'defect') {
+    if (action === undefined || !(defectNames as readonly string[]).includes(action) || (value !== 'on' && value !== 'off') || extra.length > 0) {
+      throw new Error(`bad arguments ${JSON.stringify(args)}\n${usage}`);
+    }
+    console.log(JSON.stringify(await request('POST', `/admin/defects/${action}/${value}`)));
     return;
   }
   const service = first === undefined ? undefined : parseServiceName(first);

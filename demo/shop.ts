@@ -11,6 +11,9 @@ import { demoTargetName, type DemoTargetName } from '../contract/targets.ts';
 import { createAdminApp, type FaultAction } from './admin.ts';
 import { createGatewayApp } from './gateway/app.ts';
 import { createHealthApp } from './health-server.ts';
+import { noDefects, type Defects } from './gateway/defects.ts';
+import type { RateLimit } from './gateway/rate-limit.ts';
+import { realRateLimit } from '../k6/lib/contract.ts';
 import type { PoolMode } from './lib/channels.ts';
 import { Downstreams } from './lib/downstreams.ts';
 import { GrpcEndpoint } from './lib/endpoint.ts';
@@ -50,6 +53,10 @@ export interface ShopOptions {
   bindHost?: string;
   /** Clients dial these ports instead of ports.grpc (tests put a counting proxy in between). */
   dialPorts?: Partial<Record<ServiceName, number>>;
+  /** The gateway's per-IP rate limit; default the real gateway's (50/s, burst 100); null: off. */
+  rateLimit?: RateLimit | null;
+  /** Upstream defects to reproduce from the start (default none; the admin endpoint flips them). */
+  defects?: Partial<Defects>;
 }
 
 export interface ResolvedShopOptions {
@@ -61,6 +68,7 @@ export interface ResolvedShopOptions {
   apiPrefix: string;
   rpcDeadlineMs: number;
   bindHost: string;
+  rateLimit: RateLimit | null;
 }
 
 export interface ShopUrls {
@@ -78,6 +86,8 @@ export interface RunningShop {
   urls: ShopUrls;
   /** The same operations as the admin endpoint, without HTTP. */
   fault(service: ServiceName, action: FaultAction, latencyMs?: number): Promise<void>;
+  /** Live defect switches of the gateway (as the admin endpoint flips them). */
+  defects: Defects;
   stop(): Promise<void>;
 }
 
@@ -97,7 +107,11 @@ export function resolveShopOptions(options: ShopOptions = {}): ResolvedShopOptio
     apiPrefix: options.apiPrefix ?? '/api/v1',
     rpcDeadlineMs: options.rpcDeadlineMs ?? 5_000,
     bindHost: options.bindHost ?? '127.0.0.1',
+    rateLimit: options.rateLimit === undefined ? { requestsPerSecond: realRateLimit.requestsPerSecond, burst: realRateLimit.burst } : options.rateLimit,
   };
+  if (resolved.rateLimit && !(resolved.rateLimit.requestsPerSecond > 0 && resolved.rateLimit.burst >= 1)) {
+    throw new Error(`demo shop: rateLimit needs requestsPerSecond > 0 and burst >= 1, got ${JSON.stringify(resolved.rateLimit)}`);
+  }
   if (resolved.poolMode !== 'pooled' && resolved.poolMode !== 'per-call') throw new Error(`demo shop: poolMode must be pooled or per-call, got ${String(resolved.poolMode)}`);
   if (!Number.isInteger(resolved.poolSize) || resolved.poolSize < 1 || resolved.poolSize > 100) throw new Error(`demo shop: poolSize must be an integer from 1 to 100, got ${resolved.poolSize}`);
   if (!Number.isFinite(resolved.rttMs) || resolved.rttMs < 0) throw new Error(`demo shop: rttMs must be >= 0, got ${resolved.rttMs}`);
@@ -180,6 +194,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     ]),
   ) as Record<ServiceName, GrpcEndpoint>;
 
+  const defects: Defects = { ...noDefects(), ...options.defects };
   const httpServers: Server[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(httpServers.map(closeServer));
@@ -198,9 +213,9 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       const app = createHealthApp(endpoints[service], poolStatesOf[service], poolMode);
       httpServers.push(await listen(app, ports.health[service], bindHost, `${service}-service health`));
     }
-    const gateway = createGatewayApp({ clients: gatewayOut.clients, poolStates: () => gatewayOut.poolStates(), poolMode, apiPrefix: resolved.apiPrefix });
+    const gateway = createGatewayApp({ clients: gatewayOut.clients, poolStates: () => gatewayOut.poolStates(), poolMode, apiPrefix: resolved.apiPrefix, rateLimit: resolved.rateLimit, defects });
     httpServers.push(await listen(gateway, ports.gateway, bindHost, 'api-gateway'));
-    httpServers.push(await listen(createAdminApp(endpoints), ports.admin, '127.0.0.1', 'demo admin'));
+    httpServers.push(await listen(createAdminApp(endpoints, defects), ports.admin, '127.0.0.1', 'demo admin'));
   } catch (err) {
     await stop();
     throw err;
@@ -210,6 +225,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   const gatewayUrl = `http://${host}:${ports.gateway}`;
   const healthUrl = (service: ServiceName): string => `http://${host}:${ports.health[service]}`;
   return {
+    defects,
     options: resolved,
     urls: {
       gateway: gatewayUrl,

@@ -1,16 +1,17 @@
 /**
- * Order creation under load: browse, then create an order and read it back.
- * Phases (scenario label): warm-up 10 VUs 30 s, load 50 VUs 2 m, peak 100 VUs 2 m (PROFILE=smoke: seconds).
+ * Order creation under load: browse, put a product in the cart, order the cart, read the order
+ * back. Phases (scenario label): warm-up 10 VUs 30 s, load 50 VUs 2 m, peak 100 VUs 2 m
+ * (PROFILE=smoke: seconds). A failing step ends the flow and is named in the summary.
  */
 import type { Options } from 'k6/options';
-import { group } from 'k6';
+import exec from 'k6/execution';
 import { config, runTags } from './lib/config.ts';
 import { baseline } from './lib/baseline.ts';
 import { orderPhases, phasedScenarios } from './lib/profiles.ts';
 import { orderCreationThresholds, summaryTrendStats } from './lib/thresholds.ts';
-import { createOrder, getOrder, listProducts } from './lib/api.ts';
-import { recordTimeSaved, think } from './lib/flow.ts';
-import { sessionFor, setupSessions, type SetupData } from './lib/users.ts';
+import { addToCart, createOrder, getOrder, listProducts } from './lib/api.ts';
+import { Flow, recordTimeSaved, think } from './lib/flow.ts';
+import { afterFlow, sessionFor } from './lib/users.ts';
 import { summaryWriter } from './lib/summary.ts';
 
 export const options: Options = {
@@ -20,22 +21,29 @@ export const options: Options = {
   tags: runTags,
 };
 
-export function setup(): SetupData {
-  return setupSessions();
-}
-
-export default function (data: SetupData): void {
-  const session = sessionFor(data, __VU);
-  const products = group('browse', () => listProducts(session));
-  const product = products[(__ITER + __VU) % Math.max(products.length, 1)];
+function steps(flow: Flow): void {
+  const session = sessionFor(flow, exec.vu.idInTest);
+  if (!session) return;
+  const products = flow.step('browse', () => listProducts());
+  const product = products?.[(__ITER + __VU) % products.length];
   if (!product) return;
   think();
-  group('order', () => {
-    const { order, durationMs } = createOrder(session, [{ product_id: product.id, quantity: 1 }]);
-    if (!order) return;
-    recordTimeSaved(durationMs);
-    getOrder(session, order.id);
+  if (!flow.step('cart', () => addToCart(session, product.id))) return;
+  const order = flow.step('order', () => {
+    const created = createOrder(session);
+    if (created.ok) recordTimeSaved(created.durationMs);
+    return created;
   });
+  if (!order) return;
+  think();
+  flow.step('verify', () => getOrder(session, order.id));
+}
+
+export default function (): void {
+  const flow = new Flow();
+  steps(flow);
+  afterFlow(flow);
+  flow.end();
   think();
 }
 

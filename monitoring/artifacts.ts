@@ -4,6 +4,9 @@
  */
 import { dashboards } from './dashboards/index.ts';
 import { alertmanagerYaml, composeSinkUrl } from './generators/alertmanager-config.ts';
+import { alertmanagerTemplates } from './generators/alertmanager-templates.ts';
+import { alertPanelLinks } from './alert-panels.ts';
+import { OVERVIEW_UID } from './dashboards/overview.ts';
 import { composeGrafanaDatasources, grafanaDashboardProvider, grafanaDatasources } from './generators/grafana-provisioning.ts';
 import { poolExporterConfig } from './generators/pool-exporter-config.ts';
 import { composePrometheusOptions, prometheusConfig } from './generators/prometheus-config.ts';
@@ -32,6 +35,7 @@ export function buildArtifacts(slo: SloConfig = defaultSlo): Artifact[] {
   }
   add('monitoring/prometheus/prometheus.yml', generatedYaml(prometheusConfig(composePrometheusOptions), 'monitoring/generators/prometheus-config.ts'));
   add('monitoring/alertmanager/alertmanager.yml', alertmanagerYaml({ sinkUrl: composeSinkUrl }));
+  add('monitoring/alertmanager/templates/notifications.tmpl', alertmanagerTemplates(alertPanelLinks(slo), OVERVIEW_UID));
   add('monitoring/pool-exporter/pool-exporter.yml', generatedYaml(poolExporterConfig(), 'monitoring/generators/pool-exporter-config.ts'));
   add(
     'monitoring/grafana/provisioning/datasources/datasources.yml',

@@ -2,7 +2,6 @@
  * `npm run loadtest -- <order|payment|e2e> [options] [-- k6 args]`: runs a k6 script with the
  * Prometheus remote-write output (native histograms) and a testid tag. Runner: a local k6, else
  * the pinned grafana/k6 image, else install instructions; `--harness` runs the Node test harness.
- * `--instances N` runs N of them at once, each one execution segment, and merges their summaries.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,6 +12,8 @@ import { createResultsDir } from './lib/results-dir.ts';
 import { baselinePath, parseLoadtestArgs, shortcutsFromK6Args, type LoadtestArgs, type Runner } from './lib/loadtest-args.ts';
 import { createInstanceDirs, instanceSegments, writeMergedSummary } from './lib/instances.ts';
 import type { HarnessOptions } from '../tools/k6-harness/index.ts';
+import { checkRemoteWrite, markSummary, type RemoteWriteResult } from './lib/remote-write-check.ts';
+import { loadDotEnv } from './stack/settings.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -44,7 +45,27 @@ function run(cmd: Command): Promise<number> {
   });
 }
 
+/**
+ * The run's exit code, completed: a failed remote write is marked in the summary and exits 3 (when
+ * the run itself passed), and a summary that did not pass (a target without samples is not a
+ * pass) exits 99 like a crossed threshold.
+ */
+async function finish(code: number, testid: string, remoteWrite: RemoteWriteResult): Promise<number> {
+  const summary = await markSummary(resolve(repoRoot, 'results', testid), remoteWrite);
+  if (!remoteWrite.ok) {
+    console.error(`loadtest: remote write FAILED: ${remoteWrite.detail}`);
+    return code !== 0 ? code : 3;
+  }
+  console.log(`loadtest: remote write ok: ${remoteWrite.detail}`);
+  if (code === 0 && summary && !summary.passed) {
+    console.error(`loadtest: results/${testid}/summary.md: not every target was evaluated and passed`);
+    return 99;
+  }
+  return code;
+}
+
 async function main(): Promise<number> {
+  loadDotEnv();
   const args = parseLoadtestArgs(process.argv.slice(2), process.env);
   const env: Record<string, string> = { PROFILE: args.profile, RUN_LABEL: args.label, TESTID: args.testid };
   // Unset ones keep the script's defaults (k6/lib/config.ts), so each default lives in one place.
@@ -84,8 +105,7 @@ async function main(): Promise<number> {
     });
     if (args.instances > 1) {
       const instances = instanceSegments(args.instances);
-      const commands = instances.map((instance) => harnessProcess(options(instance)));
-      return runInstances(args, instances, commands);
+      return runInstances(args, instances, instances.map((instance) => harnessProcess(options(instance))));
     }
     if (args.dryRun) {
       console.log(`harness: runHarness(${JSON.stringify({ script: scenarios[args.scenario], env, testid: args.testid, remoteWriteUrl: args.remoteWriteUrl, timeScale: args.timeScale, shortcuts })})`);
@@ -95,7 +115,11 @@ async function main(): Promise<number> {
     createResultsDir(repoRoot, args.testid);
     const result = await runHarness(options(null));
     // k6 exits 99 when thresholds are crossed.
-    return result.passed ? 0 : 99;
+    const failed = result.remoteWrite.errors[0];
+    const remoteWrite: RemoteWriteResult = failed
+      ? { ok: false, detail: `${result.remoteWrite.errors.length} of the pushes to ${args.remoteWriteUrl} failed, the first: ${failed}` }
+      : await checkRemoteWrite(args.remoteWriteUrl, args.testid);
+    return finish(result.passed ? 0 : 99, args.testid, remoteWrite);
   }
   const command = (p: LoadtestPlan): Command =>
     runner === 'k6' ? localK6Command(p, process.env.K6_BIN ?? 'k6') : dockerK6Command(p, repoRoot, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
@@ -108,7 +132,8 @@ async function main(): Promise<number> {
   if (args.dryRun) return 0;
   // k6 (local, or the image run as this user) writes into a folder this user owns.
   createResultsDir(repoRoot, args.testid);
-  return run(cmd);
+  const code = await run(cmd);
+  return finish(code, args.testid, await checkRemoteWrite(args.remoteWriteUrl, args.testid));
 }
 
 /** A harness instance in its own process, as a k6 instance would be. */
@@ -117,9 +142,9 @@ function harnessProcess(options: HarnessOptions): Command {
 }
 
 /**
- * Start every instance at once, wait for all, then merge their summaries. Exit code as k6's for
- * the merged run: 99 when a merged threshold is crossed, the first other failure's code if an
- * instance could not run.
+ * Start every instance at once, wait for all, then merge their summaries (the merged one is what
+ * finish() marks and judges). An instance that could not run (exit code other than 0 or 99)
+ * leaves no merged summary: its code is the run's.
  */
 async function runInstances(args: LoadtestArgs, instances: InstanceSegment[], commands: Command[]): Promise<number> {
   for (const [i, cmd] of commands.entries()) console.log(`loadtest: [${instances[i]?.id}] ${renderCommand(cmd)}`);
@@ -134,7 +159,7 @@ async function runInstances(args: LoadtestArgs, instances: InstanceSegment[], co
   }
   const merged = await writeMergedSummary(dir, instances);
   console.log(`loadtest: merged ${instances.length} instance summaries into ${dir}/summary.json (${merged.passed ? 'all thresholds pass' : 'thresholds crossed'})`);
-  return merged.passed ? 0 : 99;
+  return finish(merged.passed ? 0 : 99, args.testid, await checkRemoteWrite(args.remoteWriteUrl, args.testid));
 }
 
 main().then(

@@ -3,9 +3,13 @@
  * prints the before/after table from results/<testid>/summary.json of two runs and exits 1 when
  * the pooled run regressed: slower than the baseline beyond the tolerance, a metric the baseline
  * measured missing, or more errors than the SLO allows and the baseline had (CI can gate on it).
+ * It also writes the report as Markdown and as a self-contained HTML page with charts
+ * (scripts/report/html.ts) beside the pooled run's summary: report-vs-<baseline>.{md,html}.
  */
-import { resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { compareRuns, loadSummary, renderComparison } from './lib/report.ts';
+import { renderReportHtml } from './report/html.ts';
 
 const USAGE = 'usage: npm run report -- <baseline-testid> <pooled-testid> [--results DIR] [--tolerance 0.05] [--json]';
 
@@ -34,11 +38,19 @@ async function main(argv: string[]): Promise<number> {
   if (positional.length !== 2 || !baselineId || !pooledId) throw new Error(`expected two testids, got ${JSON.stringify(positional)}\n${USAGE}`);
   if (!(tolerance >= 0)) throw new Error(`--tolerance must be a number >= 0, got ${tolerance}`);
   const dir = resolve(resultsDir);
-  const comparison = compareRuns(await loadSummary(dir, baselineId), await loadSummary(dir, pooledId), tolerance);
+  const baseline = await loadSummary(dir, baselineId);
+  const pooled = await loadSummary(dir, pooledId);
+  const comparison = compareRuns(baseline, pooled, tolerance);
   if (comparison.rows.every((r) => r.speedup === null)) {
     throw new Error(`${baselineId} and ${pooledId} share no measured latency metric: nothing to compare`);
   }
-  process.stdout.write(json ? `${JSON.stringify(comparison, null, 2)}\n` : renderComparison(comparison));
+  const markdown = renderComparison(comparison);
+  const outDir = pooledId.endsWith('.json') ? dirname(resolve(pooledId)) : join(dir, pooledId);
+  const stem = join(outDir, `report-vs-${basename(baselineId, '.json')}`);
+  await writeFile(`${stem}.md`, markdown);
+  await writeFile(`${stem}.html`, renderReportHtml(baseline, pooled, comparison));
+  process.stderr.write(`report: wrote ${stem}.md and ${stem}.html\n`);
+  process.stdout.write(json ? `${JSON.stringify(comparison, null, 2)}\n` : markdown);
   return comparison.regressions.length === 0 ? 0 : 1;
 }
 

@@ -10,11 +10,13 @@ import { serviceNames } from '../demo/lib/services.ts';
 export interface DemoProcess {
   /** Gateway origin, e.g. http://127.0.0.1:41234 (the k6 BASE_URL). */
   baseUrl: string;
+  /** The admin endpoint (demo:fault's), e.g. http://127.0.0.1:41235. */
+  adminUrl: string;
   process: RunningProcess;
   stop(): Promise<void>;
 }
 
-export async function startDemoProcess(opts: { poolMode?: 'pooled' | 'per-call'; rttMs?: number } = {}): Promise<DemoProcess> {
+export async function startDemoProcess(opts: { poolMode?: 'pooled' | 'per-call'; rttMs?: number; env?: Record<string, string> } = {}): Promise<DemoProcess> {
   const ports = await freeShopPorts();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -23,6 +25,7 @@ export async function startDemoProcess(opts: { poolMode?: 'pooled' | 'per-call';
     DEMO_ADMIN_PORT: String(ports.admin),
   };
   if (opts.rttMs !== undefined) env.DEMO_RTT_MS = String(opts.rttMs);
+  Object.assign(env, opts.env);
   for (const service of serviceNames) {
     env[`DEMO_${service.toUpperCase()}_HEALTH_PORT`] = String(ports.health[service]);
     env[`DEMO_${service.toUpperCase()}_GRPC_PORT`] = String(ports.grpc[service]);
@@ -36,5 +39,5 @@ export async function startDemoProcess(opts: { poolMode?: 'pooled' | 'per-call';
     readyUrl: `${baseUrl}/ready`,
     readyTimeoutMs: 30_000,
   });
-  return { baseUrl, process: proc, stop: () => proc.stop() };
+  return { baseUrl, adminUrl: `http://127.0.0.1:${ports.admin}`, process: proc, stop: () => proc.stop() };
 }

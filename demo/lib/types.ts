@@ -73,6 +73,7 @@ export interface LineItem {
   product_id: string;
   quantity: number;
   unit_price_cents: number;
+  product_name: string;
 }
 export interface Cart {
   user_id: string;
@@ -83,9 +84,18 @@ export interface AddCartItemRequest {
   product_id: string;
   quantity: number;
 }
+export interface CartRequest {
+  user_id: string;
+}
+export interface CartItemRequest {
+  user_id: string;
+  product_id: string;
+}
 export interface CreateOrderRequest {
   user_id: string;
   items: LineItem[];
+  shipping_address: string;
+  payment_method: string;
 }
 export interface Order {
   id: string;
@@ -97,6 +107,8 @@ export interface Order {
   payment_authorization_id: string;
   payment_id: string;
   created_at_ms: number;
+  shipping_address: string;
+  payment_method: string;
 }
 export interface GetOrderRequest {
   id: string;
@@ -120,6 +132,14 @@ export interface ProcessPaymentRequest {
   order_id: string;
   user_id: string;
   method: string;
+  amount_cents: number;
+  currency: string;
+}
+export interface GetPaymentRequest {
+  id: string;
+}
+export interface GetPaymentByOrderRequest {
+  order_id: string;
 }
 export interface Payment {
   id: string;
@@ -159,6 +179,10 @@ export interface ShopMethods {
   };
   order: {
     AddCartItem: [AddCartItemRequest, Cart];
+    GetCart: [CartRequest, Cart];
+    UpdateCartItem: [AddCartItemRequest, Cart];
+    RemoveCartItem: [CartItemRequest, Cart];
+    ClearCart: [CartRequest, Cart];
     CreateOrder: [CreateOrderRequest, Order];
     GetOrder: [GetOrderRequest, Order];
     MarkOrderPaid: [MarkOrderPaidRequest, Order];
@@ -166,6 +190,8 @@ export interface ShopMethods {
   payment: {
     AuthorizePayment: [AuthorizePaymentRequest, Authorization];
     ProcessPayment: [ProcessPaymentRequest, Payment];
+    GetPayment: [GetPaymentRequest, Payment];
+    GetPaymentByOrder: [GetPaymentByOrderRequest, Payment];
   };
   notification: {
     Send: [SendRequest, SendResponse];

@@ -6,15 +6,23 @@
 import { Counter, Rate, Trend } from 'k6/metrics';
 import { k6Custom } from '../../contract/metrics.ts';
 
-/** Active time of one full flow, think time excluded (end-to-end test). */
+/** Active time of one successful full flow, think time and login excluded (end-to-end test). */
 export const fullFlowDuration = new Trend(k6Custom.fullFlowDuration, true);
-/** Gateway requests that are not order creation or payment: auth, browse, cart, verify. */
+/*
+ * Latency trends hold SUCCESSFUL calls only: a failed call goes to `errors` and `failedRequests`
+ * (tagged step and status), so a dead backend answering fast cannot look fast.
+ */
+/** Gateway requests other than login, order creation and payment: browse, cart, verify, read-back. */
 export const apiGatewayLatency = new Trend(k6Custom.apiGatewayLatency, true);
+/** POST /auth/login: its own target (password hashing), out of the gateway's. */
+export const loginDuration = new Trend(k6Custom.loginDuration, true);
+/** One sample per failed step call, tagged `step` (e.g. `GET /orders/:id`) and `status` (0: no answer). */
+export const failedRequests = new Counter(k6Custom.failedRequests);
 /** POST /orders: gateway -> order service (inventory, notification behind it). */
 export const orderServiceLatency = new Trend(k6Custom.orderServiceLatency, true);
 /** POST /payments: gateway -> payment service (order service behind it). */
 export const paymentServiceLatency = new Trend(k6Custom.paymentServiceLatency, true);
-/** Share of failed requests and flows. */
+/** Share of failed step calls. */
 export const errors = new Rate(k6Custom.errors);
 export const fullFlowSuccess = new Counter(k6Custom.fullFlowSuccess);
 export const fullFlowFailure = new Counter(k6Custom.fullFlowFailure);

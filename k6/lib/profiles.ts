@@ -99,3 +99,18 @@ export const thinkSeconds: Record<ProfileName, { min: number; max: number }> = {
   full: { min: 0.5, max: 1.5 },
   smoke: { min: 0.05, max: 0.15 },
 };
+
+/**
+ * Pause after a failed flow, in seconds: the think-time maximum, doubled for each further failed
+ * flow in a row, up to `maxSeconds`. One failed flow costs a VU at least `min` seconds, which
+ * bounds its request rate whatever the target answers.
+ */
+export const backoff: Record<ProfileName, { min: number; maxSeconds: number }> = {
+  full: { min: thinkSeconds.full.max, maxSeconds: 30 },
+  smoke: { min: thinkSeconds.smoke.max, maxSeconds: 1 },
+};
+
+export function backoffSeconds(profile: ProfileName, failuresInARow: number): number {
+  const { min, maxSeconds } = backoff[profile];
+  return Math.min(maxSeconds, min * 2 ** Math.max(0, failuresInARow - 1));
+}

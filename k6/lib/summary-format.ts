@@ -26,7 +26,22 @@ export interface TargetRow {
   /** null when the run produced no sample for the metric. */
   measured: number | null;
   unit: 'ms' | 'ratio' | 'count';
+  /** A metric without samples is 'not evaluated': nothing was measured, so nothing passed. */
+  result: 'pass' | 'fail' | 'not evaluated';
+  /** result === 'pass'. */
   pass: boolean;
+}
+
+/** A check that failed at least once, e.g. `GET /orders/:id → 404 {"error":"..."}` in group `verify`. */
+export interface FailingCheck {
+  /** Group path, e.g. `::verify`. */
+  group: string;
+  check: string;
+  /** The step (`GET /orders/:id`) and status (404; 0: no answer) when the check is a step call's. */
+  step: string | null;
+  status: number | null;
+  fails: number;
+  passes: number;
 }
 
 export interface RunSummary {
@@ -39,12 +54,16 @@ export interface RunSummary {
   /** ISO time the summary was written. */
   finishedAt: string;
   testRunDurationMs: number;
-  /** All thresholds passed. */
+  /** Every threshold was evaluated and passed. */
   passed: boolean;
   /** testid of the baseline that connection_pool_time_saved_ms was measured against, if any. */
   baselineTestid: string | null;
   targets: TargetRow[];
+  /** Checks that failed, most failures first (each step call is one named check). */
+  failingChecks?: FailingCheck[];
   metrics: Record<string, MetricSummary>;
+  /** Set by `npm run loadtest` after the run: did the metrics reach Prometheus? */
+  remoteWrite?: { ok: boolean; detail: string };
   /** Set on one instance's summary of a run split across k6 instances (its `instance` tag). */
   instance?: string;
   /** Set on a merged summary: what it was merged from (scripts/lib/merge-summaries.ts). */

@@ -5,10 +5,20 @@
 import { k6Custom } from '../../contract/metrics.ts';
 import { k6TrendForTarget } from '../../monitoring/config/metrics.ts';
 import { latencyTargets } from '../../monitoring/config/slo.ts';
-import type { MetricSummary, RunSummary, TargetRow } from './summary-format.ts';
+import { httpDurationKey } from './thresholds.ts';
+import type { FailingCheck, MetricSummary, RunSummary, TargetRow } from './summary-format.ts';
+
+/** A group of k6's summary data: its checks and subgroups. */
+export interface K6Group {
+  name: string;
+  path: string;
+  groups: K6Group[];
+  checks: { name: string; path: string; passes: number; fails: number }[];
+}
 
 /** The part of k6's summary data this module reads. */
 export interface K6SummaryData {
+  root_group?: K6Group;
   state: { testRunDurationMs: number };
   metrics: Record<
     string,
@@ -25,6 +35,7 @@ const titles: Record<string, string> = {
   [k6Custom.errors]: 'Error rate',
   checks: 'Checks passing',
   http_req_duration: 'HTTP request duration',
+  [httpDurationKey]: 'HTTP request duration (successful API calls)',
   [k6Custom.fullFlowSuccess]: 'Successful flows',
   [k6Custom.poolTimeSaved]: 'Pool time saved per order',
 };
@@ -45,8 +56,9 @@ export function targetRows(data: K6SummaryData): TargetRow[] {
       const [, stat = '', percentile, op = '<', target = '0'] = match;
       let measured = summary.values[stat];
       if (measured === undefined && percentile === '50') measured = summary.values.med;
-      // A trend without samples reports zeros; that is "no data", not a measurement.
-      if (summary.type === 'trend' && summary.values.count === 0) measured = undefined;
+      // A trend or rate without samples reports zeros or nothing; that is "no data", not a measurement.
+      if (summary.type === 'trend' && !summary.values.count) measured = undefined;
+      if (summary.type === 'rate' && !((summary.values.passes ?? 0) + (summary.values.fails ?? 0))) measured = undefined;
       const unit: TargetRow['unit'] = stat === 'rate' ? 'ratio' : stat === 'count' ? 'count' : 'ms';
       rows.push({
         title: stat === 'rate' || stat === 'count' ? (titles[metric] ?? metric) : `${titles[metric] ?? metric} ${stat}`,
@@ -56,7 +68,8 @@ export function targetRows(data: K6SummaryData): TargetRow[] {
         target: Number(target),
         measured: measured ?? null,
         unit,
-        pass: result.ok,
+        result: measured === undefined ? 'not evaluated' : result.ok ? 'pass' : 'fail',
+        pass: measured !== undefined && result.ok,
       });
     }
   }
@@ -73,12 +86,30 @@ function fmt(value: number | null, unit: TargetRow['unit']): string {
   return `${value.toFixed(1)} ms`;
 }
 
+const STEP_CHECK = /^(\S+ \S+) → (\d+)\b/;
+
+/** Every check that failed at least once, from k6's group tree, most failures first. */
+export function failingChecks(root: K6Group | undefined): FailingCheck[] {
+  const out: FailingCheck[] = [];
+  const walk = (group: K6Group): void => {
+    for (const c of group.checks) {
+      if (c.fails === 0) continue;
+      const match = STEP_CHECK.exec(c.name);
+      out.push({ group: group.path, check: c.name, step: match?.[1] ?? null, status: match ? Number(match[2]) : null, fails: c.fails, passes: c.passes });
+    }
+    for (const sub of group.groups) walk(sub);
+  };
+  if (root) walk(root);
+  return out.sort((a, b) => b.fails - a.fails);
+}
+
 export function markdown(summary: RunSummary): string {
   const lines = [
     `# ${summary.script}: ${summary.testid}`,
     '',
     `Run label **${summary.label}**, profile **${summary.profile}**, target ${summary.baseUrl}, ` +
-      `${(summary.testRunDurationMs / 1000).toFixed(1)} s. Overall: **${summary.passed ? 'PASS' : 'FAIL'}**.`,
+      `${(summary.testRunDurationMs / 1000).toFixed(1)} s. Overall: **${summary.passed ? 'PASS' : 'FAIL'}**` +
+      `${summary.targets.some((r) => r.result === 'not evaluated') ? ' (a target without samples is not evaluated, and not a pass)' : ''}.`,
     summary.baselineTestid ? `Pool time saved is measured against baseline run \`${summary.baselineTestid}\`.` : '',
     summary.instance ? `Instance **${summary.instance}** of a run split across k6 instances (the merged summary is results/${summary.testid}/summary.md).` : '',
     summary.merged
@@ -88,10 +119,43 @@ export function markdown(summary: RunSummary): string {
     '| What | Target | Measured | Result |',
     '| --- | --- | --- | --- |',
     ...summary.targets.map(
-      (row) => `| ${row.title} | ${row.op} ${fmt(row.target, row.unit)} | ${fmt(row.measured, row.unit)} | ${row.pass ? 'pass' : 'FAIL'} |`,
+      (row) => `| ${row.title} | ${row.op} ${fmt(row.target, row.unit)} | ${fmt(row.measured, row.unit)} | ${row.result === 'fail' ? 'FAIL' : row.result} |`,
     ),
+    '',
+    ...failingSection(summary),
+    ...(summary.remoteWrite ? ['', `Remote write: ${summary.remoteWrite.ok ? 'ok' : '**FAILED**'}: ${summary.remoteWrite.detail}`] : []),
     '',
   ];
   return lines.filter((line, i) => line !== '' || lines[i - 1] !== '').join('\n');
+}
+
+const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** Failing checks and steps under the threshold table: which step, how often, which status, what it said. */
+function failingSection(summary: RunSummary): string[] {
+  const failing = summary.failingChecks ?? [];
+  const failedChecks = summary.metrics.checks?.values.fails ?? 0;
+  if (failing.length === 0 && failedChecks === 0) return ['No check failed.'];
+  if (failing.length === 0) {
+    // A runner whose summary data has no group tree (k6's root_group) cannot say which check.
+    return [
+      '## Failing checks and steps',
+      '',
+      `${failedChecks} checks failed, but this runner's summary data lists no checks (k6's \`root_group\`): ` +
+        'the run log names each failing step once per VU (`step failed: <step> → HTTP <status>: <answer>`).',
+    ];
+  }
+  return [
+    '## Failing checks and steps',
+    '',
+    'A failing step ends its flow; later steps of that flow did not run. Each check is one kind of answer (ids and numbers masked as <id> and N).',
+    '',
+    '| Step | Status | Failed | Passed | Group | Check (with a sample answer) |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...failing.map(
+      (f) =>
+        `| ${cell(f.step ?? '-')} | ${f.status === null ? '-' : f.status === 0 ? 'no answer' : f.status} | ${f.fails} | ${f.passes} | ${cell(f.group.replace(/^::/, '') || '(root)')} | ${cell(f.check)} |`,
+    ),
+  ];
 }
 

@@ -6,9 +6,9 @@
 import { config } from './config.ts';
 import { baseline } from './baseline.ts';
 import type { MetricSummary, RunSummary } from './summary-format.ts';
-import { markdown, targetRows, type K6SummaryData } from './summary-table.ts';
+import { failingChecks, markdown, targetRows, type K6Group, type K6SummaryData } from './summary-table.ts';
 
-export { markdown, targetRows, type K6SummaryData };
+export { failingChecks, markdown, targetRows, type K6Group, type K6SummaryData };
 
 export function buildRunSummary(script: string, data: K6SummaryData): RunSummary {
   const targets = targetRows(data);
@@ -27,9 +27,10 @@ export function buildRunSummary(script: string, data: K6SummaryData): RunSummary
     baseUrl: config.baseUrl,
     finishedAt: new Date().toISOString(),
     testRunDurationMs: data.state.testRunDurationMs,
-    passed: targets.every((row) => row.pass),
+    passed: targets.every((row) => row.result === 'pass'),
     baselineTestid: baseline?.testId ?? null,
     targets,
+    failingChecks: failingChecks(data.root_group),
     metrics,
     ...(config.instance ? { instance: config.instance } : {}),
   };

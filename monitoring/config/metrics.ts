@@ -12,4 +12,5 @@ export const k6TrendForTarget: Record<LatencyTargetKey, string> = {
   apiGateway: k6Custom.apiGatewayLatency,
   orderService: k6Custom.orderServiceLatency,
   paymentService: k6Custom.paymentServiceLatency,
+  login: k6Custom.loginDuration,
 };

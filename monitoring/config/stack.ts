@@ -93,6 +93,12 @@ export const demoPoolTargetPortEnv: Readonly<Record<DemoTargetName, string>> = {
   [demoTargetName.paymentService]: 'DEMO_PAYMENT_HEALTH_PORT',
 };
 
+/**
+ * Where people open Grafana: notifications link to dashboard panels under this base. Compose and
+ * native mode both publish Grafana here; a team behind a proxy changes this one line.
+ */
+export const grafanaBaseUrl = `http://127.0.0.1:${ports.grafana}`;
+
 /** Base of runbook links in alert annotations: docs/runbooks.md, one section per alert. */
 export const runbookBaseUrl = 'https://github.com/example/grpc-pool-observability/blob/main/docs/runbooks.md';
 
@@ -106,5 +112,6 @@ export const latencyTargetService = {
   apiGateway: demoTargetName.apiGateway,
   orderService: demoTargetName.orderService,
   paymentService: demoTargetName.paymentService,
+  login: 'user-service',
 } as const;
 export const loadTestService = latencyTargetService.fullFlow;

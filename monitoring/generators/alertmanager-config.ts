@@ -29,7 +29,15 @@ export interface AlertmanagerConfigOptions {
   sinkUrl: string;
   slack?: SlackOptions;
   email?: EmailOptions;
+  /**
+   * Template files (globs) for the Slack and email messages; relative paths are relative to the
+   * config file's folder. Default: the generated templates beside the committed config.
+   */
+  templateFiles?: string[];
 }
+
+/** The generated notification templates, relative to monitoring/alertmanager/. */
+export const defaultTemplateFiles = ['templates/*.tmpl'];
 
 export const composeSinkUrl = `http://notification-sink:${ports.notificationSink}/alerts`;
 
@@ -67,8 +75,13 @@ function receiver(name: string, options: AlertmanagerConfigOptions, channels: { 
         api_url_file: options.slack.apiUrlFile,
         channel: options.slack.channel,
         send_resolved: true,
-        title: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }} ({{ .CommonLabels.service }})',
-        text: '{{ range .Alerts }}{{ .Annotations.description }}\n{{ .Annotations.runbook_url }}\n{{ end }}',
+        // Templates of monitoring/generators/alertmanager-templates.ts.
+        title: '{{ template "grpcpool.slack.title" . }}',
+        text: '{{ template "grpcpool.slack.text" . }}',
+        color: '{{ template "grpcpool.slack.color" . }}',
+        fallback: '{{ template "grpcpool.slack.fallback" . }}',
+        // Slack formats only these (its attachment reference); the default also lists fallback.
+        mrkdwn_in: ['pretext', 'text'],
       },
     ];
   }
@@ -81,6 +94,10 @@ function receiver(name: string, options: AlertmanagerConfigOptions, channels: { 
         smarthost,
         send_resolved: true,
         require_tls: requireTls ?? true,
+        headers: { Subject: '{{ template "grpcpool.email.subject" . }}' },
+        // Both parts: Alertmanager sends multipart/alternative, readable with or without HTML.
+        html: '{{ template "grpcpool.email.html" . }}',
+        text: '{{ template "grpcpool.email.text" . }}',
         ...(authUsername ? { auth_username: authUsername } : {}),
         ...(authPasswordFile ? { auth_password_file: authPasswordFile } : {}),
       },
@@ -97,6 +114,7 @@ export function alertmanagerConfig(options: AlertmanagerConfigOptions): Record<s
   }
   return {
     global: { resolve_timeout: '5m' },
+    templates: options.templateFiles ?? defaultTemplateFiles,
     route: {
       receiver: 'default',
       group_by: ['alertname', 'service'],

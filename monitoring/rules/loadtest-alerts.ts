@@ -18,6 +18,7 @@ const latencyAlertName: Record<LatencyTargetKey, string> = {
   apiGateway: 'LoadTestApiGatewayLatencyHigh',
   orderService: 'LoadTestOrderServiceLatencyHigh',
   paymentService: 'LoadTestPaymentServiceLatencyHigh',
+  login: 'LoadTestLoginLatencyHigh',
 };
 
 /** The full flow is the headline target; the per-service latencies explain it. */
@@ -26,6 +27,7 @@ const latencySeverity: Record<LatencyTargetKey, Severity> = {
   apiGateway: 'warning',
   orderService: 'warning',
   paymentService: 'warning',
+  login: 'warning',
 };
 
 export function latencyAlertNameOf(target: LatencyTargetKey): string {

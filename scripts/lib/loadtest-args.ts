@@ -2,10 +2,16 @@
 import { resolve } from 'node:path';
 import { ports } from '../../monitoring/config/stack.ts';
 import { TESTID_PATTERN } from '../../k6/lib/summary-format.ts';
+import { stackSettings } from '../stack/settings.ts';
 import { scenarios, type ScenarioName } from './k6-command.ts';
 
-/** Prometheus' remote-write receiver in the stack. */
+/** Prometheus' remote-write receiver in the stack with the default ports. */
 export const DEFAULT_REMOTE_WRITE_URL = `http://127.0.0.1:${ports.prometheus}/api/v1/write`;
+
+/** The running stack's receiver: PROMETHEUS_PORT (environment or .env) moves it, as it moves the stack. */
+export function stackRemoteWriteUrl(env: NodeJS.ProcessEnv): string {
+  return `http://127.0.0.1:${stackSettings(env).ports.prometheus}/api/v1/write`;
+}
 
 export const LOADTEST_USAGE = `usage: npm run loadtest -- <order|payment|e2e> [options] [-- <k6 args>]
   --profile smoke|full      load profile (default full; smoke runs for seconds with a few VUs)
@@ -13,7 +19,9 @@ export const LOADTEST_USAGE = `usage: npm run loadtest -- <order|payment|e2e> [o
   --testid ID               names the run: testid label and results/<ID>/ (default <scenario>-<label>-<time>)
   --baseline ID|PATH        a baseline run (results/<ID>/summary.json) to measure pool time saved against
   --base-url URL            gateway origin (default $BASE_URL, else the script's: http://localhost:${ports.demoGateway})
-  --remote-write URL        Prometheus remote write (default $K6_PROMETHEUS_RW_SERVER_URL or ${DEFAULT_REMOTE_WRITE_URL})
+  --remote-write URL        Prometheus remote write (default $K6_PROMETHEUS_RW_SERVER_URL, else the stack's:
+                            http://127.0.0.1:$PROMETHEUS_PORT/api/v1/write, PROMETHEUS_PORT from the environment
+                            or .env, default ${ports.prometheus}); after the run it checks the metrics arrived
   --runner k6|docker|harness  force a runner (default: k6 on PATH, else docker, else an install hint)
   --harness                 same as --runner harness: the Node test harness (no k6 needed; see docs/k6.md)
   --time-scale N            harness only: multiply every duration by N (e.g. 0.1)
@@ -97,7 +105,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv, now = 
     testid,
     baseline,
     baseUrl: values.get('--base-url') ?? null,
-    remoteWriteUrl: values.get('--remote-write') ?? env.K6_PROMETHEUS_RW_SERVER_URL ?? DEFAULT_REMOTE_WRITE_URL,
+    remoteWriteUrl: values.get('--remote-write') ?? env.K6_PROMETHEUS_RW_SERVER_URL ?? stackRemoteWriteUrl(env),
     runner,
     timeScale,
     instances,

@@ -4,7 +4,7 @@
  * them into the results/<testid>/summary.json that `npm run report` and --baseline read, with
  * the thresholds evaluated again on the merged values (as k6 would on one instance).
  */
-import type { MetricSummary, RunSummary } from '../../k6/lib/summary-format.ts';
+import type { FailingCheck, MetricSummary, RunSummary } from '../../k6/lib/summary-format.ts';
 import { targetRows, THRESHOLD, type K6SummaryData } from '../../k6/lib/summary-table.ts';
 
 /** Gauges that count something per instance, so the test's value is the instances' sum. */
@@ -64,6 +64,17 @@ function holds(metric: string, expression: string, values: Record<string, number
   return op === '<' ? measured < t : op === '<=' ? measured <= t : op === '>' ? measured > t : measured >= t;
 }
 
+/** The same check failing on several instances is one row with the instances' counts added. */
+function mergeFailingChecks(parts: RunSummary[]): FailingCheck[] {
+  const byKey = new Map<string, FailingCheck>();
+  for (const check of parts.flatMap((p) => p.failingChecks ?? [])) {
+    const key = `${check.group}\u0000${check.check}`;
+    const seen = byKey.get(key);
+    byKey.set(key, seen ? { ...seen, fails: seen.fails + check.fails, passes: seen.passes + check.passes } : { ...check });
+  }
+  return [...byKey.values()].sort((a, b) => b.fails - a.fails);
+}
+
 /** Merge the instances' summaries of one testid; they must all be of the same run. */
 export function mergeSummaries(parts: RunSummary[]): RunSummary {
   const first = parts[0];
@@ -101,9 +112,10 @@ export function mergeSummaries(parts: RunSummary[]): RunSummary {
     baseUrl: first.baseUrl,
     finishedAt: parts.map((p) => p.finishedAt).sort().at(-1) ?? first.finishedAt,
     testRunDurationMs: durationMs,
-    passed: targets.every((row) => row.pass),
+    passed: targets.every((row) => row.result === 'pass'),
     baselineTestid: first.baselineTestid,
     targets,
+    failingChecks: mergeFailingChecks(parts),
     metrics,
     merged: { instances: parts.map((p) => p.instance ?? '?'), percentiles: 'count-weighted mean of the instances' },
   };

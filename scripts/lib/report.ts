@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { k6Custom } from '../../contract/metrics.ts';
 import { k6TrendForTarget } from '../../monitoring/config/metrics.ts';
 import { latencyTargets, slo, type LatencyTargetKey } from '../../monitoring/config/slo.ts';
-import type { RunSummary } from '../../k6/lib/summary-format.ts';
+import type { FailingCheck, RunSummary } from '../../k6/lib/summary-format.ts';
 
 export interface ComparisonRow {
   key: LatencyTargetKey;
@@ -34,6 +34,10 @@ export interface Comparison {
   poolTimeSavedAvgMs: number | null;
   /** Share of failed calls (the k6 `errors` rate) of each run; null when the run has no sample. */
   errorRate: { baseline: number | null; pooled: number | null };
+  /** Each run's failing checks and steps, as its summary lists them. */
+  failingChecks: { baseline: FailingCheck[]; pooled: FailingCheck[] };
+  /** Each run's remote-write outcome, when `npm run loadtest` checked it. */
+  remoteWrite: { baseline: RunSummary['remoteWrite'] | null; pooled: RunSummary['remoteWrite'] | null };
   regressions: string[];
 }
 
@@ -103,6 +107,8 @@ export function compareRuns(baseline: RunSummary, pooled: RunSummary, tolerance 
     rows,
     poolTimeSavedAvgMs: saved && saved.values.count ? (saved.values.avg ?? null) : null,
     errorRate: errors,
+    failingChecks: { baseline: baseline.failingChecks ?? [], pooled: pooled.failingChecks ?? [] },
+    remoteWrite: { baseline: baseline.remoteWrite ?? null, pooled: pooled.remoteWrite ?? null },
     regressions: [
       ...rows
         .filter((r) => r.regression)
@@ -112,7 +118,13 @@ export function compareRuns(baseline: RunSummary, pooled: RunSummary, tolerance 
   };
 }
 
-const ms = (v: number | null): string => (v === null ? 'n/a' : `${v.toFixed(1)} ms`);
+const ms = (v: number | null): string => (v === null ? 'no data' : `${v.toFixed(1)} ms`);
+
+/** A run's failing steps: `GET /orders/:id → 404 ×12 (group verify)`. */
+function failingLines(run: string, checks: FailingCheck[]): string[] {
+  if (checks.length === 0) return [`Failing checks (${run}): none.`];
+  return [`Failing checks (${run}):`, ...checks.map((f) => `  - ${f.check}: failed ${f.fails}, passed ${f.passes} (group ${f.group.replace(/^::/, '') || 'root'})`)];
+}
 
 export function renderComparison(c: Comparison): string {
   // 0.025 prints as 2.5, not rounded to 3.
@@ -129,12 +141,18 @@ export function renderComparison(c: Comparison): string {
         ms(r.pooledP95Ms),
         r.speedup === null ? 'n/a' : `${r.speedup.toFixed(2)}x`,
         `< ${r.targetP95Ms} ms`,
-        r.meetsTarget === null ? 'n/a' : r.meetsTarget ? 'yes' : 'NO',
+        r.meetsTarget === null ? 'not evaluated' : r.meetsTarget ? 'yes' : 'NO',
       ].join(' | '),
     ).map((row) => `| ${row} |`),
     '',
     `Pool time saved per order (measured against the baseline run): ${c.poolTimeSavedAvgMs === null ? 'not measured (run the pooled test with --baseline <baseline-testid>)' : `${c.poolTimeSavedAvgMs.toFixed(1)} ms on average`}`,
     `Error rate: baseline ${pct(c.errorRate.baseline)}, pooled ${pct(c.errorRate.pooled)} (target < ${pct(slo.errorRateMax)})`,
+    ...failingLines('baseline', c.failingChecks.baseline),
+    ...failingLines('pooled', c.failingChecks.pooled),
+    ...(['baseline', 'pooled'] as const).flatMap((run) => {
+      const rw = c.remoteWrite[run];
+      return rw && !rw.ok ? [`Remote write FAILED for the ${run} run: ${rw.detail}`] : [];
+    }),
     c.regressions.length === 0
       ? `No regression (latency tolerance ${tolerancePct} %).`
       : `REGRESSION (latency tolerance ${tolerancePct} %):\n${c.regressions.map((r) => `  - ${r}`).join('\n')}`,

@@ -4,7 +4,7 @@
  * paths become paths in this checkout. Nothing else in the files is touched.
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { ports } from '../../monitoring/config/stack.ts';
 import { writeOwnTargetConfigs } from './own-targets.ts';
@@ -59,11 +59,24 @@ export function writeNativeConfigs(settings: StackSettings): NativeConfigPaths {
 
   const amSource = settings.localAlertmanagerConfig ?? join(monitoringDir, 'alertmanager', 'alertmanager.yml');
   const alertmanagerConfig = join(dir, 'alertmanager.yml');
-  const amText = rewriteAddresses(readFileSync(amSource, 'utf8'), map).replaceAll(
-    '/etc/alertmanager/secrets/',
-    `${resolve(repoRoot, 'secrets')}/`,
-  );
-  writeFileSync(alertmanagerConfig, `# Native copy of ${amSource}, addresses rewritten.\n${amText}`);
+  // Compose's secret paths (and the folder mount of earlier versions) become this checkout's secrets/.
+  const secretsDir = `${resolve(repoRoot, 'secrets')}/`;
+  const amText = rewriteAddresses(readFileSync(amSource, 'utf8'), map)
+    .replaceAll('/run/secrets/', secretsDir)
+    .replaceAll('/etc/alertmanager/secrets/', secretsDir);
+  // Template globs are relative to monitoring/alertmanager/ (where compose mounts the generated
+  // configs); the native copy lives in the state dir, so they become absolute. A glob that matches
+  // nothing would only fail when a message is sent: refuse it now.
+  const am = YAML.parse(amText) as { templates?: string[] };
+  am.templates = (am.templates ?? []).map((f) => resolve(monitoringDir, 'alertmanager', f));
+  for (const glob of am.templates) {
+    const pattern = new RegExp(`^${basename(glob).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    const dir = dirname(glob);
+    if (!existsSync(dir) || !readdirSync(dir).some((name) => pattern.test(name))) {
+      throw new Error(`native config: the Alertmanager templates ${glob} match no file (run npm run generate)`);
+    }
+  }
+  writeFileSync(alertmanagerConfig, `# Native copy of ${amSource}, addresses rewritten.\n${YAML.stringify(am)}`);
 
   // Grafana provisioning: same files; dashboards are read from this checkout.
   const grafanaProvisioning = join(dir, 'grafana', 'provisioning');

@@ -1,12 +1,13 @@
 /**
- * Native mode: the stack's services as local processes (Debian's prometheus and alertmanager,
- * the exporter, the notification sink, optionally the demo shop and Grafana), each in its own
+ * Native mode: the stack's services as local processes (the pinned Prometheus and Alertmanager
+ * from scripts/engines/engines.ts, Debian's as a fallback with a notice; the exporter, the notification sink, optionally the demo shop and Grafana), each in its own
  * process group with a log file, recorded in <stateDir>/stack.json so that stack:down stops
  * exactly what stack:up started and stack:status can check it.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nativeTool } from '../engines/engines.ts';
 import { isAlive, startProcess, stopProcessGroup, type RunningProcess } from '../../tools/process.ts';
 import { ports, prometheusFlags } from '../../monitoring/config/stack.ts';
 import { writeNativeConfigs } from './native-config.ts';
@@ -121,11 +122,11 @@ function serviceSpecs(opts: NativeUpOptions): { specs: ServiceSpec[]; notices: s
     ),
   );
 
-  const alertmanager = findBinary(['alertmanager', 'prometheus-alertmanager']);
-  if (!alertmanager) throw new Error('no alertmanager binary on PATH (Debian: apt-get install prometheus-alertmanager)');
+  const alertmanager = nativeTool('alertmanager');
+  if (alertmanager.notice) notices.push(alertmanager.notice);
   specs.push({
     name: 'alertmanager',
-    command: alertmanager,
+    command: alertmanager.resolved.path,
     args: [
       `--config.file=${configs.alertmanagerConfig}`,
       `--storage.path=${join(dir, 'alertmanager')}`,
@@ -136,11 +137,11 @@ function serviceSpecs(opts: NativeUpOptions): { specs: ServiceSpec[]; notices: s
     healthUrl: `http://127.0.0.1:${p.alertmanager}/-/ready`,
   });
 
-  const prometheus = findBinary(['prometheus']);
-  if (!prometheus) throw new Error('no prometheus binary on PATH (Debian: apt-get install prometheus)');
+  const prometheus = nativeTool('prometheus');
+  if (prometheus.notice) notices.push(prometheus.notice);
   specs.push({
     name: 'prometheus',
-    command: prometheus,
+    command: prometheus.resolved.path,
     args: [
       `--config.file=${configs.prometheusConfig}`,
       `--storage.tsdb.path=${join(dir, 'prometheus')}`,

@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ports } from '../../monitoring/config/stack.ts';
@@ -15,6 +15,7 @@ import { compose, composeCommand } from './compose.ts';
 import { nativeUp } from './native.ts';
 import { ownTargetFileNames, writeOwnTargetConfigs } from './own-targets.ts';
 import { loadDotEnv, repoRoot, stackSettings, type StackSettings } from './settings.ts';
+import { ensureStackFiles, grafanaPasswordPath } from './stack-files.ts';
 
 const { values } = parseArgs({
   options: {
@@ -24,14 +25,24 @@ const { values } = parseArgs({
   },
 });
 
-/** Grafana's admin password lives in a git-ignored secret file, random unless .env sets one. */
-function ensureGrafanaPassword(settings: StackSettings): void {
-  const file = settings.grafanaPasswordFile;
-  if (existsSync(file)) return;
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const password = process.env.GF_ADMIN_PASSWORD || randomBytes(18).toString('base64url');
-  writeFileSync(file, password, { mode: 0o600 });
-  console.log(`Grafana admin password written to ${file} (user: admin).`);
+/**
+ * The files compose mounts that are not in git (scripts/stack/stack-files.ts): secrets/ with
+ * Grafana's admin password (random unless .env sets one) and the optional notification secrets,
+ * and results/ for k6.
+ */
+function ensureHostFiles(settings: StackSettings): void {
+  const newPassword = (): string => process.env.GF_ADMIN_PASSWORD || randomBytes(18).toString('base64url');
+  const passwordFile = settings.grafanaPasswordFile;
+  const hadPassword = existsSync(passwordFile);
+  if (!hadPassword && passwordFile !== resolve(repoRoot, grafanaPasswordPath)) {
+    // GF_ADMIN_PASSWORD_FILE elsewhere: the same content and mode there.
+    mkdirSync(dirname(passwordFile), { recursive: true, mode: 0o700 });
+    writeFileSync(passwordFile, newPassword());
+    chmodSync(passwordFile, 0o644);
+  }
+  const changes = ensureStackFiles(repoRoot, (path) => (path === grafanaPasswordPath ? newPassword() : ''));
+  if (!hadPassword) console.log(`Grafana admin password written to ${passwordFile} (user: admin).`);
+  for (const change of changes) console.log(`stack:up: ${change}`);
 }
 
 async function main(): Promise<void> {
@@ -41,7 +52,7 @@ async function main(): Promise<void> {
     const gen = spawnSync(process.execPath, ['--import', 'tsx', 'monitoring/generate.ts'], { cwd: repoRoot, stdio: 'inherit' });
     if (gen.status !== 0) throw new Error('`npm run generate` failed; the stack was not started');
   }
-  ensureGrafanaPassword(settings);
+  ensureHostFiles(settings);
   if (settings.localAlertmanagerConfig) {
     // Slack/email from .env: a git-ignored config beside the committed one; compose picks it by name.
     const gen = spawnSync(

@@ -13,19 +13,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { alertmanagerConfig, alertmanagerOptionsFromEnv } from '../../monitoring/generators/alertmanager-config.ts';
 import { generatedYaml } from '../../monitoring/lib/yaml.ts';
 import { startAlertmanager, type TestAlertmanager } from '../support/prometheus.ts';
+import { bin } from '../support/engines.ts';
 import { repoRoot, run, runOk } from './support.ts';
 
 const committed = 'monitoring/alertmanager/alertmanager.yml';
 
 function routeOf(labels: Record<string, string>): string {
   const args = Object.entries(labels).map(([key, value]) => `${key}=${value}`);
-  const result = run('amtool', ['config', 'routes', 'test', `--config.file=${committed}`, ...args]);
+  const result = run(bin('amtool'), ['config', 'routes', 'test', `--config.file=${committed}`, ...args]);
   assert.equal(result.status, 0, result.output);
   return result.stdout.trim();
 }
 
 test('amtool check-config accepts the committed config', () => {
-  const output = runOk('amtool', ['check-config', committed]);
+  const output = runOk(bin('amtool'), ['check-config', committed]);
   assert.match(output, /SUCCESS/);
   assert.match(output, /4 inhibit rules/);
 });
@@ -50,7 +51,7 @@ test('amtool check-config accepts the config with Slack and email on (secrets as
     assert.match(text, /auth_password_file: \/run\/secrets\/smtp_password/);
     const file = join(dir, 'alertmanager.yml');
     await writeFile(file, text);
-    assert.match(runOk('amtool', ['check-config', file]), /SUCCESS/);
+    assert.match(runOk(bin('amtool'), ['check-config', file]), /SUCCESS/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -70,7 +71,7 @@ test('npm run generate -- --alertmanager-from-env writes a Slack-enabled config 
     const text = await readFile(file, 'utf8');
     assert.match(text, /api_url_file: \/etc\/alertmanager\/secrets\/slack_api_url/);
     assert.match(text, /url: http:\/\/127\.0\.0\.1:9097\/alerts/);
-    assert.match(runOk('amtool', ['check-config', file]), /SUCCESS/);
+    assert.match(runOk(bin('amtool'), ['check-config', file]), /SUCCESS/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -96,7 +97,7 @@ test('amtool config routes test: each severity reaches its receiver', () => {
 });
 
 test('amtool config routes test --verify-receivers fails on a wrong expectation (the check can fail)', () => {
-  const result = run('amtool', ['config', 'routes', 'test', `--config.file=${committed}`, '--verify.receivers=warning', 'severity=critical']);
+  const result = run(bin('amtool'), ['config', 'routes', 'test', `--config.file=${committed}`, '--verify.receivers=warning', 'severity=critical']);
   assert.notEqual(result.status, 0, result.output);
   assert.match(result.output, /Expected receivers did not match/);
 });

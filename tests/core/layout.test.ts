@@ -25,7 +25,7 @@ describe('repository layout', () => {
     assert.ok(edge('scripts/loadtest.ts', 'tools/k6-harness/index.ts'));
     assert.ok(edge('tests/stack/native-e2e.test.ts', 'notification-sink/main.ts'));
     // The contract is shared by the exporter, the demo, k6 and the generators.
-    for (const user of ['exporters/pool-exporter/src/collector.ts', 'demo/lib/pool-health.ts', 'k6/lib/metrics.ts', 'monitoring/dashboards/pools.ts']) {
+    for (const user of ['exporters/pool-exporter/src/pool-document.ts', 'demo/lib/pool-health.ts', 'k6/lib/metrics.ts', 'monitoring/dashboards/pools.ts']) {
       assert.ok(imports.some((i) => i.from === user && i.to.startsWith('contract/')), `${user} does not import contract/`);
     }
     assert.ok(imports.length > 200, `only ${imports.length} imports found`);

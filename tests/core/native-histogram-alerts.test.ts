@@ -2,8 +2,9 @@
  * The native-histogram path end to end, live: k6-shaped series (native histograms for the time
  * trends, floats for VUs, counters and rates) go into a real Prometheus by remote write; the
  * generated recording rules compute the quantiles (1s evaluation) and the generated alerts go
- * pending for the slow run and stay absent for the fast run. promtool 2.42 cannot load native
- * histograms in unit tests, hence this test. With the same data, every dashboard query on k6 and
+ * pending for the slow run and stay absent for the fast run (the promtool 3.5 unit tests in
+ * monitoring/prometheus/tests/loadtest-native-histograms.test.yml cover the rules offline; this
+ * covers remote write and live evaluation). With the same data, every dashboard query on k6 and
  * pool series returns data.
  */
 import assert from 'node:assert/strict';

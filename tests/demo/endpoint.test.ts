@@ -23,9 +23,11 @@ describe('order-service down while a CreateOrder waits out its injected latency'
     const shop = await startTestShop();
     try {
       const token = await registerAndLogin(shop.urls.api, 'latency@example.com');
+      const cart = await requestJson(`${shop.urls.api}/cart`, { method: 'POST', token, body: { product_id: 'prod-0001', quantity: 1 } });
+      assert.equal(cart.status, 200, JSON.stringify(cart.body));
       await shop.fault('order', 'latency', LATENCY_MS);
       const atStart = await rpcsHandled(shop);
-      const pending = requestJson(`${shop.urls.api}/orders`, { method: 'POST', token, body: { items: [{ product_id: 'prod-0001', quantity: 1 }] } });
+      const pending = requestJson(`${shop.urls.api}/orders`, { method: 'POST', token, body: { shipping_address: '1 Test Street', payment_method: 'credit_card' } });
       const waiting = await eventually('CreateOrder is waiting out its latency', async () => {
         const now = await rpcsHandled(shop);
         return now.order > atStart.order ? now : undefined;

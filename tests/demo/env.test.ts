@@ -36,6 +36,21 @@ describe('demo shop options from the environment', () => {
     assert.equal(ports.health.user, defaultShopPorts.health.user, 'the others keep their defaults');
   });
 
+  it('DEMO_PORT_OFFSET moves every default port (a named port still wins); rate limit and defects', () => {
+    const ports = resolveShopOptions(shopOptionsFromEnv({ DEMO_PORT_OFFSET: '1000', DEMO_ADMIN_PORT: '18099' })).ports;
+    assert.equal(ports.gateway, defaultShopPorts.gateway + 1000);
+    assert.equal(ports.admin, 18099);
+    for (const service of ['user', 'order', 'notification'] as const) {
+      assert.equal(ports.health[service], defaultShopPorts.health[service] + 1000);
+      assert.equal(ports.grpc[service], defaultShopPorts.grpc[service] + 1000);
+    }
+    assert.deepEqual(resolveShopOptions({}).rateLimit, { requestsPerSecond: 50, burst: 100 }, 'the real gateway\'s default');
+    assert.deepEqual(shopOptionsFromEnv({ RATE_LIMIT_RPS: '5000' }).rateLimit, { requestsPerSecond: 5000, burst: 100 });
+    assert.deepEqual(shopOptionsFromEnv({ SECURITY_RATE_LIMIT_BURST: '7' }).rateLimit, { requestsPerSecond: 50, burst: 7 });
+    assert.equal(shopOptionsFromEnv({ SECURITY_RATE_LIMIT_ENABLED: 'false', RATE_LIMIT_RPS: '5' }).rateLimit, null);
+    assert.deepEqual(shopOptionsFromEnv({ DEMO_DEFECTS: 'order-readback-404' }).defects, { 'order-readback-404': true });
+  });
+
   it('shopPortEnv is the inverse for ports: a child process started with it uses exactly these ports', () => {
     const ports = {
       gateway: 18000,
@@ -57,6 +72,10 @@ describe('demo shop options from the environment', () => {
     [{ DEMO_RTT_MS: '-1' }, /^DEMO_RTT_MS=-1: an integer from 0/],
     [{ DEMO_GATEWAY_PORT: '70000' }, /^DEMO_GATEWAY_PORT=70000: an integer from 1 to 65535/],
     [{ DEMO_INVENTORY_GRPC_PORT: 'x' }, /^DEMO_INVENTORY_GRPC_PORT=x: an integer/],
+    [{ RATE_LIMIT_RPS: 'fast' }, /^RATE_LIMIT_RPS=fast: a number > 0/],
+    [{ SECURITY_RATE_LIMIT_BURST: '0' }, /^SECURITY_RATE_LIMIT_BURST=0: an integer from 1/],
+    [{ DEMO_DEFECTS: 'slow-login' }, /^DEMO_DEFECTS: unknown defect "slow-login"/],
+    [{ DEMO_PORT_OFFSET: '-5' }, /^DEMO_PORT_OFFSET=-5: an integer from 0/],
   ];
   for (const [env, message] of bad) {
     it(`refuses ${JSON.stringify(env)} naming the variable`, () => {

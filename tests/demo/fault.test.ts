@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { shopPortEnv } from '../../demo/env.ts';
 import { freeShopPorts } from '../../demo/shop.ts';
 import { startProcess, type RunningProcess } from '../../tools/process.ts';
-import { eventually, readFixture, registerAndLogin, requestJson, shapeOf } from './helpers.ts';
+import { dataOf, eventually, placeOrder, readFixture, registerAndLogin, requestJson, shapeOf } from './helpers.ts';
 import type { ShopPorts } from '../../demo/lib/services.ts';
 
 interface PoolReport {
@@ -51,7 +51,7 @@ describe('demo:fault against a running `npm run demo`', () => {
     assert.match(demo.output(), new RegExp(`http://127.0.0.1:${ports.gateway}/api/v1`));
   });
 
-  it('order down: pools to order-service go unhealthy (503), orders fail with 503; up: healthy again', async () => {
+  it('order down: pools to order-service go unhealthy (503), orders fail with 500 Unavailable (the real gateway\'s answer); up: healthy again', async () => {
     const token = await registerAndLogin(`http://127.0.0.1:${ports.gateway}/api/v1`, 'fault@example.com');
 
     const down = fault('order', 'down');
@@ -79,8 +79,9 @@ describe('demo:fault against a running `npm run demo`', () => {
     const health = await requestJson(`http://127.0.0.1:${ports.health.order}/health`);
     assert.equal(health.status, 503);
 
-    const order = await requestJson(`http://127.0.0.1:${ports.gateway}/api/v1/orders`, { method: 'POST', token, body: { items: [{ product_id: 'prod-0001', quantity: 1 }] } });
-    assert.equal(order.status, 503, JSON.stringify(order.body));
+    const order = await placeOrder(`http://127.0.0.1:${ports.gateway}/api/v1`, token);
+    assert.equal(order.status, 500, JSON.stringify(order.body));
+    assert.match(String((order.body as { error: string }).error), /^rpc error: code = Unavailable desc = /);
 
     const up = fault('order-service', 'up');
     assert.equal(up.status, 0, up.output);
@@ -91,7 +92,7 @@ describe('demo:fault against a running `npm run demo`', () => {
     });
     assert.equal(healthy.status, 200);
     assert.equal((healthy.body as PoolReport).status, 'healthy');
-    const after = await requestJson(`http://127.0.0.1:${ports.gateway}/api/v1/orders`, { method: 'POST', token, body: { items: [{ product_id: 'prod-0001', quantity: 1 }] } });
+    const after = await placeOrder(`http://127.0.0.1:${ports.gateway}/api/v1`, token);
     assert.equal(after.status, 201, JSON.stringify(after.body));
   });
 
@@ -108,8 +109,22 @@ describe('demo:fault against a running `npm run demo`', () => {
     assert.match(clear.output, /"latency_ms":0/);
   });
 
+  it('defect order-readback-404 on|off: the real gateway\'s read-back 404, and back', async () => {
+    const api = `http://127.0.0.1:${ports.gateway}/api/v1`;
+    const token = await registerAndLogin(api, 'defect@example.com');
+    const order = await placeOrder(api, token);
+    assert.equal(order.status, 201, JSON.stringify(order.body));
+    const url = `${api}/orders/${String(dataOf(order).id)}`;
+    const on = fault('defect', 'order-readback-404', 'on');
+    assert.equal(on.status, 0, on.output);
+    assert.deepEqual(await requestJson(url, { token }), { status: 404, body: { error: 'rpc error: code = NotFound desc = order not found: order not found' } });
+    const off = fault('defect', 'order-readback-404', 'off');
+    assert.equal(off.status, 0, off.output);
+    assert.equal((await requestJson(url, { token })).status, 200);
+  });
+
   it('refuses bad arguments with a usage message and exit code 1', () => {
-    for (const args of [['warehouse', 'down'], ['order', 'explode'], ['order', 'latency', 'soon'], []]) {
+    for (const args of [['warehouse', 'down'], ['order', 'explode'], ['order', 'latency', 'soon'], ['defect', 'nope', 'on'], ['defect', 'order-readback-404', 'maybe'], []]) {
       const run = fault(...args);
       assert.equal(run.status, 1, args.join(' '));
       assert.match(run.output, /usage: npm run demo:fault/);

@@ -58,7 +58,7 @@ export function shapeOf(value: unknown): unknown {
 /** Registers and logs in through the gateway API at apiUrl (…/api/v1); returns the access token. */
 export async function registerAndLogin(apiUrl: string, email: string): Promise<string> {
   const password = 'correct-horse-1';
-  const reg = await requestJson(`${apiUrl}/auth/register`, { method: 'POST', body: { email, password } });
+  const reg = await requestJson(`${apiUrl}/auth/register`, { method: 'POST', body: { email, password, name: email.split('@')[0] } });
   if (reg.status !== 201) throw new Error(`register ${email}: HTTP ${reg.status} ${JSON.stringify(reg.body)}`);
   const login = await requestJson(`${apiUrl}/auth/login`, { method: 'POST', body: { email, password } });
   const token = dataOf(login).access_token;
@@ -80,4 +80,11 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${what}: not reached within ${timeoutMs} ms${last ? ` (last error: ${String(last)})` : ''}`);
+}
+
+/** The real contract's way to order: put a product in the cart (200), then order the cart. */
+export async function placeOrder(apiUrl: string, token: string, productId = 'prod-0001'): Promise<JsonResponse> {
+  const cart = await requestJson(`${apiUrl}/cart`, { method: 'POST', token, body: { product_id: productId, quantity: 1 } });
+  if (cart.status !== 200) return cart;
+  return requestJson(`${apiUrl}/orders`, { method: 'POST', token, body: { shipping_address: '1 Test Street', payment_method: 'credit_card' } });
 }

@@ -242,7 +242,7 @@ describe(`pool exporter under ${CASES} hostile answers (seed ${SEED})`, () => {
   before(async () => {
     raw = await startRawServer(laneCase);
     const targets = Array.from({ length: LANES }, (_, i) => `  fuzz-${i}:\n    url: http://127.0.0.1:${raw.port}/lane/${i}\n    timeout: ${TIMEOUT_MS}ms\n    connect_timeout: 500ms\n`).join('');
-    exporter = await startExporter(`body_size_limit: ${BODY_LIMIT}\ntargets:\n${targets}`, { env: { NODE_OPTIONS: '' } });
+    exporter = await startExporter(`body_size_limit: ${BODY_LIMIT}\ntargets:\n${targets}`);
   });
   after(async () => {
     await exporter?.stop();
@@ -303,7 +303,6 @@ describe(`pool exporter under ${CASES} hostile answers (seed ${SEED})`, () => {
     }
 
     // Still alive and consistent: every probe counted once, every failure counted once.
-    assert.equal(exporter.process.child.exitCode, null, 'the exporter died');
     assert.equal((await fetch(`${exporter.url}/-/healthy`)).status, 200);
     const self = parseExposition(await (await fetch(`${exporter.url}/metrics`)).text());
     const sum = (name: string) => self.filter((s) => s.name === name).reduce((a, s) => a + s.value, 0);

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
+import * as grpc from '@grpc/grpc-js';
 import { parseExposition, promtoolCheck, startExporter, startHttpServer, valueOf, type Sample, type TestExporter, type TestServer } from './support.ts';
 
 const pool = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -45,6 +46,7 @@ const json = (status: number, body: unknown): Route => (res) => {
 
 describe('pool exporter HTTP surface', () => {
   let server: TestServer;
+  let grpcServer: grpc.Server;
   let exporter: TestExporter;
   let redirectFollowed = 0;
   let keepAliveRequests = 0;
@@ -126,6 +128,11 @@ describe('pool exporter HTTP surface', () => {
   };
 
   before(async () => {
+    // A real gRPC server: HTTP/2 only, it answers an HTTP/1.1 request with a binary SETTINGS frame.
+    grpcServer = new grpc.Server();
+    const grpcPort = await new Promise<number>((resolve, reject) =>
+      grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+    );
     server = await startHttpServer((req, res) => {
       if (req.url === '/hang') {
         // Never answers: only the scrape's cancellation can end this probe before its 10 s timeout.
@@ -140,13 +147,14 @@ describe('pool exporter HTTP surface', () => {
       .map((path) => `  ${path.slice(1)}:\n    url: ${server.url}${path}\n    timeout: 1s\n`)
       .join('');
     exporter = await startExporter(
-      `body_size_limit: 32KiB\ntargets:\n${targets}  refused:\n    url: http://127.0.0.1:9/none\n  long-timeout:\n    url: ${server.url}/slow\n    timeout: 10s\n  hang:\n    url: ${server.url}/hang\n    timeout: 10s\n`,
+      `body_size_limit: 32KiB\ntargets:\n${targets}  refused:\n    url: http://127.0.0.1:9/none\n  grpc:\n    url: http://127.0.0.1:${grpcPort}/health/pools/detailed\n  long-timeout:\n    url: ${server.url}/slow\n    timeout: 10s\n  hang:\n    url: ${server.url}/hang\n    timeout: 10s\n`,
     );
   });
 
   after(async () => {
     await exporter?.stop();
     await server?.close();
+    grpcServer?.forceShutdown();
   });
 
   const probe = async (target: string, headers?: Record<string, string>): Promise<Sample[]> => {
@@ -167,6 +175,27 @@ describe('pool exporter HTTP surface', () => {
       assert.equal(res.status, 400, query);
       assert.match(await res.text(), /target/);
     }
+  });
+
+  it('answers a repeated target parameter with its own 400', async () => {
+    for (const query of ['?target=ok&target=ok', '?target=ok&target=refused']) {
+      const res = await fetch(`${exporter.url}/probe${query}`);
+      assert.equal(res.status, 400, query);
+      const text = await res.text();
+      assert.match(text, /given more than once/, query);
+      assert.doesNotMatch(text, /missing/, query);
+    }
+  });
+
+  it('reports a gRPC (HTTP/2-only) port as reason protocol, not connect', async () => {
+    const before = await failures();
+    const got = await probe('grpc');
+    assert.equal(valueOf(got, 'probe_success'), 0);
+    assert.equal(valueOf(got, 'probe_http_status_code'), 0);
+    const after = await failures();
+    assert.equal(failureCount(after, 'grpc', 'protocol'), failureCount(before, 'grpc', 'protocol') + 1);
+    assert.equal(failureCount(after, 'grpc', 'connect'), 0);
+    assert.match(await exporter.log(), /target=grpc .*reason=protocol err="the answer is not HTTP\/1\.x/);
   });
 
   const failureCases: [string, string, number][] = [
@@ -313,6 +342,8 @@ describe('pool exporter HTTP surface', () => {
     assert.match(page, /href="\/metrics"/);
     assert.equal((await fetch(`${exporter.url}/-/healthy`)).status, 200);
     assert.equal((await fetch(`${exporter.url}/-/ready`)).status, 200);
-    assert.equal((await fetch(`${exporter.url}/-/reload`)).status, 404, 'reload is POST only');
+    const reload = await fetch(`${exporter.url}/-/reload`, { method: 'POST' });
+    assert.equal(reload.status, 403, 'reload over HTTP is off without --web.enable-lifecycle');
+    assert.match(await reload.text(), /--web\.enable-lifecycle/);
   });
 });

@@ -1,14 +1,20 @@
 /**
- * Reload (SIGHUP and POST /-/reload) keeps the old config when the new one is broken and does
- * not count a probe of a target it removed; SIGTERM stops accepting while finishing the probe in
- * flight (held by the target until the test lets it go, so no step depends on timing).
+ * Reload (SIGHUP to the process, POST /-/reload in process) keeps the old config when the new
+ * one is broken and does not count a probe of a target it removed; SIGTERM stops accepting while
+ * finishing the probe in flight (held by the target until the test lets it go, so no step
+ * depends on timing); the listening line comes only after a successful bind.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseExposition, startExporter, startHttpServer, valueOf, type TestExporter, type TestServer } from './support.ts';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
+import { EXPORTER_MAIN, LISTENING_LINE, REPO_ROOT, parseExposition, spawnExporter, startExporter, startHttpServer, valueOf, type ExporterProcess, type TestExporter, type TestServer } from './support.ts';
 
 const doc = JSON.stringify({ status: 'healthy', services: { a: { total_connections: 5, ready_connections: 5, idle_connections: 0, status: 'healthy' } } });
 
@@ -32,32 +38,33 @@ describe('pool exporter lifecycle', () => {
   after(() => server?.close());
 
   const targets = (...names: string[]): string => `targets:\n${names.map((n) => `  ${n}:\n    url: ${server.url}/${n}\n`).join('')}`;
-  const selfMetric = async (exporter: TestExporter, name: string, labels: Record<string, string> = {}): Promise<number> =>
+  type AnyExporter = TestExporter | ExporterProcess;
+  const selfMetric = async (exporter: AnyExporter, name: string, labels: Record<string, string> = {}): Promise<number> =>
     valueOf(parseExposition(await (await fetch(`${exporter.url}/metrics`)).text()), name, labels);
   type ProbeAnswer = Awaited<ReturnType<TestExporter['probe']>>;
   /** Probe `held` and return once the target holds its request: the probe is in flight until releaseHeld(). */
-  const probeInFlight = async (exporter: TestExporter): Promise<{ answer: Promise<ProbeAnswer> }> => {
+  const probeInFlight = async (exporter: AnyExporter): Promise<{ answer: Promise<ProbeAnswer> }> => {
     const answer = exporter.probe('held');
     for (let i = 0; i < 500 && held.length === 0; i++) await sleep(10);
     assert.equal(held.length, 1, 'the probe reached the target');
     return { answer };
   };
-  const probeSuccess = async (exporter: TestExporter, target: string): Promise<number | 'rejected'> => {
+  const probeSuccess = async (exporter: AnyExporter, target: string): Promise<number | 'rejected'> => {
     const res = await exporter.probe(target);
     return res.status === 200 ? valueOf(parseExposition(res.text), 'probe_success') : 'rejected';
   };
 
   for (const trigger of ['POST /-/reload', 'SIGHUP'] as const) {
     describe(`reload by ${trigger}`, () => {
-      let exporter: TestExporter;
+      let exporter: AnyExporter;
       before(async () => {
-        exporter = await startExporter(targets('first'));
+        exporter = trigger === 'SIGHUP' ? await spawnExporter(targets('first')) : await startExporter(targets('first'), { enableLifecycle: true });
       });
       after(() => exporter?.stop());
 
       /** SIGHUP answers nothing: wait for the exporter's log line about this reload. */
       const reload = async (): Promise<number | undefined> => {
-        if (trigger === 'SIGHUP') {
+        if ('process' in exporter) {
           const reloads = (await exporter.log()).match(/config reload/g)?.length ?? 0;
           process.kill(exporter.process.pid, 'SIGHUP');
           for (let i = 0; i < 250 && ((await exporter.log()).match(/config reload/g)?.length ?? 0) === reloads; i++) await sleep(20);
@@ -74,7 +81,7 @@ describe('pool exporter lifecycle', () => {
         assert.equal(await probeSuccess(exporter, 'first'), 1, 'old target still served');
         assert.equal(await probeSuccess(exporter, 'second'), 'rejected');
         assert.equal(await selfMetric(exporter, 'pool_exporter_config_last_reload_successful'), 0);
-        assert.match(await exporter.log(), /config reload failed; keeping the previous config.*targets\.second\.timout: unknown key/);
+        assert.match(await exporter.log(), /config reload failed; keeping the previous config.*line 4: targets\.second\.timout: unknown key/);
       });
 
       it('takes a valid new file', async () => {
@@ -92,7 +99,7 @@ describe('pool exporter lifecycle', () => {
   }
 
   it('a reload during a probe does not bring back the removed target\'s counters', async () => {
-    const exporter = await startExporter(targets('held', 'kept'));
+    const exporter = await startExporter(targets('held', 'kept'), { enableLifecycle: true });
     try {
       const { answer } = await probeInFlight(exporter);
       await writeFile(exporter.configFile, targets('kept'));
@@ -114,7 +121,7 @@ describe('pool exporter lifecycle', () => {
   });
 
   it('SIGTERM: stops accepting, finishes the probe in flight, exits 0', async () => {
-    const exporter = await startExporter(targets('held'));
+    const exporter = await spawnExporter(targets('held'));
     try {
       const { answer } = await probeInFlight(exporter);
       process.kill(exporter.process.pid, 'SIGTERM');
@@ -129,6 +136,36 @@ describe('pool exporter lifecycle', () => {
       assert.match(await exporter.log(), /shutting down.*\n.*stopped/);
     } finally {
       await exporter.stop();
+    }
+  });
+
+  it('logs "listening on" with the port it got, and only once bound', async () => {
+    const exporter = await spawnExporter(targets('first'));
+    try {
+      const [, host, port] = LISTENING_LINE.exec(await exporter.log()) ?? [];
+      assert.equal(host, '127.0.0.1');
+      assert.equal(Number(port), exporter.port);
+      assert.notEqual(exporter.port, 0);
+      assert.equal((await fetch(`${exporter.url}/-/healthy`)).status, 200, 'the reported port is the one that answers');
+    } finally {
+      await exporter.stop();
+    }
+    // A port this test holds: the exporter cannot have it, and must not claim it.
+    const holder = createServer();
+    holder.listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    const taken = (holder.address() as { port: number }).port;
+    try {
+      const dir = await mkdtemp(join(tmpdir(), 'pool-exporter-port-'));
+      const file = join(dir, 'c.yml');
+      await writeFile(file, targets('first'));
+      const run = spawnSync(process.execPath, ['--import', 'tsx', EXPORTER_MAIN, '--config', file, '--listen', `127.0.0.1:${taken}`], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${taken}: .*EADDRINUSE`));
+      assert.doesNotMatch(run.stderr + run.stdout, /listening/);
+      await rm(dir, { recursive: true, force: true });
+    } finally {
+      holder.close();
     }
   });
 });

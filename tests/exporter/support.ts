@@ -1,62 +1,125 @@
 /**
- * Helpers for the exporter tests: start the real exporter process, tiny real HTTP servers,
- * a strict reader of the exposition text (for exact values) and promtool as the real parser.
+ * Helpers for the exporter tests: the exporter in process (createExporter on port 0) or as a
+ * process (for signals and ports), tiny real HTTP servers, a strict reader of the exposition
+ * text (for exact values) and promtool as the real parser.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { freePort, startProcess, type RunningProcess } from '../../tools/process.ts';
+import { loadConfig } from '../../exporters/pool-exporter/src/config.ts';
+import { createExporter, type Exporter } from '../../exporters/pool-exporter/src/exporter.ts';
+import { createLogger } from '../../exporters/pool-exporter/src/log.ts';
+import { startProcess, type RunningProcess } from '../../tools/process.ts';
+import { bin } from '../support/engines.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The pool health contract's samples live beside the repo (../shared from its root). */
 export const FIXTURES_DIR = join(REPO_ROOT, '..', 'shared', 'fixtures', 'pool-health');
 export const EXPORTER_MAIN = join(REPO_ROOT, 'exporters', 'pool-exporter', 'src', 'main.ts');
+/** What main.ts logs once bound; the port is the one the kernel gave. */
+export const LISTENING_LINE = /pool-exporter listening on (\S+):(\d+)\b/;
 
-export interface TestExporter {
+export interface ExporterOptions {
+  /** Environment for ${VAR} expansion and { env: } headers (in process: only these and process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Files written beside the config file before it is loaded. */
+  files?: Record<string, string>;
+  enableLifecycle?: boolean;
+}
+
+interface Common {
   url: string;
   port: number;
   dir: string;
   configFile: string;
-  process: RunningProcess;
-  /** Everything the exporter wrote to stdout and stderr so far. */
+  /** Everything the exporter logged so far. */
   log(): Promise<string>;
   probe(target: string, headers?: Record<string, string>): Promise<{ status: number; text: string; contentType: string }>;
   stop(): Promise<void>;
 }
 
-/** Start the exporter as `node --import tsx main.ts --config FILE --listen 127.0.0.1:PORT`. */
-export async function startExporter(config: string, opts: { env?: NodeJS.ProcessEnv; files?: Record<string, string> } = {}): Promise<TestExporter> {
+export interface TestExporter extends Common {
+  exporter: Exporter;
+}
+
+export interface ExporterProcess extends Common {
+  process: RunningProcess;
+}
+
+async function configDir(config: string, files: Record<string, string> = {}): Promise<{ dir: string; configFile: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'pool-exporter-test-'));
-  for (const [name, content] of Object.entries(opts.files ?? {})) await writeFile(join(dir, name), content);
+  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
   const configFile = join(dir, 'pool-exporter.yml');
   await writeFile(configFile, config);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const logFile = join(dir, 'exporter.log');
-  const proc = await startProcess({
-    name: 'pool-exporter',
-    command: process.execPath,
-    args: ['--import', 'tsx', EXPORTER_MAIN, '--config', configFile, '--listen', `127.0.0.1:${port}`],
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...opts.env },
-    logFile,
-    readyUrl: `${url}/-/ready`,
-    readyTimeoutMs: 30_000,
+  return { dir, configFile };
+}
+
+const probeVia = (url: string) => async (target: string, headers: Record<string, string> = {}) => {
+  const res = await fetch(`${url}/probe?target=${encodeURIComponent(target)}`, { headers });
+  return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') ?? '' };
+};
+
+/** createExporter in this process, on 127.0.0.1 port 0, its log kept in memory. */
+export async function startExporter(config: string, opts: ExporterOptions = {}): Promise<TestExporter> {
+  const { dir, configFile } = await configDir(config, opts.files);
+  const env = { ...process.env, ...opts.env };
+  const lines: string[] = [];
+  const exporter = createExporter({
+    config: loadConfig(configFile, env),
+    loadConfig: () => loadConfig(configFile, env),
+    enableLifecycle: opts.enableLifecycle,
+    logger: createLogger('debug', (line) => lines.push(line)),
+    version: '0.1.0',
   });
+  const { port } = await exporter.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    port,
+    dir,
+    configFile,
+    exporter,
+    log: async () => lines.join(''),
+    probe: probeVia(url),
+    async stop() {
+      await exporter.close(5_000);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * `node --import tsx main.ts --config FILE --listen 127.0.0.1:0 [args]` as a child process; the
+ * port is read from its "listening on" line. For what only a process has: signals, ports, env.
+ */
+export async function spawnExporter(config: string, opts: ExporterOptions & { args?: string[] } = {}): Promise<ExporterProcess> {
+  const { dir, configFile } = await configDir(config, opts.files);
+  const logFile = join(dir, 'exporter.log');
+  const args = ['--import', 'tsx', EXPORTER_MAIN, '--config', configFile, '--listen', '127.0.0.1:0', ...(opts.enableLifecycle ? ['--web.enable-lifecycle'] : []), ...(opts.args ?? [])];
+  const proc = await startProcess({ name: 'pool-exporter', command: process.execPath, args, cwd: REPO_ROOT, env: { ...process.env, ...opts.env }, logFile });
+  const log = (): Promise<string> => readFile(logFile, 'utf8').catch(() => '');
+  let port: number | undefined;
+  for (let i = 0; i < 1_500 && port === undefined && proc.child.exitCode === null; i++) {
+    port = Number(LISTENING_LINE.exec(await log())?.[2]) || undefined;
+    if (port === undefined) await sleep(20);
+  }
+  if (port === undefined) {
+    await proc.stop();
+    throw new Error(`pool-exporter did not report its port\n--- output ---\n${await log()}`);
+  }
+  const url = `http://127.0.0.1:${port}`;
   return {
     url,
     port,
     dir,
     configFile,
     process: proc,
-    log: () => readFile(logFile, 'utf8').catch(() => ''),
-    async probe(target, headers = {}) {
-      const res = await fetch(`${url}/probe?target=${encodeURIComponent(target)}`, { headers });
-      return { status: res.status, text: await res.text(), contentType: res.headers.get('content-type') ?? '' };
-    },
+    log,
+    probe: probeVia(url),
     async stop() {
       await proc.stop();
       await rm(dir, { recursive: true, force: true });
@@ -177,7 +240,7 @@ export interface PromtoolVerdict {
 /** `promtool check metrics` on one exposition (stdin). Exit 1 with a parsing error = invalid. */
 export function promtoolCheck(text: string): Promise<PromtoolVerdict> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.env.PROMTOOL_BIN ?? 'promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(bin('promtool'), ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));

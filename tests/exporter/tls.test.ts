@@ -9,13 +9,15 @@ import { createServer as createTcpServer, type Server as TcpServer, type Socket 
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateSelfSignedCert } from '../../demo/lib/tls.ts';
-import { parseExposition, startExporter, valueOf, type TestExporter } from './support.ts';
+import { parseExposition, spawnExporter, startExporter, startHttpServer, valueOf, type ExporterProcess, type TestExporter, type TestServer } from './support.ts';
 
 describe('pool exporter over https', () => {
   let server: Server;
   let url: string;
-  let trusting: TestExporter;
+  /** NODE_EXTRA_CA_CERTS is read when Node starts: this one is a process of its own. */
+  let trusting: ExporterProcess;
   let plain: TestExporter;
+  let plainHttp: TestServer;
   let silent: TcpServer;
   const silentSockets: Socket[] = [];
 
@@ -33,11 +35,12 @@ describe('pool exporter over https', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const silentAddress = silent.address();
     const silentPort = typeof silentAddress === 'object' && silentAddress ? silentAddress.port : 0;
-    const config = `targets:\n  tls:\n    url: ${url}\n    timeout: 2s\n  handshake:\n    url: https://127.0.0.1:${silentPort}/\n    timeout: 2s\n    connect_timeout: 300ms\n`;
+    plainHttp = await startHttpServer((_req, res) => res.end('{}'));
+    const config = `targets:\n  tls:\n    url: ${url}\n    timeout: 2s\n  handshake:\n    url: https://127.0.0.1:${silentPort}/\n    timeout: 2s\n    connect_timeout: 300ms\n  tls-to-plain:\n    url: https://127.0.0.1:${plainHttp.port}/\n    timeout: 2s\n`;
     plain = await startExporter(config);
     const caFile = join(plain.dir, 'ca.pem');
     await writeFile(caFile, cert.certPem);
-    trusting = await startExporter(config, { env: { NODE_EXTRA_CA_CERTS: caFile } });
+    trusting = await spawnExporter(config, { env: { NODE_EXTRA_CA_CERTS: caFile } });
   });
   after(async () => {
     await trusting?.stop();
@@ -46,6 +49,16 @@ describe('pool exporter over https', () => {
     server?.close();
     for (const socket of silentSockets) socket.destroy();
     silent?.close();
+    await plainHttp?.close();
+  });
+
+  it('reports https to a plain-HTTP port as a protocol mismatch, not a connect failure', async () => {
+    const got = parseExposition((await plain.probe('tls-to-plain')).text);
+    assert.equal(valueOf(got, 'probe_success'), 0);
+    assert.match(await plain.log(), /target=tls-to-plain .*reason=protocol err="the port does not speak TLS/);
+    const self = parseExposition(await (await fetch(`${plain.url}/metrics`)).text());
+    assert.equal(valueOf(self, 'pool_exporter_probe_failures_total', { target: 'tls-to-plain', reason: 'protocol' }), 1);
+    assert.equal(valueOf(self, 'pool_exporter_probe_failures_total', { target: 'tls-to-plain', reason: 'connect' }), 0);
   });
 
   it('reads a target whose CA is given with NODE_EXTRA_CA_CERTS', async () => {

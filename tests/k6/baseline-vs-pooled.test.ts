@@ -120,15 +120,13 @@ describe('baseline (per-call) vs pooled: Prometheus, load-test dashboard, report
     assert.equal(Number(flows[0]?.value?.[1]), p.metrics[k6Custom.fullFlowDuration]?.values.count);
     const series = await prom.query(`k6_http_reqs_total${sel}`);
     for (const s of series) {
-      // setup() runs outside any scenario (group ::setup), so only VU requests carry `scenario`.
-      const labels = ['testid', 'name', 'method', 'status', 'url', 'expected_response', 'proto', 'group'];
-      if (s.metric.group !== '::setup') labels.push('scenario');
+      const labels = ['testid', 'name', 'method', 'status', 'url', 'expected_response', 'proto', 'group', 'scenario'];
       for (const label of labels) {
         assert.ok(label in s.metric, `${label} missing on ${JSON.stringify(s.metric)}`);
       }
     }
     const names = new Set(series.map((s) => s.metric.name));
-    assert.deepEqual([...names].sort(), ['GET /orders/:id', 'GET /products', 'GET /products/:id', 'POST /auth/login', 'POST /auth/register', 'POST /cart/items', 'POST /orders', 'POST /payments']);
+    assert.deepEqual([...names].sort(), ['GET /orders/:id', 'GET /payments/order/:order_id', 'GET /products', 'GET /products/:id', 'POST /auth/login', 'POST /auth/register', 'POST /cart', 'POST /orders', 'POST /payments']);
     const groups = new Set((await prom.query(`k6_checks_rate${sel}`)).map((s) => s.metric.group));
     for (const group of ['::auth', '::browse', '::cart', '::order', '::payment', '::verify']) assert.ok(groups.has(group), `group ${group}`);
     for (const name of ['k6_vus', 'k6_vus_max', 'k6_iterations_total', 'k6_data_sent_total', 'k6_data_received_total', 'k6_http_req_failed_rate', 'k6_errors_rate']) {

@@ -15,6 +15,7 @@ import { K6_IMAGE } from '../../scripts/lib/k6-command.ts';
 import type { Comparison } from '../../scripts/lib/report.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 import { k6Custom } from '../../contract/metrics.ts';
+import { startPrometheus } from '../support/prometheus.ts';
 
 const repo = join(import.meta.dirname, '../..');
 
@@ -103,9 +104,11 @@ describe('npm run loadtest', () => {
       { mode: 0o755 },
     );
     try {
-      const out = loadtest(['order', '--runner', 'docker', '--testid', id], { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` });
-      assert.equal(out.status, 0, `${out.stdout}\n${out.stderr}`);
-      assert.match(out.stdout, new RegExp(`docker stand-in: results/${id} is ready`));
+      const out = loadtest(['order', '--runner', 'docker', '--testid', id, '--remote-write', 'http://127.0.0.1:1/api/v1/write'], { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` });
+      assert.match(out.stdout, new RegExp(`docker stand-in: results/${id} is ready`), out.stderr);
+      // The stand-in pushed nothing: after the run, the remote-write check says so and exits 3.
+      assert.equal(out.status, 3, `${out.stdout}\n${out.stderr}`);
+      assert.match(out.stderr, /loadtest: remote write FAILED: cannot ask Prometheus whether the metrics arrived/);
     } finally {
       await rm(bin, { recursive: true, force: true });
       await rm(join(repo, 'results', id), { recursive: true, force: true });
@@ -134,14 +137,45 @@ describe('npm run loadtest', () => {
     }
   });
 
-  it('--harness runs the script against the demo shop and writes results/<testid>/', () => {
+  it('--harness runs the script against the demo shop, writes results/<testid>/, and fails the run when the remote write failed', async () => {
     const out = loadtest(['payment', '--harness', '--profile', 'smoke', '--testid', harnessId, '--base-url', demo.baseUrl, '--remote-write', 'http://127.0.0.1:1/api/v1/write']);
-    // k6's exit codes: 0, or 99 when a latency threshold was crossed (a busy machine can do that).
-    assert.ok(out.status === 0 || out.status === 99, `exit ${out.status}\n${out.stdout}\n${out.stderr}`);
-    assert.match(out.stdout, out.status === 0 ? /Overall: \*\*PASS\*\*/ : /Overall: \*\*FAIL\*\*/);
-    assert.ok(existsSync(join(repo, 'results', harnessId, 'summary.md')));
-    // Prometheus is not there: the run still completes and says the writes failed (k6 does the same).
-    assert.match(out.stderr, /remote write: remote write to http:\/\/127\.0\.0\.1:1\/api\/v1\/write failed/);
+    // Prometheus is not there: the run completes, says so, and does not exit 0 (k6 itself would).
+    assert.notEqual(out.status, 0, `${out.stdout}\n${out.stderr}`);
+    assert.match(out.stderr, /loadtest: remote write FAILED: \d+ of the pushes to http:\/\/127\.0\.0\.1:1\/api\/v1\/write failed/);
+    const md = await readFile(join(repo, 'results', harnessId, 'summary.md'), 'utf8');
+    assert.match(md, /Remote write: \*\*FAILED\*\*/);
+    assert.match(md, /No check failed\./);
+    const summary = JSON.parse(await readFile(join(repo, 'results', harnessId, 'summary.json'), 'utf8')) as RunSummary;
+    assert.equal(summary.remoteWrite?.ok, false);
+    assert.deepEqual(summary.failingChecks, []);
+  });
+
+  it('--harness with a Prometheus that receives: the check finds the run\'s series', async () => {
+    const prom = await startPrometheus();
+    const id = `cli-rw-${stamp}`;
+    try {
+      const out = loadtest(['order', '--harness', '--profile', 'smoke', '--testid', id, '--base-url', demo.baseUrl, '--remote-write', `${prom.url}/api/v1/write`]);
+      assert.match(out.stdout, new RegExp(`loadtest: remote write ok: \\d+ k6_http_reqs_total series for testid ${id}`), `${out.stdout}\n${out.stderr}`);
+      // 0, or 99 when a latency target was missed on a busy machine; never the remote-write code.
+      assert.ok(out.status === 0 || out.status === 99, `exit ${out.status}`);
+      const summary = JSON.parse(await readFile(join(repo, 'results', id, 'summary.json'), 'utf8')) as RunSummary;
+      assert.equal(summary.remoteWrite?.ok, true);
+      assert.equal(out.status === 0, summary.passed);
+    } finally {
+      await prom.stop();
+      await rm(join(repo, 'results', id), { recursive: true, force: true });
+    }
+  });
+
+  it("defaults the remote write to the stack's Prometheus: PROMETHEUS_PORT moves it", () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PROMETHEUS_PORT: '19191' };
+    delete env.K6_PROMETHEUS_RW_SERVER_URL;
+    const out = loadtest(['e2e', '--runner', 'k6', '--testid', 'run-3', '--dry-run'], env);
+    assert.equal(out.status, 0, out.stderr);
+    assert.match(out.stdout, /^loadtest: K6_PROMETHEUS_RW_SERVER_URL=http:\/\/127\.0\.0\.1:19191\/api\/v1\/write /);
+    const bad = loadtest(['e2e', '--runner', 'k6', '--dry-run'], { ...env, PROMETHEUS_PORT: 'ninety' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /PROMETHEUS_PORT must be a TCP port/);
   });
 
   it('writes a summary.json that the report can read', async () => {

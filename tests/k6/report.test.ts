@@ -82,5 +82,21 @@ describe('report: regressions', () => {
     assert.equal(out.status, 1, out.stderr);
     assert.match(out.stdout, /\| Order service \| 100\.0 ms \| 40\.0 ms \| 2\.50x \|/);
     assert.match(out.stdout, /REGRESSION[^]*Full flow: p95 not measured pooled vs 300\.0 ms baseline/);
+    // A metric without samples is "not evaluated", never a pass.
+    assert.match(out.stdout, /\| Full flow \| 300\.0 ms \| no data \| n\/a \| < \d+ ms \| not evaluated \|/);
+  });
+
+  it('lists each run\'s failing checks and steps, and a failed remote write', () => {
+    const pooled: RunSummary = {
+      ...summary('p', 'pooled', { [k6Custom.orderServiceLatency]: 50 }),
+      failingChecks: [{ group: '::verify', check: 'GET /orders/:id → 404 {"error":"order not found"}', step: 'GET /orders/:id', status: 404, fails: 12, passes: 0 }],
+      remoteWrite: { ok: false, detail: 'Prometheus has no k6_http_reqs_total series for testid p' },
+    };
+    const c = compareRuns(summary('b', 'baseline', { [k6Custom.orderServiceLatency]: 100 }), pooled);
+    assert.equal(c.failingChecks.pooled.length, 1);
+    const text = renderComparison(c);
+    assert.match(text, /Failing checks \(baseline\): none\./);
+    assert.match(text, /Failing checks \(pooled\):\n {2}- GET \/orders\/:id → 404 \{"error":"order not found"\}: failed 12, passed 0 \(group verify\)/);
+    assert.match(text, /Remote write FAILED for the pooled run: Prometheus has no k6_http_reqs_total series/);
   });
 });

@@ -12,6 +12,7 @@ import { addressMap, rewriteAddresses, writeNativeConfigs } from '../../scripts/
 import { parseConfig } from '../../exporters/pool-exporter/src/config.ts';
 import { parsePoolTargets } from '../../scripts/stack/own-targets.ts';
 import { repoRoot, stackSettings, wantsExtraReceivers, type StackSettings } from '../../scripts/stack/settings.ts';
+import { bin } from '../support/engines.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'native-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,8 +40,8 @@ describe('native configs', () => {
 
   it('gives Prometheus and Alertmanager files their own tools accept, with no compose host left', () => {
     const paths = writeNativeConfigs(settingsIn('plain'));
-    check('promtool', ['check', 'config', paths.prometheusConfig]);
-    check('amtool', ['check-config', paths.alertmanagerConfig]);
+    check(bin('promtool'), ['check', 'config', paths.prometheusConfig]);
+    check(bin('amtool'), ['check-config', paths.alertmanagerConfig]);
     const texts = [readFileSync(paths.prometheusConfig, 'utf8'), readFileSync(paths.alertmanagerConfig, 'utf8')];
     for (const sub of ['datasources', 'dashboards']) {
       const folder = join(paths.grafanaProvisioning, sub);
@@ -54,10 +55,12 @@ describe('native configs', () => {
     assert.match(texts[1] ?? '', /http:\/\/127\.0\.0\.1:19097\/alerts/);
     // Every rule file the committed config names is loaded (promtool counted them above); the paths are absolute.
     assert.match(texts[0] ?? '', new RegExp(`${repoRoot}/monitoring/prometheus/rules/\\*\\.yml`));
+    // The notification templates too (amtool counted them: a glob matching nothing passes amtool).
+    assert.ok((texts[1] ?? '').includes(`${repoRoot}/monitoring/alertmanager/templates/*.tmpl`), texts[1]);
   });
 
   it('uses the Slack/email Alertmanager config when .env asks for one, with secrets read from this checkout', () => {
-    const env = { ...process.env, ALERTMANAGER_SLACK_API_URL_FILE: '/etc/alertmanager/secrets/slack_api_url', ALERTMANAGER_SLACK_CHANNEL: '#pools' };
+    const env = { ...process.env, ALERTMANAGER_SLACK_API_URL_FILE: '/run/secrets/slack_api_url', ALERTMANAGER_SLACK_CHANNEL: '#pools' };
     assert.equal(wantsExtraReceivers(env), true);
     assert.equal(wantsExtraReceivers({}), false);
     const local = join(dir, 'alertmanager.local.yml');
@@ -68,10 +71,11 @@ describe('native configs', () => {
     assert.match(text, /slack_configs/);
     assert.match(text, /#pools/);
     assert.ok(text.includes(`${secrets}/slack_api_url`), text);
+    assert.ok(text.includes(`${repoRoot}/monitoring/alertmanager/templates/*.tmpl`), text);
     // amtool reads *_file fields lazily, so the config is valid without the secret present.
     const copy = join(dir, 'am-check.yml');
     writeFileSync(copy, text);
-    check('amtool', ['check-config', copy]);
+    check(bin('amtool'), ['check-config', copy]);
   });
 
   it('reads POOL_TARGETS as name=url pairs and names the wrong entry otherwise', () => {
@@ -93,7 +97,7 @@ describe('native configs', () => {
       POOL_TARGETS: 'billing-gw=http://127.0.0.1:18000/health/pools/detailed,ledger=http://127.0.0.1:19003/health/pools/detailed',
     });
     const paths = writeNativeConfigs(settings);
-    check('promtool', ['check', 'config', paths.prometheusConfig]);
+    check(bin('promtool'), ['check', 'config', paths.prometheusConfig]);
     check(process.execPath, ['--import', 'tsx', join(repoRoot, 'exporters/pool-exporter/src/main.ts'), '--config', paths.poolExporterConfig, '--check-config']);
     const prom = readFileSync(paths.prometheusConfig, 'utf8');
     assert.match(prom, /- billing-gw\n\s+- ledger\n/);
@@ -130,7 +134,7 @@ describe('native configs', () => {
   it('writes a Prometheus config promtool accepts for the widest target name the rule allows', () => {
     const settings = stackSettings({ STACK_STATE_DIR: join(dir, 'wide'), POOL_TARGETS: `ledger.v2:internal_${'x'.repeat(100)}=http://127.0.0.1:19003/health/pools/detailed` });
     const paths = writeNativeConfigs(settings);
-    check('promtool', ['check', 'config', paths.prometheusConfig]);
+    check(bin('promtool'), ['check', 'config', paths.prometheusConfig]);
     check(process.execPath, ['--import', 'tsx', join(repoRoot, 'exporters/pool-exporter/src/main.ts'), '--config', paths.poolExporterConfig, '--check-config']);
   });
 });

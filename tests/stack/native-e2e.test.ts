@@ -17,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { freeShopPorts } from '../../demo/shop.ts';
 import { shopPortEnv } from '../../demo/env.ts';
+import { pinnedEngines } from '../../scripts/engines/engines.ts';
 import { isAlive, freePort } from '../../tools/process.ts';
 import type { StackState } from '../../scripts/stack/native.ts';
 import type { ReceivedNotification } from '../../notification-sink/main.ts';
@@ -161,6 +162,15 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
     assert.equal((status.output.match(/^healthy /gm) ?? []).length, state.services.length, status.output);
   });
 
+  it('runs the pinned engines: Prometheus and Alertmanager report the versions compose pins', async () => {
+    const build = await promClient.api<{ version: string }>('status/buildinfo');
+    assert.equal(build.version, pinnedEngines.prometheus.version);
+    const amPort = env.ALERTMANAGER_PORT ?? '';
+    const am = (await (await fetch(`http://127.0.0.1:${amPort}/api/v2/status`)).json()) as { versionInfo: { version: string } };
+    assert.equal(am.versionInfo.version, pinnedEngines.alertmanager.version);
+    console.log(`native stack engines: prometheus ${build.version}, alertmanager ${am.versionInfo.version}`);
+  });
+
   it('Prometheus scrapes every pool through the exporter, with service labels', async () => {
     const t0 = Date.now();
     const targets = await waitFor('probe_success 1 for the three demo targets', 60_000, async () => {
@@ -183,6 +193,9 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
     const crossed = result.thresholds.filter((t) => !t.ok && result.data.metrics[t.key]?.contains !== 'time');
     assert.deepEqual(crossed, []);
     assert.deepEqual(result.iterationErrors, []);
+    // Every step passed its contract check.
+    assert.deepEqual(result.summary?.failingChecks, []);
+    assert.equal(result.data.metrics.checks?.values.rate, 1);
     assert.deepEqual(result.remoteWrite.errors, []);
     const flows = await query(`histogram_count(sum(k6_full_flow_duration_seconds{testid="${testids.pooled}"}))`);
     assert.ok(Number(flows[0]?.value?.[1]) > 0, 'no full-flow histogram in Prometheus');

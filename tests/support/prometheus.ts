@@ -1,15 +1,14 @@
 /**
- * Real Prometheus and Alertmanager for tests: Debian's binaries on free 127.0.0.1 ports,
- * each in a temporary directory, stopped by the returned handle.
+ * Real Prometheus and Alertmanager for tests: the pinned builds (tests/support/engines.ts) on free
+ * 127.0.0.1 ports, each in a temporary directory, stopped by the returned handle.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prometheusFlags } from '../../monitoring/config/stack.ts';
 import { freePort, startProcess, type RunningProcess } from '../../tools/process.ts';
+import { bin } from './engines.ts';
 
-export const PROMETHEUS_BIN = process.env.PROMETHEUS_BIN ?? 'prometheus';
-export const ALERTMANAGER_BIN = process.env.ALERTMANAGER_BIN ?? 'prometheus-alertmanager';
 
 export interface PromSample {
   metric: Record<string, string>;
@@ -96,7 +95,7 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
   const url = `http://127.0.0.1:${port}`;
   const proc = await startProcess({
     name: 'prometheus',
-    command: PROMETHEUS_BIN,
+    command: bin('prometheus'),
     args: [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
@@ -139,7 +138,7 @@ export async function startAlertmanager(opts: { config?: string; configFile?: st
   const url = `http://127.0.0.1:${port}`;
   const proc = await startProcess({
     name: 'alertmanager',
-    command: ALERTMANAGER_BIN,
+    command: bin('alertmanager'),
     args: [
       `--config.file=${configFile}`,
       `--storage.path=${join(dir, 'data')}`,

@@ -119,7 +119,8 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
   const events = { samples: (_vu: number, samples: Sample[]) => record(samples), metric: (def: MetricDef) => store.define(def) };
 
   const bundle = await bundleScript(scriptPath);
-  const spawn = (id: number): VuHandle => new VuHandle(id, bundle, scriptPath, env, events);
+  // k6 numbers VUs per instance (__VU) and across the test (vu.idInTest, by the segment's stripe).
+  const spawn = (id: number): VuHandle => new VuHandle(id, bundle, scriptPath, env, events, id === 0 ? 0 : tuple.indexInTest(id - 1) + 1);
   const vu0 = spawn(0);
   const pool = new VuPool(spawn);
   try {

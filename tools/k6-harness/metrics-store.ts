@@ -4,6 +4,7 @@
  */
 import type { MetricDef, MetricType, Sample } from './protocol.ts';
 import { newSink, summaryValues, type Sink } from './sinks.ts';
+import { createHash } from 'node:crypto';
 import { compare, matchesSelector, parseThresholds, type ThresholdSet } from './thresholds.ts';
 
 export interface ThresholdResult {
@@ -20,8 +21,17 @@ export interface SummaryMetric {
   thresholds?: Record<string, { ok: boolean }>;
 }
 
+/** k6's summary group: its checks (passes/fails per name) and subgroups. */
+export interface SummaryGroup {
+  name: string;
+  path: string;
+  id: string;
+  groups: SummaryGroup[];
+  checks: { name: string; path: string; id: string; passes: number; fails: number }[];
+}
+
 export interface SummaryData {
-  root_group: { name: string; path: string; id: string; groups: unknown[]; checks: unknown[] };
+  root_group: SummaryGroup;
   options: { summaryTrendStats: string[]; summaryTimeUnit: string; noColor: boolean };
   state: { isStdOutTTY: boolean; isStdErrTTY: boolean; testRunDurationMs: number };
   metrics: Record<string, SummaryMetric>;
@@ -32,6 +42,8 @@ export class MetricsStore {
   private readonly sinks = new Map<string, Sink>();
   private thresholdSets: ThresholdSet[] = [];
   private readonly subSinks = new Map<string, Sink>();
+  /** group path -> check name -> [passes, fails], for root_group. */
+  private readonly checkCounts = new Map<string, Map<string, [number, number]>>();
 
   define(def: MetricDef): void {
     const known = this.defs.get(def.name);
@@ -56,6 +68,7 @@ export class MetricsStore {
       this.sinks.set(def.name, sink);
     }
     sink.add(sample.value);
+    if (def.name === 'checks') this.countCheck(sample.tags.group ?? '', sample.tags.check ?? '', sample.value !== 0);
     for (const set of this.thresholdSets) {
       if (set.metric !== def.name || Object.keys(set.selector).length === 0) continue;
       if (!matchesSelector(sample.tags, set.selector)) continue;
@@ -67,6 +80,38 @@ export class MetricsStore {
       sub.add(sample.value);
     }
     return def;
+  }
+
+  private countCheck(group: string, name: string, ok: boolean): void {
+    let checks = this.checkCounts.get(group);
+    if (!checks) {
+      checks = new Map();
+      this.checkCounts.set(group, checks);
+    }
+    const counts = checks.get(name) ?? [0, 0];
+    counts[ok ? 0 : 1] += 1;
+    checks.set(name, counts);
+  }
+
+  /** The group tree as k6 hands it to handleSummary (groups that hold checks, and their parents). */
+  private rootGroup(): SummaryGroup {
+    const root: SummaryGroup = { name: '', path: '', id: groupId(''), groups: [], checks: [] };
+    const byPath = new Map<string, SummaryGroup>([['', root]]);
+    const groupAt = (path: string): SummaryGroup => {
+      const known = byPath.get(path);
+      if (known) return known;
+      const cut = path.lastIndexOf('::');
+      const parent = groupAt(path.slice(0, cut));
+      const group: SummaryGroup = { name: path.slice(cut + 2), path, id: groupId(path), groups: [], checks: [] };
+      parent.groups.push(group);
+      byPath.set(path, group);
+      return group;
+    };
+    for (const [path, checks] of this.checkCounts) {
+      const group = groupAt(path);
+      for (const [name, [passes, fails]] of checks) group.checks.push({ name, path: `${path}::${name}`, id: groupId(`${path}::${name}`), passes, fails });
+    }
+    return root;
   }
 
   private sinkFor(key: string, metric: string, type: MetricType): Sink {
@@ -106,10 +151,15 @@ export class MetricsStore {
       metrics[key] = entry;
     }
     return {
-      root_group: { name: '', path: '', id: 'd41d8cd98f00b204e9800998ecf8427e', groups: [], checks: [] },
+      root_group: this.rootGroup(),
       options: { summaryTrendStats: trendStats, summaryTimeUnit: '', noColor: true },
       state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: durationMs },
       metrics,
     };
   }
+}
+
+/** k6's group and check id: the MD5 of the path (lib/models.go). */
+function groupId(path: string): string {
+  return createHash('md5').update(path).digest('hex');
 }

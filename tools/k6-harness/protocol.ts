@@ -109,6 +109,8 @@ export type WorkerMessage =
 
 export interface VuWorkerData {
   vu: number;
+  /** k6 vu.idInTest: unique across the instances of a split test (the segment's VU stripe). */
+  vuInTest: number;
   /** Synchronous request channel (the VU side of a MessageChannel). */
   bridge: MessagePort;
   env: Record<string, string>;

@@ -1,14 +1,14 @@
 /**
  * Fetch one target's pool health document, with limits: a probe deadline, a connect deadline,
  * a body size cap, no redirects. Never rejects: every failure comes back as a reason.
+ * Each exporter has its own client (its own kept-alive connections).
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import { probeFailureReasons, type ProbeFailureReason } from '../../../contract/metrics.ts';
+import type { ProbeFailureReason } from '../../../contract/metrics.ts';
 import type { TargetConfig } from './config.ts';
 
-export const failureReasons = probeFailureReasons;
 export type FailureReason = ProbeFailureReason;
 
 export type FetchResult =
@@ -28,17 +28,42 @@ export function isAcceptedStatus(status: number): boolean {
   return (status >= 200 && status < 300) || status === 503;
 }
 
+export interface TargetClient {
+  fetch(target: TargetConfig, limits: FetchLimits): Promise<FetchResult>;
+  /** Close the kept-alive connections (at shutdown). */
+  close(): void;
+}
+
 // Keep-alive across scrapes. Idle sockets are dropped after 4 s, before the common 5 s server
 // idle timeout (Node's default); Node also honours a shorter `Keep-Alive: timeout=` hint.
 const agentOptions = { keepAlive: true, timeout: 4_000, maxFreeSockets: 64 };
-const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
 
-export function closeIdleSockets(): void {
-  agents['http:'].destroy();
-  agents['https:'].destroy();
+export function createTargetClient(): TargetClient {
+  const agents = { 'http:': new http.Agent(agentOptions), 'https:': new https.Agent(agentOptions) };
+  return {
+    fetch: (target, limits) => fetchTarget(agents, target, limits),
+    close() {
+      agents['http:'].destroy();
+      agents['https:'].destroy();
+    },
+  };
 }
 
-export function fetchTarget(target: TargetConfig, limits: FetchLimits): Promise<FetchResult> {
+/**
+ * llhttp's parse errors (HPE_*) before any status line, or TLS meeting a plain-text port: the
+ * port answers, but not in HTTP/1.x (an HTTP/2-only or gRPC server sends a binary SETTINGS frame).
+ */
+function protocolMismatch(err: NodeJS.ErrnoException, statusReceived: boolean): string | undefined {
+  if (!statusReceived && err.code?.startsWith('HPE_')) {
+    return `the answer is not HTTP/1.x (${err.code}); an HTTP/2-only port, such as a gRPC server's, answers this way`;
+  }
+  if (err.code === 'EPROTO' && /wrong version number|packet length too long|http request/i.test(err.message)) {
+    return 'the port does not speak TLS (OpenSSL: wrong version number); is the target http:, not https:?';
+  }
+  return undefined;
+}
+
+function fetchTarget(agents: Record<'http:' | 'https:', http.Agent>, target: TargetConfig, limits: FetchLimits): Promise<FetchResult> {
   return new Promise((resolve) => {
     let settled = false;
     let current: http.ClientRequest | undefined;
@@ -90,7 +115,9 @@ export function fetchTarget(target: TargetConfig, limits: FetchLimits): Promise<
           attempt(false);
           return;
         }
-        fail('connect', `${err.code ?? 'error'}: ${err.message}`);
+        const mismatch = protocolMismatch(err, status !== 0);
+        if (mismatch) fail('protocol', mismatch);
+        else fail('connect', `${err.code ?? 'error'}: ${err.message}`);
       });
       req.on('response', (res) => {
         status = res.statusCode ?? 0;

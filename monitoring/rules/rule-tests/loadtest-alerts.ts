@@ -1,7 +1,8 @@
 /**
- * promtool unit tests of loadtest-alerts.yml. promtool 2.42 cannot load native-histogram input, so
- * these feed the recorded quantiles directly; tests/core/native-histogram-alerts.test.ts proves
- * the whole path (histograms -> recording rules -> alerts) on a live Prometheus.
+ * promtool unit tests of loadtest-alerts.yml on the recorded quantiles, fed directly so that they
+ * run on promtool 2.42 as on 3.x; native-histograms.ts feeds k6-shaped histograms through the
+ * recording rules (promtool 3.x), and tests/core/native-histogram-alerts.test.ts proves the same
+ * path on a live Prometheus with remote write.
  */
 import { latencyTargetService, loadTestService } from '../../config/stack.ts';
 import { k6Custom, k6Remote } from '../../../contract/metrics.ts';

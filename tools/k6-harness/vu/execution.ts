@@ -6,7 +6,7 @@ import { vuState } from './runtime.ts';
 
 const execution = {
   get vu() {
-    return { idInTest: vuState.vu, idInInstance: vuState.vu, iterationInInstance: vuState.iteration, iterationInScenario: vuState.iterationInScenario };
+    return { idInTest: vuState.vuInTest, idInInstance: vuState.vu, iterationInInstance: vuState.iteration, iterationInScenario: vuState.iterationInScenario };
   },
   get scenario() {
     return { name: vuState.scenario, executor: vuState.executor, iterationInTest: vuState.iterationInTest, iterationInInstance: vuState.iterationInInstance };

@@ -33,6 +33,7 @@ export type Phase = 'init' | 'setup' | 'vu' | 'teardown' | 'summary';
 
 export const vuState = {
   vu: data.vu,
+  vuInTest: data.vuInTest,
   env: data.env,
   phase: 'init' as Phase,
   iteration: 0,

@@ -1,25 +1,17 @@
 /**
- * Turn one GET /health/pools/detailed document into metrics, in a fresh registry per probe.
+ * Read one GET /health/pools/detailed document into pool readings (exposition.ts renders them).
  *
  * Shape errors (not an object, `services` not a map, a pool that is not an object) fail the
  * probe with reason `schema`. Field errors (missing, wrong type, negative, unknown status) drop
  * only the series that field feeds and are reported as notes. Unknown fields are ignored.
  */
-import { Gauge, Registry } from 'prom-client';
-import {
-  connectionStateField as stateField,
-  connectionStates,
-  managerStatuses,
-  poolStatuses,
-  type ConnectionState,
-  type ManagerStatus,
-  type PoolStatus,
-} from '../../../contract/pool-health.ts';
-import { poolMetric } from '../../../contract/metrics.ts';
+import { connectionStateField, managerStatuses, poolStatuses, type ConnectionState, type ManagerStatus, type PoolStatus } from '../../../contract/pool-health.ts';
+import { WorkBudget } from './work-budget.ts';
 
 export interface PoolReading {
   name: string;
-  connections: Partial<Record<ConnectionState, number>>;
+  /** Undefined where the document's count was missing or unusable. */
+  connections: Record<ConnectionState, number | undefined>;
   size?: number;
   /** (ready + idle) / size, 0-1. */
   healthyRatio?: number;
@@ -38,8 +30,16 @@ export type ParseResult =
   | { ok: false; reason: 'invalid_json' | 'schema'; detail: string };
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** Any surrogate at all: a cheap test that spares most names the lookbehind above. */
+const SURROGATE = /[\ud800-\udfff]/;
 
-export function parsePoolHealth(body: string): ParseResult {
+
+/**
+ * JSON.parse is the one step that cannot be sliced; its cost is bounded by body_size_limit. The
+ * walk over the pools gives the event loop back between slices and stops at the budget's end
+ * (OutOfTime).
+ */
+export async function readPoolHealth(body: string, budget: WorkBudget = WorkBudget.unlimited()): Promise<ParseResult> {
   let root: unknown;
   try {
     // A leading BOM is legal in a UTF-8 file but not in JSON.parse.
@@ -64,12 +64,13 @@ export function parsePoolHealth(body: string): ParseResult {
   const pools: PoolReading[] = [];
   const seen = new Set<string>();
   for (const [key, entry] of Object.entries(services)) {
+    if (budget.due()) await budget.checkpoint();
     if (!isRecord(entry)) {
       return { ok: false, reason: 'schema', detail: `services[${JSON.stringify(key)}] is ${kind(entry)}, not an object` };
     }
     // The exposition is UTF-8: a lone surrogate (legal in JSON escapes) becomes U+FFFD, and two
     // keys that only differ there would become one series twice.
-    const name = key.replace(LONE_SURROGATE, '\ufffd');
+    const name = SURROGATE.test(key) ? key.replace(LONE_SURROGATE, '\ufffd') : key;
     if (name === '' || seen.has(name)) {
       notes.push(`services[${JSON.stringify(key)}]: ${name === '' ? 'a pool without a name' : 'a repeated pool name'} is skipped`);
       continue;
@@ -81,18 +82,15 @@ export function parsePoolHealth(body: string): ParseResult {
 }
 
 function readPool(name: string, entry: Record<string, unknown>, notes: string[]): PoolReading {
-  const count = (field: string): number | undefined => {
-    const v = entry[field];
-    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
-    if (v !== undefined) notes.push(`services[${JSON.stringify(name)}].${field}: ${kind(v)} is not a count`);
-    return undefined;
+  // Every key always present: one object shape for all pools (this runs 6,000 times a probe).
+  const connections: Record<ConnectionState, number | undefined> = {
+    ready: count(entry, connectionStateField.ready, name, notes),
+    idle: count(entry, connectionStateField.idle, name, notes),
+    connecting: count(entry, connectionStateField.connecting, name, notes),
+    transient_failure: count(entry, connectionStateField.transient_failure, name, notes),
+    shutdown: count(entry, connectionStateField.shutdown, name, notes),
   };
-  const connections: Partial<Record<ConnectionState, number>> = {};
-  for (const state of connectionStates) {
-    const v = count(stateField[state]);
-    if (v !== undefined) connections[state] = v;
-  }
-  const size = count('total_connections');
+  const size = count(entry, 'total_connections', name, notes);
 
   // The ratio is recomputed from the counts of the same snapshot (exact, and consistent with
   // grpc_pool_connections / grpc_pool_size in PromQL); healthy_percentage is the fallback.
@@ -100,7 +98,7 @@ function readPool(name: string, entry: Record<string, unknown>, notes: string[])
   if (connections.ready !== undefined && connections.idle !== undefined && size !== undefined) {
     healthyRatio = size === 0 ? 0 : clamp01((connections.ready + connections.idle) / size);
   } else {
-    const percentage = count('healthy_percentage');
+    const percentage = count(entry, 'healthy_percentage', name, notes);
     if (percentage !== undefined) healthyRatio = clamp01(percentage / 100);
   }
 
@@ -111,54 +109,12 @@ function readPool(name: string, entry: Record<string, unknown>, notes: string[])
   return { name, connections, size, healthyRatio, status };
 }
 
-export interface ProbeOutcome {
-  success: boolean;
-  durationSeconds: number;
-  /** 0 when no HTTP response was received. */
-  httpStatus: number;
-  doc?: PoolHealthDocument;
-}
-
-/** The whole /probe answer, rendered from a registry that lives for this probe only. */
-export async function renderProbe(outcome: ProbeOutcome): Promise<{ contentType: string; text: string }> {
-  const registry = new Registry();
-  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> =>
-    new Gauge<L>({ name, help, labelNames, registers: [registry] });
-
-  gauge(poolMetric.probeSuccess, 'Whether a valid pool health document was read (a 503 document counts).').set(
-    outcome.success ? 1 : 0,
-  );
-  gauge(poolMetric.probeDuration, 'How long the probe took (fetch and parse), in seconds.').set(outcome.durationSeconds);
-  gauge(poolMetric.probeHttpStatus, 'HTTP status code of the pool health answer (0 when there was none).').set(
-    outcome.httpStatus,
-  );
-
-  const doc = outcome.success ? outcome.doc : undefined;
-  if (doc) {
-    const connections = gauge(poolMetric.connections, 'Connections of the pool in each gRPC connectivity state.', [
-      'pool',
-      'state',
-    ]);
-    const size = gauge(poolMetric.size, 'Connections held by the pool, whatever their state.', ['pool']);
-    const ratio = gauge(poolMetric.healthyRatio, 'Share of the pool that is READY or IDLE, 0-1.', ['pool']);
-    const status = gauge(poolMetric.status, 'Pool status as reported by the service (state set).', ['pool', 'status']);
-    const manager = gauge(poolMetric.managerStatus, 'Overall pool manager status (state set).', ['status']);
-    for (const pool of doc.pools) {
-      for (const state of connectionStates) {
-        const v = pool.connections[state];
-        if (v !== undefined) connections.set({ pool: pool.name, state }, v);
-      }
-      if (pool.size !== undefined) size.set({ pool: pool.name }, pool.size);
-      if (pool.healthyRatio !== undefined) ratio.set({ pool: pool.name }, pool.healthyRatio);
-      if (pool.status !== undefined) {
-        for (const s of poolStatuses) status.set({ pool: pool.name, status: s }, s === pool.status ? 1 : 0);
-      }
-    }
-    if (doc.managerStatus !== undefined) {
-      for (const s of managerStatuses) manager.set({ status: s }, s === doc.managerStatus ? 1 : 0);
-    }
-  }
-  return { contentType: registry.contentType, text: await registry.metrics() };
+/** A finite, non-negative number; anything else present is noted and dropped. */
+function count(entry: Record<string, unknown>, field: string, pool: string, notes: string[]): number | undefined {
+  const v = entry[field];
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
+  if (v !== undefined) notes.push(`services[${JSON.stringify(pool)}].${field}: ${kind(v)} is not a count`);
+  return undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

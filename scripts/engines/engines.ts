@@ -1,0 +1,159 @@
+/**
+ * The engines every test and the native stack run: Prometheus/promtool and Alertmanager/amtool at
+ * the versions docker-compose-monitoring.yaml pins, built from their Go modules into a cache
+ * outside the clone (scripts/engines/provision.ts), so a fresh clone in another folder reuses it.
+ * Debian's packages (Prometheus 2.42, Alertmanager 0.25) are a fallback for native mode only: the
+ * suite proves the generated configs and rule tests on them too (tests/core/engines-fallback.test.ts).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export type Tool = 'prometheus' | 'promtool' | 'alertmanager' | 'amtool';
+
+export interface PinnedEngine {
+  /** Cache folder name prefix and the project that releases it. */
+  name: 'prometheus' | 'alertmanager';
+  /** The release version, as the binaries print it and the compose image tag carries it (v-prefixed). */
+  version: string;
+  /** The Go module and its version (Prometheus 3 publishes v0.3xx.y module versions for v3.x.y). */
+  module: string;
+  moduleVersion: string;
+  /** Packages built, relative to the module root. */
+  commands: string[];
+  tools: Tool[];
+}
+
+export const pinnedEngines: Record<'prometheus' | 'alertmanager', PinnedEngine> = {
+  prometheus: {
+    name: 'prometheus',
+    version: '3.5.0',
+    module: 'github.com/prometheus/prometheus',
+    moduleVersion: 'v0.305.0',
+    commands: ['./cmd/prometheus', './cmd/promtool'],
+    tools: ['prometheus', 'promtool'],
+  },
+  alertmanager: {
+    name: 'alertmanager',
+    version: '0.28.1',
+    module: 'github.com/prometheus/alertmanager',
+    moduleVersion: 'v0.28.1',
+    commands: ['./cmd/alertmanager', './cmd/amtool'],
+    tools: ['alertmanager', 'amtool'],
+  },
+};
+
+export function engineOf(tool: Tool): PinnedEngine {
+  return tool === 'prometheus' || tool === 'promtool' ? pinnedEngines.prometheus : pinnedEngines.alertmanager;
+}
+
+/** Debian's binary names for the fallback. */
+const debianNames: Record<Tool, string> = {
+  prometheus: 'prometheus',
+  promtool: 'promtool',
+  alertmanager: 'prometheus-alertmanager',
+  amtool: 'amtool',
+};
+
+/** The Debian packages that carry the fallback binaries (and docker-compose for the static compose test). */
+export const debianPackages = ['prometheus', 'prometheus-alertmanager', 'docker-compose'];
+
+/** `${XDG_CACHE_HOME:-$HOME/.cache}/grpc-pool-observability/engines`: outside the clone, shared by every clone. */
+export function engineCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'grpc-pool-observability', 'engines');
+}
+
+export function engineDir(engine: PinnedEngine, env: NodeJS.ProcessEnv = process.env): string {
+  return join(engineCacheRoot(env), `${engine.name}-${engine.version}`);
+}
+
+export function pinnedPath(tool: Tool, env: NodeJS.ProcessEnv = process.env): string {
+  return join(engineDir(engineOf(tool), env), tool);
+}
+
+/** The version a binary prints (`prometheus, version 3.5.0 (...)`, `amtool, version 0.28.1 (...)`), or undefined. */
+export function binaryVersion(path: string): string | undefined {
+  const result = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 20_000 });
+  if (result.error || result.status !== 0) return undefined;
+  return /version (\d+\.\d+\.\d+\S*)/.exec(`${result.stdout}${result.stderr}`)?.[1];
+}
+
+export function onPath(name: string): string | undefined {
+  const found = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', name], { encoding: 'utf8' });
+  const path = found.stdout.trim();
+  return found.status === 0 && path ? path : undefined;
+}
+
+export interface ResolvedTool {
+  tool: Tool;
+  path: string;
+  version: string;
+  pinned: boolean;
+}
+
+/** Keyed by path and mtime: a rebuild in the same process is seen. */
+const versionCache = new Map<string, string | undefined>();
+function cachedVersion(path: string): string | undefined {
+  const key = `${path}@${statSync(path).mtimeMs}`;
+  if (!versionCache.has(key)) versionCache.set(key, binaryVersion(path));
+  return versionCache.get(key);
+}
+
+/** The pinned build of a tool, when the cache holds it at exactly the pinned version. */
+export function findPinned(tool: Tool, env: NodeJS.ProcessEnv = process.env): ResolvedTool | undefined {
+  const path = pinnedPath(tool, env);
+  if (!existsSync(path)) return undefined;
+  const version = cachedVersion(path);
+  return version === engineOf(tool).version ? { tool, path, version, pinned: true } : undefined;
+}
+
+/** Debian's binary on PATH (Prometheus 2.42, Alertmanager 0.25 on bookworm), whatever its version. */
+export function findDebian(tool: Tool): ResolvedTool | undefined {
+  const path = onPath(debianNames[tool]);
+  if (!path) return undefined;
+  const version = cachedVersion(path);
+  return version ? { tool, path, version, pinned: false } : undefined;
+}
+
+/** The single command that provisions the pinned engines. */
+export const PROVISION_COMMAND = 'npm run provision';
+
+/**
+ * The binary a test runs: always the pinned build. `npm test` provisions it first, so a miss here
+ * means the suite was started some other way; the message names the command that fixes it.
+ */
+export function pinnedTool(tool: Tool): ResolvedTool {
+  const found = findPinned(tool);
+  if (found) return found;
+  const engine = engineOf(tool);
+  throw new Error(`${tool} ${engine.version} is not in ${engineDir(engine)}; run \`${PROVISION_COMMAND}\``);
+}
+
+/** Native mode: the pinned build, else Debian's with a notice naming the version difference. */
+export function nativeTool(tool: Tool): { resolved: ResolvedTool; notice?: string } {
+  const pinned = findPinned(tool);
+  if (pinned) return { resolved: pinned };
+  const debian = findDebian(tool);
+  const engine = engineOf(tool);
+  if (!debian) {
+    throw new Error(`no ${tool}: run \`${PROVISION_COMMAND}\` (builds ${engine.name} ${engine.version} with Go), or install Debian's ${debianNames[tool]}`);
+  }
+  return {
+    resolved: debian,
+    notice: `${tool}: using ${debian.path} ${debian.version}, not the pinned ${engine.version} that compose runs; \`${PROVISION_COMMAND}\` builds it.`,
+  };
+}
+
+export const allTools: Tool[] = ['prometheus', 'promtool', 'alertmanager', 'amtool'];
+
+/** One line per binary the suite runs: the pinned engines, then Debian's fallback. */
+export function engineReport(): string {
+  const lines = allTools.map((tool) => {
+    const pinned = findPinned(tool);
+    const debian = findDebian(tool);
+    return `  ${tool.padEnd(13)} ${pinned ? `${pinned.version.padEnd(7)} ${pinned.path}` : 'missing'}${debian ? `   (fallback: ${debian.version} ${debian.path})` : ''}`;
+  });
+  return ['Engines (pinned, from the cache):', ...lines].join('\n');
+}
