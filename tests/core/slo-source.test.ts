@@ -36,10 +36,14 @@ test('full-flow p95 250 -> 275 ms: dashboards, alert and its unit test follow', 
     (slo.fullFlow as { p95Ms: number }).p95Ms = 275;
   });
   assert.deepEqual([...diff.keys()].sort(), [
+    // The Kubernetes resources carry the same rules and dashboards (docs/scale-out.md).
+    'deploy/kubernetes/grafana-dashboards.yaml',
+    'deploy/kubernetes/prometheus-rules.yaml',
     'monitoring/grafana/dashboards/grpc-pool-loadtest.json',
     'monitoring/grafana/dashboards/grpc-pool-overview.json',
     'monitoring/prometheus/rules/loadtest-alerts.yml',
     'monitoring/prometheus/tests/loadtest-alerts.test.yml',
+    'monitoring/prometheus/tests/loadtest-native-histograms.test.yml',
   ]);
   assert.match(diff.get('monitoring/prometheus/rules/loadtest-alerts.yml') ?? '', /testid:k6_full_flow_duration_seconds:p95_rate1m >= 0\.275 and on \(testid\)/);
   assert.ok(thresholdValues(diff.get('monitoring/grafana/dashboards/grpc-pool-loadtest.json') ?? '').includes(0.275));
