@@ -12,5 +12,7 @@ COPY demo ./demo
 # The notification sink writes /data (the sink-data volume): a new named volume takes this
 # directory's owner, so it must exist, owned by node, before USER node.
 RUN mkdir -p /data && chown node:node /data
+# The notification sink serves the runbooks at /runbooks (the alerts' runbook_url).
+COPY docs/runbooks.md ./docs/runbooks.md
 USER node
 ENTRYPOINT ["node", "--import", "tsx"]

@@ -3,7 +3,7 @@
  * deterministic: the drift test compares it with the committed files byte for byte.
  */
 import { dashboards } from './dashboards/index.ts';
-import { alertmanagerYaml, composeSinkUrl } from './generators/alertmanager-config.ts';
+import { alertmanagerYaml, composeSinkTokenFile, composeSinkUrl } from './generators/alertmanager-config.ts';
 import { alertmanagerTemplates } from './generators/alertmanager-templates.ts';
 import { alertPanelLinks } from './alert-panels.ts';
 import { OVERVIEW_UID } from './dashboards/overview.ts';
@@ -34,7 +34,7 @@ export function buildArtifacts(slo: SloConfig = defaultSlo): Artifact[] {
     add(`monitoring/prometheus/tests/${name}`, generatedYaml(file, 'monitoring/rules/rule-tests'));
   }
   add('monitoring/prometheus/prometheus.yml', generatedYaml(prometheusConfig(composePrometheusOptions), 'monitoring/generators/prometheus-config.ts'));
-  add('monitoring/alertmanager/alertmanager.yml', alertmanagerYaml({ sinkUrl: composeSinkUrl }));
+  add('monitoring/alertmanager/alertmanager.yml', alertmanagerYaml({ sinkUrl: composeSinkUrl, sinkTokenFile: composeSinkTokenFile }));
   add('monitoring/alertmanager/templates/notifications.tmpl', alertmanagerTemplates(alertPanelLinks(slo), OVERVIEW_UID));
   add('monitoring/pool-exporter/pool-exporter.yml', generatedYaml(poolExporterConfig(), 'monitoring/generators/pool-exporter-config.ts'));
   add(

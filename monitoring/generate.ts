@@ -3,14 +3,14 @@
  * pool exporter and Grafana configs, dashboards) from the TypeScript sources.
  * It also rewrites the generated blocks of README.md and docs/*.md (monitoring/doc-blocks.ts).
  * `--out <dir>` writes the same tree under another directory (the drift test uses it).
- * `--alertmanager-from-env <file> [--sink-url <url>]` writes only an Alertmanager config with
+ * `--alertmanager-from-env <file> [--sink-url <url>] [--sink-token-file <file>]` writes only an Alertmanager config with
  * Slack/email taken from ALERTMANAGER_* variables (docs/core.md), for a stack that has secrets;
  * it never touches the committed files.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { alertmanagerOptionsFromEnv, alertmanagerYaml, composeSinkUrl } from './generators/alertmanager-config.ts';
+import { alertmanagerOptionsFromEnv, alertmanagerYaml, composeSinkTokenFile, composeSinkUrl } from './generators/alertmanager-config.ts';
 import { buildArtifacts } from './artifacts.ts';
 import { blocksIn, fillGeneratedBlocks } from './doc-blocks.ts';
 
@@ -29,7 +29,11 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const alertmanagerFile = flagValue(argv, '--alertmanager-from-env');
   if (alertmanagerFile) {
-    const options = alertmanagerOptionsFromEnv(process.env, flagValue(argv, '--sink-url') ?? composeSinkUrl);
+    const options = alertmanagerOptionsFromEnv(
+      process.env,
+      flagValue(argv, '--sink-url') ?? composeSinkUrl,
+      flagValue(argv, '--sink-token-file') ?? composeSinkTokenFile,
+    );
     await writeFile(resolve(alertmanagerFile), alertmanagerYaml(options));
     console.log(`generate: wrote ${alertmanagerFile} (slack ${options.slack ? 'on' : 'off'}, email ${options.email ? 'on' : 'off'})`);
     return;

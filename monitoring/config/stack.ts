@@ -46,14 +46,15 @@ export const scrapeTiming = {
 /**
  * Flags the stack passes to Prometheus beyond paths and addresses, with the reason for each:
  * native mode, docker-compose-monitoring.yaml (a test checks) and the tests' Prometheus all pass
- * these, and docs/core.md's table is generated from them.
+ * these, and docs/core.md's table is generated from them. Not --web.enable-lifecycle: it lets any
+ * web page POST /-/quit (a cross-origin "simple" request needs no preflight); both modes reload
+ * by SIGHUP instead (stack:up sends it; compose: `docker compose kill -s SIGHUP prometheus`).
  */
 export const prometheusFlags = [
   {
     flag: '--web.enable-remote-write-receiver',
     why: 'k6 pushes its metrics to `/api/v1/write` (the old `--enable-feature=remote-write-receiver` is gone in 3.x)',
   },
-  { flag: '--web.enable-lifecycle', why: 'reload after `npm run generate` with `POST /-/reload`' },
   {
     flag: '--enable-feature=native-histograms',
     why: "store k6's native histograms (2.42 to 3.8; a no-op from 3.9, where native histograms are stable; harmless to keep)",
@@ -99,8 +100,13 @@ export const demoPoolTargetPortEnv: Readonly<Record<DemoTargetName, string>> = {
  */
 export const grafanaBaseUrl = `http://127.0.0.1:${ports.grafana}`;
 
-/** Base of runbook links in alert annotations: docs/runbooks.md, one section per alert. */
-export const runbookBaseUrl = 'https://github.com/example/grpc-pool-observability/blob/main/docs/runbooks.md';
+/**
+ * Base of runbook links in alert annotations: docs/runbooks.md, one section per alert, served by
+ * the stack's notification sink (GET /runbooks), so a link in a notification opens on any machine
+ * that runs the stack. RUNBOOK_BASE_URL in .env makes the sink redirect there instead (your wiki);
+ * to put another host in the alerts themselves, change this and run `npm run generate`.
+ */
+export const runbookBaseUrl = `http://localhost:${ports.notificationSink}/runbooks`;
 
 /**
  * Which service each load-test latency target measures: the `service` label of the load-test

@@ -27,6 +27,8 @@ export interface EmailOptions {
 export interface AlertmanagerConfigOptions {
   /** Webhook URL of the notification sink. */
   sinkUrl: string;
+  /** File holding the sink's shared token, sent as `Authorization: Bearer` (none: no header). */
+  sinkTokenFile?: string;
   slack?: SlackOptions;
   email?: EmailOptions;
   /**
@@ -40,13 +42,15 @@ export interface AlertmanagerConfigOptions {
 export const defaultTemplateFiles = ['templates/*.tmpl'];
 
 export const composeSinkUrl = `http://notification-sink:${ports.notificationSink}/alerts`;
+/** Where compose mounts the sink's token (a compose secret; stack:up creates the file). */
+export const composeSinkTokenFile = '/run/secrets/notification_sink_token';
 
 /** Pool warnings that a dead pool manager or a dead exporter explains away. */
 const POOL_WARNINGS = ['GrpcPoolDegraded', 'GrpcPoolConnectionsFailing', 'PoolHealthProbeFailing'];
 
 /** Read Slack and email settings from the environment (unset variables: that channel is off). */
-export function alertmanagerOptionsFromEnv(env: NodeJS.ProcessEnv, sinkUrl: string): AlertmanagerConfigOptions {
-  const options: AlertmanagerConfigOptions = { sinkUrl };
+export function alertmanagerOptionsFromEnv(env: NodeJS.ProcessEnv, sinkUrl: string, sinkTokenFile?: string): AlertmanagerConfigOptions {
+  const options: AlertmanagerConfigOptions = { sinkUrl, ...(sinkTokenFile ? { sinkTokenFile } : {}) };
   if (env.ALERTMANAGER_SLACK_API_URL_FILE) {
     options.slack = { apiUrlFile: env.ALERTMANAGER_SLACK_API_URL_FILE, channel: env.ALERTMANAGER_SLACK_CHANNEL ?? '#alerts' };
   }
@@ -68,7 +72,11 @@ export function alertmanagerOptionsFromEnv(env: NodeJS.ProcessEnv, sinkUrl: stri
 }
 
 function receiver(name: string, options: AlertmanagerConfigOptions, channels: { slack: boolean; email: boolean }) {
-  const result: Record<string, unknown> = { name, webhook_configs: [{ url: options.sinkUrl, send_resolved: true }] };
+  const webhook: Record<string, unknown> = { url: options.sinkUrl, send_resolved: true };
+  if (options.sinkTokenFile) {
+    webhook.http_config = { authorization: { type: 'Bearer', credentials_file: options.sinkTokenFile } };
+  }
+  const result: Record<string, unknown> = { name, webhook_configs: [webhook] };
   if (channels.slack && options.slack) {
     result.slack_configs = [
       {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { compose, composeCommand } from './compose.ts';
 import { nativeDown, stateFile } from './native.ts';
 import { loadDotEnv, stackSettings } from './settings.ts';
+import { endStackRun } from './stack-files.ts';
 
 async function main(): Promise<void> {
   loadDotEnv();
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   const cmd = composeCommand();
   if (cmd) {
     compose(cmd, ['down'], ['demo', 'loadtest']);
+    endStackRun(settings);
     return;
   }
   console.log('Nothing to stop: no native stack state and no Docker engine.');

@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync
 import { basename, dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { ports } from '../../monitoring/config/stack.ts';
+import { composeSinkTokenFile } from '../../monitoring/generators/alertmanager-config.ts';
 import { writeOwnTargetConfigs } from './own-targets.ts';
 import { repoRoot, type StackSettings } from './settings.ts';
 
@@ -59,9 +60,11 @@ export function writeNativeConfigs(settings: StackSettings): NativeConfigPaths {
 
   const amSource = settings.localAlertmanagerConfig ?? join(monitoringDir, 'alertmanager', 'alertmanager.yml');
   const alertmanagerConfig = join(dir, 'alertmanager.yml');
-  // Compose's secret paths (and the folder mount of earlier versions) become this checkout's secrets/.
+  // Compose's secret paths (and the folder mount of earlier versions) become this checkout's secrets/;
+  // the sink token first, as it may live elsewhere (NOTIFICATION_SINK_TOKEN_FILE).
   const secretsDir = `${resolve(repoRoot, 'secrets')}/`;
   const amText = rewriteAddresses(readFileSync(amSource, 'utf8'), map)
+    .replaceAll(composeSinkTokenFile, settings.sinkTokenFile)
     .replaceAll('/run/secrets/', secretsDir)
     .replaceAll('/etc/alertmanager/secrets/', secretsDir);
   // Template globs are relative to monitoring/alertmanager/ (where compose mounts the generated

@@ -3,15 +3,22 @@
  * from scripts/engines/engines.ts, Debian's as a fallback with a notice; the exporter, the notification sink, optionally the demo shop and Grafana), each in its own
  * process group with a log file, recorded in <stateDir>/stack.json so that stack:down stops
  * exactly what stack:up started and stack:status can check it.
+ *
+ * stack:up reconciles: a service of ours that runs the same command and answers its health check
+ * is kept (and reloads its config by SIGHUP); a dead, changed or unhealthy one is (re)started.
+ * A port held by anything else is reported with its pid before anything starts, and readiness
+ * counts only when the process listening on the port is the one we started.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nativeTool } from '../engines/engines.ts';
-import { isAlive, startProcess, stopProcessGroup, type RunningProcess } from '../../tools/process.ts';
+import { canBind, describePortUser, foreignListeners } from '../../tools/listeners.ts';
+import { isAlive, startProcess, stopProcessGroup } from '../../tools/process.ts';
 import { ports, prometheusFlags } from '../../monitoring/config/stack.ts';
 import { writeNativeConfigs } from './native-config.ts';
 import { repoRoot, type StackSettings } from './settings.ts';
+import { endStackRun, stackRunId } from './stack-files.ts';
 
 export interface ServiceRecord {
   name: string;
@@ -23,11 +30,15 @@ export interface ServiceRecord {
   logFile: string;
   /** argv[0..3] as started (binary and entry or config), to make sure a recorded pid still is our process before signalling it. */
   command: string;
+  /** The whole command line as started: a service whose spec changed (a moved port) is restarted. */
+  argv?: string[];
 }
 
 export interface StackState {
   mode: 'native';
   startedAt: string;
+  /** The stack run (stack-files.ts): the notification sink marks what it receives with it. */
+  runId?: string;
   services: ServiceRecord[];
 }
 
@@ -73,6 +84,9 @@ export function isOurProcess(record: ServiceRecord): boolean {
   }
 }
 
+/** Services that re-read their config on SIGHUP: stack:up signals the ones it keeps (Prometheus has no lifecycle API here). */
+const RELOAD_ON_SIGHUP = new Set(['prometheus', 'alertmanager', 'pool-exporter']);
+
 interface ServiceSpec {
   name: string;
   command: string;
@@ -80,6 +94,8 @@ interface ServiceSpec {
   env?: NodeJS.ProcessEnv;
   url: string;
   healthUrl: string;
+  /** Answers 2xx while the process serves, even when it is not ready (the demo with an injected fault); default healthUrl. */
+  liveUrl?: string;
   readyTimeoutMs?: number;
 }
 
@@ -87,7 +103,10 @@ function nodeService(name: string, entry: string, args: string[], url: string, h
   return { name, command: process.execPath, args: ['--import', 'tsx', entry, ...args], url, healthUrl };
 }
 
-function serviceSpecs(opts: NativeUpOptions): { specs: ServiceSpec[]; notices: string[] } {
+const portOf = (spec: { healthUrl: string }): number => Number(new URL(spec.healthUrl).port);
+const argvOf = (spec: ServiceSpec): string[] => [spec.command, ...spec.args];
+
+function serviceSpecs(opts: NativeUpOptions, runId: string): { specs: ServiceSpec[]; notices: string[] } {
   const { settings } = opts;
   const p = settings.ports;
   const dir = settings.stateDir;
@@ -102,6 +121,8 @@ function serviceSpecs(opts: NativeUpOptions): { specs: ServiceSpec[]; notices: s
     specs.push({
       ...nodeService('demo', 'demo/main.ts', [], `${gateway}${demoEnv.DEMO_API_PREFIX ?? '/api/v1'}/products`, `${gateway}/ready`),
       env: demoEnv,
+      // A fault injected with demo:fault makes /ready 503 on purpose: stack:up must keep that shop, not restart it.
+      liveUrl: `${gateway}/health`,
       readyTimeoutMs: 60_000,
     });
   }
@@ -109,7 +130,17 @@ function serviceSpecs(opts: NativeUpOptions): { specs: ServiceSpec[]; notices: s
     nodeService(
       'notification-sink',
       'notification-sink/main.ts',
-      ['--listen', `127.0.0.1:${p.notificationSink}`, '--out', configs.notifications],
+      [
+        '--listen',
+        `127.0.0.1:${p.notificationSink}`,
+        '--out',
+        configs.notifications,
+        '--token-file',
+        settings.sinkTokenFile,
+        '--run-id',
+        runId,
+        ...(settings.runbookBaseUrl ? ['--runbook-base-url', settings.runbookBaseUrl] : []),
+      ],
       `http://127.0.0.1:${p.notificationSink}/`,
       `http://127.0.0.1:${p.notificationSink}/-/healthy`,
     ),
@@ -184,22 +215,107 @@ function serviceSpecs(opts: NativeUpOptions): { specs: ServiceSpec[]; notices: s
   return { specs, notices };
 }
 
-export async function nativeUp(opts: NativeUpOptions): Promise<{ state: StackState; notices: string[] }> {
+export type ServiceAction = 'kept' | 'started' | 'restarted';
+
+export interface NativeUpResult {
+  state: StackState;
+  notices: string[];
+  /** What stack:up did to each service, with why. */
+  actions: { name: string; action: ServiceAction; reason: string }[];
+}
+
+async function answersHealth(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Why a recorded service cannot be kept, or undefined when it is ours, unchanged, healthy and owns its port. */
+async function reasonToReplace(record: ServiceRecord | undefined, spec: ServiceSpec): Promise<string | undefined> {
+  if (!record) return 'not started yet';
+  if (!isOurProcess(record)) return `pid ${record.pid} is not running`;
+  if (record.argv && record.argv.join('\0') !== argvOf(spec).join('\0')) return 'its command line changed';
+  const liveUrl = spec.liveUrl ?? spec.healthUrl;
+  if (!(await answersHealth(liveUrl))) return `it does not answer ${liveUrl}`;
+  if (foreignListeners(portOf(spec), record.pid).listeners.length > 0) return `another process answers on port ${portOf(spec)}`;
+  return undefined;
+}
+
+/** After readiness: the port must be held by the process group we started, not by a leftover. */
+function assertOwnsPort(name: string, port: number, pid: number): void {
+  const { listeners } = foreignListeners(port, pid);
+  if (listeners.length > 0) {
+    const who = listeners.map((l) => `pid ${l.pid} (${l.name})`).join(', ');
+    throw new Error(`${name}: port ${port} is answered by ${who}, not by the ${name} we started (pid ${pid})`);
+  }
+}
+
+export async function nativeUp(opts: NativeUpOptions): Promise<NativeUpResult> {
   const log = opts.log ?? (() => undefined);
   const { settings } = opts;
   const existing = readState(settings);
-  if (existing && existing.services.some(isOurProcess)) {
-    throw new Error(`the native stack is already up (state in ${stateFile(settings)}); run \`npm run stack:down\` first`);
-  }
   mkdirSync(join(settings.stateDir, 'logs'), { recursive: true });
-  const { specs, notices } = serviceSpecs(opts);
-  const started: { spec: ServiceSpec; proc: RunningProcess; logFile: string }[] = [];
-  const state: StackState = { mode: 'native', startedAt: new Date().toISOString(), services: [] };
+  const runId = stackRunId(settings);
+  const { specs, notices } = serviceSpecs(opts, runId);
+  const recorded = new Map((existing?.services ?? []).map((r) => [r.name, r]));
+
+  // Decide first, then check every port we are about to bind: fail before starting anything.
+  const plan: { spec: ServiceSpec; record?: ServiceRecord; reason?: string }[] = [];
+  for (const spec of specs) {
+    const record = recorded.get(spec.name);
+    plan.push({ spec, record, reason: await reasonToReplace(record, spec) });
+  }
+  const replaced = plan.filter((p) => p.reason !== undefined);
+  for (const { record } of replaced) {
+    if (record && isOurProcess(record)) await stopProcessGroup(record.pid);
+  }
+  const busy: string[] = [];
+  for (const { spec } of replaced) {
+    if (!(await canBind(portOf(spec)))) busy.push(`${describePortUser(portOf(spec))}: ${spec.name} cannot listen there`);
+  }
+  if (busy.length > 0) {
+    if (!plan.some((p) => p.reason === undefined) && !(existing?.services ?? []).some(isOurProcess)) {
+      rmSync(stateFile(settings), { force: true }); // nothing of ours runs: no stack, no run
+      endStackRun(settings);
+    }
+    throw new Error(`${busy.join('\n')}\nStop that process or move ours (PROMETHEUS_PORT, ALERTMANAGER_PORT, ... in .env).`);
+  }
+
+  const state: StackState = { mode: 'native', startedAt: existing?.startedAt ?? new Date().toISOString(), runId, services: [] };
+  const actions: NativeUpResult['actions'] = [];
   const save = (): void => writeFileSync(stateFile(settings), `${JSON.stringify(state, null, 2)}\n`);
+  // Services we run that this stack:up does not ask for (e.g. the demo without --demo) stay recorded, so stack:down stops them.
+  for (const record of existing?.services ?? []) {
+    if (!specs.some((s) => s.name === record.name) && isOurProcess(record)) {
+      state.services.push(record);
+      notices.push(`${record.name} (pid ${record.pid}) keeps running from an earlier stack:up; stack:down stops it.`);
+    }
+  }
+  // Kept services are recorded before anything starts, so a failed start below still leaves them for stack:down.
+  for (const { spec, record, reason } of plan) {
+    if (reason !== undefined || !record) continue;
+    const reload = RELOAD_ON_SIGHUP.has(spec.name);
+    if (reload) {
+      try {
+        process.kill(record.pid, 'SIGHUP'); // pick up the configs just written
+      } catch {
+        // it died since the check: the next stack:up starts it
+      }
+    }
+    state.services.push(record);
+    actions.push({ name: spec.name, action: 'kept', reason: `healthy, pid ${record.pid}` });
+    log(`${spec.name} is up and healthy (pid ${record.pid}): kept${reload ? ', config reloaded (SIGHUP)' : ''}`);
+  }
+  const startedNow: number[] = [];
   try {
-    for (const spec of specs) {
+    for (const { spec, record, reason } of plan) {
+      if (reason === undefined) continue;
       const logFile = join(settings.stateDir, 'logs', `${spec.name}.log`);
-      log(`starting ${spec.name} (log: ${logFile})`);
+      log(`starting ${spec.name} (${reason}; log: ${logFile})`);
       const proc = await startProcess({
         name: spec.name,
         command: spec.command,
@@ -211,7 +327,13 @@ export async function nativeUp(opts: NativeUpOptions): Promise<{ state: StackSta
         readyUrl: spec.healthUrl,
         readyTimeoutMs: spec.readyTimeoutMs ?? 30_000,
       });
-      started.push({ spec, proc, logFile });
+      startedNow.push(proc.pid);
+      try {
+        assertOwnsPort(spec.name, portOf(spec), proc.pid);
+      } catch (err) {
+        await proc.stop();
+        throw err;
+      }
       state.services.push({
         name: spec.name,
         pid: proc.pid,
@@ -219,15 +341,24 @@ export async function nativeUp(opts: NativeUpOptions): Promise<{ state: StackSta
         healthUrl: spec.healthUrl,
         logFile,
         command: [spec.command, ...spec.args.slice(0, 3)].join(' '),
+        argv: argvOf(spec),
       });
+      actions.push({ name: spec.name, action: record ? 'restarted' : 'started', reason: reason ?? '' });
       save(); // after every start, so a crash half-way still leaves a complete record for stack:down
     }
   } catch (err) {
-    for (const s of started.reverse()) await s.proc.stop();
-    rmSync(stateFile(settings), { force: true });
+    // Stop what this call started; what was kept keeps running and stays recorded.
+    for (const pid of startedNow.reverse()) await stopProcessGroup(pid);
+    state.services = state.services.filter((s) => !startedNow.includes(s.pid));
+    if (state.services.length > 0) save();
+    else {
+      rmSync(stateFile(settings), { force: true });
+      endStackRun(settings);
+    }
     throw err;
   }
-  return { state, notices };
+  save();
+  return { state, notices, actions };
 }
 
 export interface StoppedService {
@@ -249,7 +380,10 @@ export async function nativeDown(settings: StackSettings): Promise<StoppedServic
     const stopped = await stopProcessGroup(record.pid);
     results.push({ name: record.name, pid: record.pid, stopped });
   }
-  if (results.every((r) => r.stopped)) rmSync(stateFile(settings), { force: true });
+  if (results.every((r) => r.stopped)) {
+    rmSync(stateFile(settings), { force: true });
+    endStackRun(settings);
+  }
   return results;
 }
 
@@ -276,6 +410,11 @@ export async function nativeStatus(settings: StackSettings): Promise<ServiceStat
           await res.arrayBuffer();
           healthy = res.ok;
           detail = `${record.healthUrl} -> HTTP ${res.status}`;
+          const foreign = foreignListeners(Number(new URL(record.healthUrl).port), record.pid).listeners;
+          if (foreign.length > 0) {
+            healthy = false; // the answer came from someone else's process
+            detail = `port answered by ${foreign.map((l) => `pid ${l.pid} (${l.name})`).join(', ')}, not by ours`;
+          }
         } catch (err) {
           detail = `${record.healthUrl}: ${(err as Error).message}`;
         }

@@ -4,7 +4,7 @@
  * stack can run beside the first.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ports } from '../../monitoring/config/stack.ts';
 import { parsePoolTargets } from './own-targets.ts';
 
@@ -23,6 +23,12 @@ export interface StackSettings {
   };
   /** Where Grafana reads its admin password (created with a random value when missing). */
   grafanaPasswordFile: string;
+  /** The notification sink's shared token, which Alertmanager sends (created at random when missing). */
+  sinkTokenFile: string;
+  /** The id of this stack run (created by stack:up, removed by stack:down); the sink marks notifications with it. */
+  runIdFile: string;
+  /** RUNBOOK_BASE_URL: the sink's /runbooks redirects there (your own runbooks) instead of serving docs/runbooks.md. */
+  runbookBaseUrl: string | undefined;
   /** Alertmanager config with Slack/email from ALERTMANAGER_* (git-ignored), used when .env enables them. */
   localAlertmanagerConfig: string | undefined;
   /** POOL_TARGETS from .env (name -> pool health URL), when set: your own services instead of the demo's. */
@@ -50,8 +56,11 @@ export function loadDotEnv(file = resolve(repoRoot, '.env')): void {
 }
 
 export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettings {
+  const stateDir = resolve(repoRoot, env.STACK_STATE_DIR ?? '.state/native');
+  const runbookBaseUrl = env.RUNBOOK_BASE_URL || undefined;
+  if (runbookBaseUrl && !/^https?:\/\//.test(runbookBaseUrl)) throw new Error(`RUNBOOK_BASE_URL must be an http(s) URL, got "${runbookBaseUrl}"`);
   return {
-    stateDir: resolve(repoRoot, env.STACK_STATE_DIR ?? '.state/native'),
+    stateDir,
     ports: {
       prometheus: portFromEnv(env, 'PROMETHEUS_PORT', ports.prometheus),
       alertmanager: portFromEnv(env, 'ALERTMANAGER_PORT', ports.alertmanager),
@@ -60,6 +69,9 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
       notificationSink: portFromEnv(env, 'NOTIFICATION_SINK_PORT', ports.notificationSink),
     },
     grafanaPasswordFile: resolve(repoRoot, env.GF_ADMIN_PASSWORD_FILE ?? 'secrets/grafana_admin_password'),
+    sinkTokenFile: resolve(repoRoot, env.NOTIFICATION_SINK_TOKEN_FILE ?? 'secrets/notification_sink_token'),
+    runIdFile: join(stateDir, 'run-id'),
+    runbookBaseUrl,
     localAlertmanagerConfig: wantsExtraReceivers(env) ? resolve(repoRoot, 'monitoring/alertmanager/alertmanager.local.yml') : undefined,
     poolTargets: env.POOL_TARGETS ? parsePoolTargets(env.POOL_TARGETS) : undefined,
   };

@@ -15,7 +15,7 @@ import { compose, composeCommand } from './compose.ts';
 import { nativeUp } from './native.ts';
 import { ownTargetFileNames, writeOwnTargetConfigs } from './own-targets.ts';
 import { loadDotEnv, repoRoot, stackSettings, type StackSettings } from './settings.ts';
-import { ensureStackFiles, grafanaPasswordPath } from './stack-files.ts';
+import { ensureSinkToken, ensureStackFiles, grafanaPasswordPath, newSinkToken, sinkTokenPath, stackRunId } from './stack-files.ts';
 
 const { values } = parseArgs({
   options: {
@@ -40,7 +40,7 @@ function ensureHostFiles(settings: StackSettings): void {
     writeFileSync(passwordFile, newPassword());
     chmodSync(passwordFile, 0o644);
   }
-  const changes = ensureStackFiles(repoRoot, (path) => (path === grafanaPasswordPath ? newPassword() : ''));
+  const changes = ensureStackFiles(repoRoot, (path) => (path === grafanaPasswordPath ? newPassword() : path === sinkTokenPath ? newSinkToken() : ''));
   if (!hadPassword) console.log(`Grafana admin password written to ${passwordFile} (user: admin).`);
   for (const change of changes) console.log(`stack:up: ${change}`);
 }
@@ -53,6 +53,8 @@ async function main(): Promise<void> {
     if (gen.status !== 0) throw new Error('`npm run generate` failed; the stack was not started');
   }
   ensureHostFiles(settings);
+  const tokenNotice = ensureSinkToken(settings);
+  if (tokenNotice) console.log(tokenNotice);
   if (settings.localAlertmanagerConfig) {
     // Slack/email from .env: a git-ignored config beside the committed one; compose picks it by name.
     const gen = spawnSync(
@@ -73,6 +75,8 @@ async function main(): Promise<void> {
   }
   if (settings.poolTargets) console.log(`Probing your services from POOL_TARGETS: ${Object.keys(settings.poolTargets).join(', ')}`);
   if (composeCmd) {
+    // The sink marks notifications with the run id; RUNBOOK_BASE_URL (if any) reaches it through compose's environment.
+    process.env.STACK_RUN_ID = stackRunId(settings);
     const profiles = values.demo ? ['demo'] : [];
     const hasWait = composeCmd[0] === 'docker'; // compose v2; v1 (docker-compose) has no --wait
     compose(composeCmd, ['up', '-d', '--build', ...(hasWait ? ['--wait'] : [])], profiles);
@@ -81,6 +85,8 @@ async function main(): Promise<void> {
       const health = [`${p.prometheus}/-/ready`, `${p.alertmanager}/-/ready`, `${p.grafana}/api/health`, `${p.poolExporter}/-/healthy`];
       for (const path of health) await waitForHttp(`http://127.0.0.1:${path}`, { timeoutMs: 120_000 });
     }
+    // Containers compose kept do not re-read the configs generated above: reload them (SIGHUP; no lifecycle API).
+    compose(composeCmd, ['kill', '-s', 'SIGHUP', 'prometheus', 'alertmanager', 'pool-exporter'], profiles);
     console.log(`\nStack is up (docker compose).
   Grafana            http://localhost:${p.grafana}
   Prometheus         http://localhost:${p.prometheus}
@@ -90,8 +96,9 @@ async function main(): Promise<void> {
     return;
   }
   if (!values.native) console.log('Notice: no Docker engine answers (`docker info` failed): starting the stack natively.');
-  const { state, notices } = await nativeUp({ settings, demo: values.demo, log: (l) => console.log(l) });
-  console.log(`\nStack is up (native; state in ${settings.stateDir}).`);
+  const { state, notices, actions } = await nativeUp({ settings, demo: values.demo, log: (l) => console.log(l) });
+  const changed = actions.filter((a) => a.action !== 'kept').map((a) => `${a.action} ${a.name}`);
+  console.log(`\nStack is up (native; state in ${settings.stateDir}; ${changed.length > 0 ? changed.join(', ') : 'everything was already up'}).`);
   for (const s of state.services) console.log(`  ${s.name.padEnd(18)} ${s.url}   (pid ${s.pid}, log ${s.logFile})`);
   for (const n of notices) console.log(`\n${n}`);
   console.log('\nStop it with `npm run stack:down`; check it with `npm run stack:status`.');

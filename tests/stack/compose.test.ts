@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import YAML from 'yaml';
 import { ports, prometheusFlags } from '../../monitoring/config/stack.ts';
+import { composeSinkTokenFile } from '../../monitoring/generators/alertmanager-config.ts';
 import { K6_IMAGE } from '../../scripts/lib/k6-command.ts';
 import { composeFile, repoRoot } from '../../scripts/stack/settings.ts';
 
@@ -87,7 +88,26 @@ describe('docker-compose-monitoring.yaml', () => {
   it('starts Prometheus with the same feature flags as native mode', () => {
     const command = config.services.prometheus?.command;
     assert.ok(Array.isArray(command));
-    for (const { flag } of prometheusFlags) assert.ok(command.includes(flag), `compose Prometheus lacks ${flag}`);
+    const flags: string[] = prometheusFlags.map((f) => f.flag);
+    for (const flag of flags) assert.ok(command.includes(flag), `compose Prometheus lacks ${flag}`);
+    const extra = command.filter((arg) => arg.startsWith('--') && !/^--(config\.file|storage\.tsdb\.)/.test(arg) && !flags.includes(arg));
+    assert.deepEqual(extra, [], 'compose passes flags native mode does not');
+  });
+
+  it('gives no web page a way to shut Prometheus down (no lifecycle API; reload is SIGHUP)', () => {
+    const command = config.services.prometheus?.command as string[];
+    assert.ok(!command.includes('--web.enable-lifecycle'), 'any page could POST /-/quit');
+  });
+
+  it('lets only Alertmanager post to the sink: both get the token secret, and the config reads it there', () => {
+    const raw = YAML.parse(readFileSync(composeFile, 'utf8')) as { services: Record<string, { secrets?: string[] }> };
+    for (const name of ['alertmanager', 'notification-sink']) {
+      assert.ok(raw.services[name]?.secrets?.includes('notification_sink_token'), `${name} lacks the notification_sink_token secret`);
+    }
+    assert.ok((config.services['notification-sink']?.command as string[]).includes(`--token-file=${composeSinkTokenFile}`));
+    const am = readFileSync(resolve(repoRoot, 'monitoring/alertmanager/alertmanager.yml'), 'utf8');
+    const files = [...am.matchAll(/credentials_file: (\S+)/g)].map((m) => m[1]);
+    assert.ok(files.length >= 4 && files.every((f) => f === composeSinkTokenFile), `every receiver sends the token: ${files.join(', ')}`);
   });
 
   it('publishes the ports monitoring/config/stack.ts names (stack:up prints those URLs)', () => {

@@ -113,7 +113,9 @@ export async function renderPage(file: string, { width = 1000, selectors = [] as
       `--user-data-dir=${profile}`,
       'about:blank',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] },
+    // Its own process group: the renderer, zygote and crashpad children outlive the browser
+    // process and keep writing into the profile, so cleanup stops the whole group.
+    { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'], detached: true },
   );
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
@@ -170,10 +172,14 @@ export async function renderPage(file: string, { width = 1000, selectors = [] as
     await cdp.send('Browser.close').catch(() => undefined);
     return { ...page, externalRequests, screenshot: Buffer.from(shot.data, 'base64') };
   } finally {
-    if (child.exitCode === null) {
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
+    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
     }
-    await rm(profile, { recursive: true, force: true });
+    await exited;
+    // A child killed a moment ago may still be unlinking its files: retry ENOTEMPTY/EBUSY.
+    await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
