@@ -18,24 +18,12 @@ import { k6TrendForTarget } from '../../monitoring/config/metrics.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 import type { Comparison } from '../../scripts/lib/report.ts';
 import { createResultsDir } from '../../scripts/lib/results-dir.ts';
+import { dashboardQueries, type PanelLike } from '../support/dashboard-queries.ts';
 
 const repo = join(import.meta.dirname, '../..');
 const script = join(repo, 'k6/end-to-end-test.ts');
 /** Simulated network round trip on every gRPC connection: what a per-call dial pays for. */
 const RTT_MS = 10;
-
-interface PanelLike {
-  title?: string;
-  targets?: { expr?: string }[];
-  panels?: PanelLike[];
-}
-
-function dashboardQueries(panels: PanelLike[]): { title: string; expr: string }[] {
-  return panels.flatMap((p) => [
-    ...(p.targets ?? []).filter((t) => t.expr).map((t) => ({ title: p.title ?? '', expr: t.expr ?? '' })),
-    ...dashboardQueries(p.panels ?? []),
-  ]);
-}
 
 describe('baseline (per-call) vs pooled: Prometheus, load-test dashboard, report', () => {
   let prom: TestPrometheus;
