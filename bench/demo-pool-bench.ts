@@ -10,10 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { shopPortEnv } from '../demo/env.ts';
-import type { ShopPorts } from '../demo/lib/services.ts';
-import { freeShopPorts } from '../demo/shop.ts';
-import { startProcess } from '../tools/process.ts';
+import { startDemoChild } from '../tools/demo-process.ts';
 
 function intFromEnv(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -65,9 +62,9 @@ interface RunResult {
   loadAtStart: number;
 }
 
-function envFor(ports: ShopPorts, mode: Mode, transport: Transport): NodeJS.ProcessEnv {
+function envFor(mode: Mode, transport: Transport): NodeJS.ProcessEnv {
   // The gateway's per-IP rate limit would cap the benchmark, not the pools: off here.
-  return { ...process.env, POOL_MODE: mode, DEMO_TLS: transport.tls ? '1' : '0', DEMO_RTT_MS: String(transport.rttMs), SECURITY_RATE_LIMIT_ENABLED: 'false', ...shopPortEnv(ports) };
+  return { POOL_MODE: mode, DEMO_TLS: transport.tls ? '1' : '0', DEMO_RTT_MS: String(transport.rttMs), SECURITY_RATE_LIMIT_ENABLED: 'false' };
 }
 
 async function post(url: string, token: string | undefined, body: object): Promise<{ status: number; json: unknown }> {
@@ -110,16 +107,10 @@ async function rpcsHandled(adminUrl: string): Promise<number> {
 }
 
 async function runOne(mode: Mode, transport: Transport): Promise<RunResult> {
-  const ports = await freeShopPorts();
   const loadAtStart = loadavg()[0] ?? NaN;
-  const shop = await startProcess({
-    name: `demo shop (${mode}, ${transport.name})`,
-    command: process.execPath,
-    args: ['--import', 'tsx', 'demo/main.ts'],
-    env: envFor(ports, mode, transport),
-    readyUrl: `http://127.0.0.1:${ports.gateway}/ready`,
-    readyTimeoutMs: 30_000,
-  });
+  // Ports picked by the kernel, read back from the shop's output (docs/testing.md).
+  const shop = await startDemoChild({ name: `demo shop (${mode}, ${transport.name})`, env: envFor(mode, transport) });
+  const { ports } = shop;
   try {
     const api = `http://127.0.0.1:${ports.gateway}/api/v1`;
     const admin = `http://127.0.0.1:${ports.admin}`;

@@ -20,12 +20,12 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { freePort, startProcess, type RunningProcess } from '../tools/process.ts';
+import { listeningLine, startListeningProcess, type RunningProcess } from '../tools/process.ts';
 import { startReportingPort } from './lib/reported-port.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULT_FILE = new URL('./results/exporter-bench.md', import.meta.url);
-const FIXTURE = join(REPO_ROOT, '..', 'shared', 'fixtures', 'pool-health', 'healthy.json');
+const FIXTURE = join(REPO_ROOT, 'fixtures', 'pool-health', 'healthy.json');
 const POOL_COUNTS = [6, 60, 600] as const;
 const CONCURRENCY = [1, 10, 50] as const;
 const SECONDS = secondsFromEnv(process.env.BENCH_SECONDS, 6);
@@ -65,7 +65,11 @@ function servePayloads(port: number): void {
     res.end(body);
   });
   server.keepAliveTimeout = 60_000;
-  server.listen(port, '127.0.0.1');
+  // Port 0: the parent reads the port back from this line (no free port guessed beforehand).
+  server.listen(port, '127.0.0.1', () => {
+    const address = server.address();
+    if (address !== null && typeof address === 'object') console.log(`payload server listening on 127.0.0.1:${address.port}`);
+  });
 }
 
 // ---- json_exporter config: one object metric per pool (it cannot use map keys as labels) ----
@@ -214,15 +218,16 @@ then run:  JSON_EXPORTER_BIN=/opt/bench-bin/json_exporter JSON_EXPORTER_VERSION=
   const dir = await mkdtemp(join(tmpdir(), 'exporter-bench-'));
   const procs: RunningProcess[] = [];
   try {
-    const payloadPort = await freePort();
-    procs.push(
-      await startProcess({
-        name: 'payload server',
-        command: process.execPath,
-        args: ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve-payloads', String(payloadPort)],
-        readyUrl: `http://127.0.0.1:${payloadPort}/pools/6`,
-      }),
-    );
+    // Every child binds port 0 and prints the port it got (docs/testing.md).
+    const payloadServer = await startListeningProcess({
+      name: 'payload server',
+      command: process.execPath,
+      args: ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve-payloads', '0'],
+      listening: /payload server listening on 127\.0\.0\.1:(\d+)/,
+      readyPath: '/pools/6',
+    });
+    procs.push(payloadServer);
+    const payloadPort = payloadServer.port;
     await writeFile(
       join(dir, 'pool-exporter.yml'),
       `body_size_limit: 8MiB\ntargets:\n${POOL_COUNTS.map((n) => `  pools-${n}:\n    url: http://127.0.0.1:${payloadPort}/pools/${n}\n    timeout: 30s\n`).join('')}`,
@@ -236,16 +241,16 @@ then run:  JSON_EXPORTER_BIN=/opt/bench-bin/json_exporter JSON_EXPORTER_VERSION=
     });
     procs.push(poolExporter.proc);
     const ours = poolExporter.port;
-    const theirs = await freePort();
     await writeFile(join(dir, 'json_exporter.yml'), jsonExporterConfig());
-    procs.push(
-      await startProcess({
-        name: 'json_exporter',
-        command: JSON_EXPORTER_BIN,
-        args: [`--config.file=${join(dir, 'json_exporter.yml')}`, `--web.listen-address=127.0.0.1:${theirs}`, '--log.level=warn'],
-        readyUrl: `http://127.0.0.1:${theirs}/metrics`,
-      }),
-    );
+    const theirExporter = await startListeningProcess({
+      name: 'json_exporter',
+      command: JSON_EXPORTER_BIN,
+      args: [`--config.file=${join(dir, 'json_exporter.yml')}`, '--web.listen-address=127.0.0.1:0', '--log.level=info'],
+      listening: listeningLine.goExporterToolkit,
+      readyPath: '/metrics',
+    });
+    procs.push(theirExporter);
+    const theirs = theirExporter.port;
     const urlOf = {
       'pool-exporter': (n: number) => `http://127.0.0.1:${ours}/probe?target=pools-${n}`,
       json_exporter: (n: number) => `http://127.0.0.1:${theirs}/probe?module=pools${n}&target=${encodeURIComponent(`http://127.0.0.1:${payloadPort}/pools/${n}`)}`,

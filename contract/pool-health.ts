@@ -1,6 +1,6 @@
 /**
  * The pool health contract: what a service answers on GET /health/pools/detailed
- * (../shared/fixtures/pool-health/README.md) and the label values the exporter turns it into.
+ * (fixtures/pool-health/README.md, the repository's copy of ../shared/fixtures) and the label values the exporter turns it into.
  * The demo shop produces it, the exporter parses it, rules and dashboards select on it.
  * Plain data, no imports: k6 scripts and every folder of the repository may import it.
  */

@@ -28,7 +28,7 @@ const portVariable = (service: ServiceName, kind: PortKind): string => `DEMO_${s
 function perService(env: Env, kind: PortKind): Partial<Record<ServiceName, number>> {
   const ports: Partial<Record<ServiceName, number>> = {};
   for (const service of serviceNames) {
-    const port = integer(env, portVariable(service, kind), 1, 65_535);
+    const port = integer(env, portVariable(service, kind), 0, 65_535);
     if (port !== undefined) ports[service] = port;
   }
   return ports;
@@ -50,7 +50,8 @@ export function shopOptionsFromEnv(env: Env): ShopOptions {
     throw new Error(`POOL_MODE=${mode}: expected pooled or per-call`);
   }
   // DEMO_PORT_OFFSET moves every default port, so a second shop (the per-call baseline) runs
-  // beside the stack's; a port named explicitly still wins.
+  // beside the stack's; a port named explicitly still wins. 0: the kernel picks the port, and
+  // `npm run demo` prints the ones it got (demo/lib/ports-line.ts).
   const offset = integer(env, 'DEMO_PORT_OFFSET', 0, 10_000) ?? 0;
   const shift = (all: Record<ServiceName, number>): Record<ServiceName, number> =>
     Object.fromEntries(serviceNames.map((s) => [s, all[s] + offset])) as Record<ServiceName, number>;
@@ -58,8 +59,8 @@ export function shopOptionsFromEnv(env: Env): ShopOptions {
     health: { ...(offset ? shift(defaultShopPorts.health) : {}), ...perService(env, 'HEALTH_PORT') },
     grpc: { ...(offset ? shift(defaultShopPorts.grpc) : {}), ...perService(env, 'GRPC_PORT') },
   };
-  const gateway = integer(env, 'DEMO_GATEWAY_PORT', 1, 65_535) ?? (offset ? defaultShopPorts.gateway + offset : undefined);
-  const admin = integer(env, 'DEMO_ADMIN_PORT', 1, 65_535) ?? (offset ? defaultShopPorts.admin + offset : undefined);
+  const gateway = integer(env, 'DEMO_GATEWAY_PORT', 0, 65_535) ?? (offset ? defaultShopPorts.gateway + offset : undefined);
+  const admin = integer(env, 'DEMO_ADMIN_PORT', 0, 65_535) ?? (offset ? defaultShopPorts.admin + offset : undefined);
   if (gateway !== undefined) ports.gateway = gateway;
   if (admin !== undefined) ports.admin = admin;
   const options: ShopOptions = { ports };

@@ -1,5 +1,6 @@
 /** `npm run demo`: the shop in the foreground until SIGINT/SIGTERM. Configuration: docs/demo.md. */
 import { shopOptionsFromEnv } from './env.ts';
+import { shopPortsLine } from './lib/ports-line.ts';
 import { serviceNames } from './lib/services.ts';
 import { startShop, type RunningShop } from './shop.ts';
 
@@ -20,6 +21,7 @@ console.log(
     `  pool health     ${Object.values(urls.poolHealth).join('  ')}`,
     `  fault admin     ${urls.admin}/admin/services  (npm run demo:fault -- <service> down|up|latency <ms>)`,
     ...serviceNames.map((s) => `  ${`${s}-service`.padEnd(21)} grpc 127.0.0.1:${options.ports.grpc[s]}  health ${urls.health[s]}/health`),
+    shopPortsLine(options.ports),
   ].join('\n'),
 );
 

@@ -6,20 +6,19 @@
  */
 import { credentials, ServerCredentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import type { Server } from 'node:http';
-import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { demoTargetName, type DemoTargetName } from '../contract/targets.ts';
 import { createAdminApp, type FaultAction } from './admin.ts';
 import { createGatewayApp } from './gateway/app.ts';
-import { GatewayMetrics } from './gateway/metrics.ts';
-import { BackendMetrics } from './lib/backend-metrics.ts';
 import { createHealthApp } from './health-server.ts';
 import { noDefects, type Defects } from './gateway/defects.ts';
 import type { RateLimit } from './gateway/rate-limit.ts';
 import { realRateLimit } from '../k6/lib/contract.ts';
 import { DEFAULT_REPAIR_INTERVAL_MS, type PoolMode } from './lib/channels.ts';
-import { Downstreams } from './lib/downstreams.ts';
+import { GatewayMetrics } from './gateway/metrics.ts';
+import { BackendMetrics } from './lib/backend-metrics.ts';
+import { Downstreams, type Clients } from './lib/downstreams.ts';
 import { GrpcEndpoint } from './lib/endpoint.ts';
-import { closeServer, listen } from './lib/http.ts';
+import { boundPort, closeServer, listen } from './lib/http.ts';
 import { defaultShopPorts, poolsOf, serviceNames, type ServiceName, type ShopPorts } from './lib/services.ts';
 import { generateSelfSignedCert } from './lib/tls.ts';
 import { createInventoryService } from './services/inventory.ts';
@@ -37,7 +36,10 @@ export interface ShopPortOverrides {
 }
 
 export interface ShopOptions {
-  /** Missing entries take the defaults (8000, 8099, 9001-9006, 50051-50056). */
+  /**
+   * Missing entries take the defaults (8000, 8099, 9001-9006, 50051-50056). 0: the kernel picks
+   * a port (ephemeralShopPorts()); RunningShop.options.ports then holds the ports it got.
+   */
   ports?: ShopPortOverrides;
   /** Default 'pooled'. */
   poolMode?: PoolMode;
@@ -55,15 +57,16 @@ export interface ShopOptions {
   bindHost?: string;
   /** Clients dial these ports instead of ports.grpc (tests put a counting proxy in between). */
   dialPorts?: Partial<Record<ServiceName, number>>;
-  /** Period of the pools' repair loop, default 30 000 ms as the real gateway's. */
-  repairIntervalMs?: number;
   /** The gateway's per-IP rate limit; default the real gateway's (50/s, burst 100); null: off. */
   rateLimit?: RateLimit | null;
   /** Upstream defects to reproduce from the start (default none; the admin endpoint flips them). */
   defects?: Partial<Defects>;
+  /** Period of the pools' repair loop, default 30 000 ms as the real gateway's. */
+  repairIntervalMs?: number;
 }
 
 export interface ResolvedShopOptions {
+  /** As asked by resolveShopOptions(); on a RunningShop, the ports bound (never 0). */
   ports: ShopPorts;
   poolMode: PoolMode;
   poolSize: number;
@@ -72,8 +75,8 @@ export interface ResolvedShopOptions {
   apiPrefix: string;
   rpcDeadlineMs: number;
   bindHost: string;
-  repairIntervalMs: number;
   rateLimit: RateLimit | null;
+  repairIntervalMs: number;
 }
 
 export interface ShopUrls {
@@ -91,10 +94,10 @@ export interface RunningShop {
   urls: ShopUrls;
   /** The same operations as the admin endpoint, without HTTP. */
   fault(service: ServiceName, action: FaultAction, latencyMs?: number): Promise<void>;
-  /** One pass of every pool's repair loop now (tests; the loop itself runs every repairIntervalMs). */
-  repairPools(): number;
   /** Live defect switches of the gateway (as the admin endpoint flips them). */
   defects: Defects;
+  /** One pass of every pool's repair loop now (tests; the loop itself runs every repairIntervalMs). */
+  repairPools(): number;
   stop(): Promise<void>;
 }
 
@@ -128,42 +131,40 @@ export function resolveShopOptions(options: ShopOptions = {}): ResolvedShopOptio
   if (!resolved.apiPrefix.startsWith('/')) throw new Error(`demo shop: apiPrefix must start with /, got ${resolved.apiPrefix}`);
   const all = [ports.gateway, ports.admin, ...Object.values(ports.health), ...Object.values(ports.grpc)];
   for (const port of all) {
-    if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`demo shop: invalid port ${port}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`demo shop: invalid port ${port}`);
   }
-  const duplicate = all.find((port, i) => all.indexOf(port) !== i);
+  const duplicate = all.find((port, i) => port !== 0 && all.indexOf(port) !== i);
   if (duplicate !== undefined) throw new Error(`demo shop: port ${duplicate} is assigned twice`);
   return resolved;
 }
 
 /**
- * Fourteen distinct free ports on 127.0.0.1, so a test shop never collides with a running one.
- * All fourteen are held open together before any is released: asking one at a time can hand out
- * the same port twice.
+ * Every port 0: each listener takes the port the kernel gives it, and the running shop reports
+ * them (RunningShop.options.ports; `npm run demo` prints shopPortsLine). Never a port found free
+ * and released before use: another process can take it in between (docs/testing.md).
  */
-export async function freeShopPorts(): Promise<ShopPorts> {
-  const count = 2 + 2 * serviceNames.length;
-  const held = await Promise.all(Array.from({ length: count }, () => holdFreePort()));
-  await Promise.all(held.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))));
-  const ports = held.map(({ port }) => port);
-  const take = (): number => {
-    const port = ports.shift();
-    if (port === undefined) throw new Error('freeShopPorts: ran out of ports');
-    return port;
-  };
-  const perService = (): Record<ServiceName, number> => Object.fromEntries(serviceNames.map((s) => [s, take()])) as Record<ServiceName, number>;
-  return { gateway: take(), admin: take(), health: perService(), grpc: perService() };
+export function ephemeralShopPorts(): ShopPorts {
+  const zero = (): Record<ServiceName, number> => Object.fromEntries(serviceNames.map((s) => [s, 0])) as Record<ServiceName, number>;
+  return { gateway: 0, admin: 0, health: zero(), grpc: zero() };
 }
 
-function holdFreePort(): Promise<{ server: NetServer; port: number }> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') reject(new Error('freeShopPorts: no TCP port was assigned'));
-      else resolve({ server, port: address.port });
+/**
+ * Clients whose services are filled in later: the order and payment services call each other,
+ * and both listen (on ports perhaps picked by the kernel) before anyone can dial them.
+ */
+function lateClients<T extends ServiceName>(targets: readonly T[]): { clients: Pick<Clients, T>; resolve(real: Pick<Clients, T>): void } {
+  let real: Pick<Clients, T> | undefined;
+  const clients = {} as Pick<Clients, T>;
+  for (const service of targets) {
+    Object.defineProperty(clients, service, {
+      enumerable: true,
+      get: () => {
+        if (!real) throw new Error(`demo shop: ${service}-service client used before the shop was wired`);
+        return real[service];
+      },
     });
-  });
+  }
+  return { clients, resolve: (r) => (real = r) };
 }
 
 export async function startShop(options: ShopOptions = {}): Promise<RunningShop> {
@@ -181,23 +182,18 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     channelCredentials = credentials.createSsl(cert.certPem);
   }
 
-  const dialPorts = { ...ports.grpc, ...options.dialPorts };
-  const downstreamOptions = { mode: poolMode, poolSize, credentials: channelCredentials, channelOptions, deadlineMs: rpcDeadlineMs, dialPorts, repairIntervalMs: resolved.repairIntervalMs };
-  const gatewayMetrics = new GatewayMetrics();
-  const gatewayOut = new Downstreams(poolsOf.gateway, { ...downstreamOptions, observer: gatewayMetrics.observeCall });
-  const orderOut = new Downstreams(poolsOf.order, downstreamOptions);
-  const paymentOut = new Downstreams(poolsOf.payment, downstreamOptions);
-  const allOut = [gatewayOut, orderOut, paymentOut];
-
+  const orderCalls = lateClients(poolsOf.order);
+  const paymentCalls = lateClients(poolsOf.payment);
   const implementations = {
     user: createUserService(),
     product: createProductService(),
-    order: createOrderService(orderOut.clients),
-    payment: createPaymentService(paymentOut.clients),
+    order: createOrderService(orderCalls.clients),
+    payment: createPaymentService(paymentCalls.clients),
     inventory: createInventoryService(),
     notification: createNotificationService(),
   };
   const backendMetrics = Object.fromEntries(serviceNames.map((service) => [service, new BackendMetrics(service)])) as Record<ServiceName, BackendMetrics>;
+  const gatewayMetrics = new GatewayMetrics();
   const endpoints = Object.fromEntries(
     serviceNames.map((service) => [
       service,
@@ -212,6 +208,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       }),
     ]),
   ) as Record<ServiceName, GrpcEndpoint>;
+  const allOut: Pick<Downstreams<ServiceName>, 'startRepairLoops' | 'repairNow' | 'close'>[] = [];
 
   const defects: Defects = { ...noDefects(), ...options.defects };
   const httpServers: Server[] = [];
@@ -221,8 +218,19 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     await Promise.all(serviceNames.map((service) => endpoints[service].down()));
   };
 
+  const bound: ShopPorts = { gateway: 0, admin: 0, health: { ...ports.health }, grpc: { ...ports.grpc } };
   try {
     await Promise.all(serviceNames.map((service) => endpoints[service].up()));
+    for (const service of serviceNames) bound.grpc[service] = endpoints[service].port;
+    // Dial the ports the backends got (port 0 asks the kernel), unless a test put a proxy between.
+    const dialPorts = { ...bound.grpc, ...options.dialPorts };
+    const downstreamOptions = { mode: poolMode, poolSize, credentials: channelCredentials, channelOptions, deadlineMs: rpcDeadlineMs, dialPorts, repairIntervalMs: resolved.repairIntervalMs };
+    const gatewayOut = new Downstreams(poolsOf.gateway, { ...downstreamOptions, observer: gatewayMetrics.observeCall });
+    const orderOut = new Downstreams(poolsOf.order, downstreamOptions);
+    const paymentOut = new Downstreams(poolsOf.payment, downstreamOptions);
+    allOut.push(gatewayOut, orderOut, paymentOut);
+    orderCalls.resolve(orderOut.clients);
+    paymentCalls.resolve(paymentOut.clients);
     for (const out of allOut) out.startRepairLoops();
     const poolStatesOf: Partial<Record<ServiceName, () => ReturnType<typeof orderOut.poolStates>>> = {
       order: () => orderOut.poolStates(),
@@ -230,26 +238,32 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     };
     for (const service of serviceNames) {
       const app = createHealthApp(endpoints[service], poolStatesOf[service], poolMode, backendMetrics[service]);
-      httpServers.push(await listen(app, ports.health[service], bindHost, `${service}-service health`));
+      const server = await listen(app, ports.health[service], bindHost, `${service}-service health`);
+      httpServers.push(server);
+      bound.health[service] = boundPort(server);
     }
     const gateway = createGatewayApp({ clients: gatewayOut.clients, poolStates: () => gatewayOut.poolStates(), poolMode, apiPrefix: resolved.apiPrefix, rateLimit: resolved.rateLimit, defects, metrics: gatewayMetrics });
-    httpServers.push(await listen(gateway, ports.gateway, bindHost, 'api-gateway'));
-    httpServers.push(await listen(createAdminApp(endpoints, defects), ports.admin, '127.0.0.1', 'demo admin'));
+    const gatewayServer = await listen(gateway, ports.gateway, bindHost, 'api-gateway');
+    httpServers.push(gatewayServer);
+    bound.gateway = boundPort(gatewayServer);
+    const adminServer = await listen(createAdminApp(endpoints, defects), ports.admin, '127.0.0.1', 'demo admin');
+    httpServers.push(adminServer);
+    bound.admin = boundPort(adminServer);
   } catch (err) {
     await stop();
     throw err;
   }
 
   const host = bindHost === '0.0.0.0' ? '127.0.0.1' : bindHost;
-  const gatewayUrl = `http://${host}:${ports.gateway}`;
-  const healthUrl = (service: ServiceName): string => `http://${host}:${ports.health[service]}`;
+  const gatewayUrl = `http://${host}:${bound.gateway}`;
+  const healthUrl = (service: ServiceName): string => `http://${host}:${bound.health[service]}`;
   return {
     defects,
-    options: resolved,
+    options: { ...resolved, ports: bound },
     urls: {
       gateway: gatewayUrl,
       api: `${gatewayUrl}${resolved.apiPrefix}`,
-      admin: `http://127.0.0.1:${ports.admin}`,
+      admin: `http://127.0.0.1:${bound.admin}`,
       health: Object.fromEntries(serviceNames.map((s) => [s, healthUrl(s)])) as Record<ServiceName, string>,
       poolHealth: {
         [demoTargetName.apiGateway]: `${gatewayUrl}/health/pools/detailed`,
@@ -257,13 +271,13 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
         [demoTargetName.paymentService]: `${healthUrl('payment')}/health/pools/detailed`,
       },
     },
+    repairPools: () => allOut.reduce((sum, out) => sum + out.repairNow(), 0),
     async fault(service, action, latencyMs = 0) {
       const endpoint = endpoints[service];
       if (action === 'down') await endpoint.down();
       else if (action === 'up') await endpoint.up();
       else endpoint.setLatency(latencyMs);
     },
-    repairPools: () => allOut.reduce((sum, out) => sum + out.repairNow(), 0),
     stop,
   };
 }

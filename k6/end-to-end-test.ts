@@ -6,7 +6,8 @@
  * ends the flow; the summary names it with its status.
  */
 import type { Options } from 'k6/options';
-import { config } from './lib/config.ts';
+import exec from 'k6/execution';
+import { config, runTags } from './lib/config.ts';
 import { baseline } from './lib/baseline.ts';
 import { endToEndStages } from './lib/profiles.ts';
 import { endToEndThresholds, summaryTrendStats } from './lib/thresholds.ts';
@@ -28,10 +29,11 @@ export const options: Options = {
   },
   thresholds: endToEndThresholds(baseline !== null, config.profile),
   summaryTrendStats,
+  tags: runTags,
 };
 
 function steps(flow: Flow): void {
-  const session = sessionFor(flow, __VU, !config.skipAuth);
+  const session = sessionFor(flow, exec.vu.idInTest, !config.skipAuth);
   if (!session) return;
   think();
   const products = flow.step('browse', () => listProducts());

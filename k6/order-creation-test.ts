@@ -4,7 +4,8 @@
  * (PROFILE=smoke: seconds). A failing step ends the flow and is named in the summary.
  */
 import type { Options } from 'k6/options';
-import { config } from './lib/config.ts';
+import exec from 'k6/execution';
+import { config, runTags } from './lib/config.ts';
 import { baseline } from './lib/baseline.ts';
 import { orderPhases, phasedScenarios } from './lib/profiles.ts';
 import { orderCreationThresholds, summaryTrendStats } from './lib/thresholds.ts';
@@ -17,10 +18,11 @@ export const options: Options = {
   scenarios: phasedScenarios(orderPhases[config.profile]),
   thresholds: orderCreationThresholds(baseline !== null),
   summaryTrendStats,
+  tags: runTags,
 };
 
 function steps(flow: Flow): void {
-  const session = sessionFor(flow, __VU);
+  const session = sessionFor(flow, exec.vu.idInTest);
   if (!session) return;
   const products = flow.step('browse', () => listProducts());
   const product = products?.[(__ITER + __VU) % products.length];

@@ -4,7 +4,8 @@
  * Phases (scenario label): warm-up 10 VUs 30 s, load 25 VUs 2 m, peak 50 VUs 2 m (PROFILE=smoke: seconds).
  */
 import type { Options } from 'k6/options';
-import { config } from './lib/config.ts';
+import exec from 'k6/execution';
+import { config, runTags } from './lib/config.ts';
 import { baseline } from './lib/baseline.ts';
 import { paymentPhases, phasedScenarios } from './lib/profiles.ts';
 import { paymentProcessingThresholds, summaryTrendStats } from './lib/thresholds.ts';
@@ -17,10 +18,11 @@ export const options: Options = {
   scenarios: phasedScenarios(paymentPhases[config.profile]),
   thresholds: paymentProcessingThresholds(baseline !== null),
   summaryTrendStats,
+  tags: runTags,
 };
 
 function steps(flow: Flow): void {
-  const session = sessionFor(flow, __VU);
+  const session = sessionFor(flow, exec.vu.idInTest);
   if (!session) return;
   const products = flow.step('browse', () => listProducts());
   const product = products?.[(__ITER + __VU) % products.length];

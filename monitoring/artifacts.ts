@@ -15,6 +15,7 @@ import { ruleTestFiles } from './rules/rule-tests/index.ts';
 import { ruleFiles } from './rules/index.ts';
 import { defaultSlo, type SloConfig } from './config/slo-config.ts';
 import { generatedYaml } from './lib/yaml.ts';
+import { kubernetesManifests, manifestYaml } from './generators/kubernetes/index.ts';
 
 export interface Artifact {
   path: string;
@@ -45,6 +46,9 @@ export function buildArtifacts(slo: SloConfig = defaultSlo): Artifact[] {
   add('monitoring/grafana/provisioning/dashboards/dashboards.yml', generatedYaml(grafanaDashboardProvider(), 'monitoring/generators/grafana-provisioning.ts'));
   for (const dashboard of dashboards(slo)) {
     add(`monitoring/grafana/dashboards/${dashboard.uid}.json`, `${JSON.stringify(dashboard, null, 2)}\n`);
+  }
+  for (const [name, objects] of Object.entries(kubernetesManifests({ ruleFiles: ruleFiles(slo), dashboards: dashboards(slo) }))) {
+    add(`deploy/kubernetes/${name}`, manifestYaml(objects, 'monitoring/generators/kubernetes/'));
   }
   return artifacts;
 }

@@ -7,9 +7,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dockerK6Command, K6_IMAGE, localK6Command, renderCommand, scenarios, type Command, type LoadtestPlan } from './lib/k6-command.ts';
+import { dockerK6Command, K6_IMAGE, localK6Command, renderCommand, scenarios, type Command, type InstanceSegment, type LoadtestPlan } from './lib/k6-command.ts';
 import { createResultsDir } from './lib/results-dir.ts';
-import { baselinePath, parseLoadtestArgs, type Runner } from './lib/loadtest-args.ts';
+import { baselinePath, parseLoadtestArgs, shortcutsFromK6Args, type LoadtestArgs, type Runner } from './lib/loadtest-args.ts';
+import { createInstanceDirs, instanceSegments, writeMergedSummary } from './lib/instances.ts';
+import type { HarnessOptions } from '../tools/k6-harness/index.ts';
 import { checkRemoteWrite, markSummary, type RemoteWriteResult } from './lib/remote-write-check.ts';
 import { loadDotEnv } from './stack/settings.ts';
 
@@ -88,22 +90,30 @@ async function main(): Promise<number> {
     throw new Error(`--time-scale ${args.timeScale} only applies to the harness (runner here: ${runner}); k6 runs the profile as written`);
   }
   if (runner === 'harness') {
-    if (args.k6Args.length > 0) console.error(`loadtest: the harness ignores k6 arguments: ${args.k6Args.join(' ')}`);
-    if (args.dryRun) {
-      console.log(`harness: runHarness(${JSON.stringify({ script: scenarios[args.scenario], env, testid: args.testid, remoteWriteUrl: args.remoteWriteUrl, timeScale: args.timeScale })})`);
-      return 0;
-    }
-    const { runHarness } = await import('../tools/k6-harness/index.ts');
-    createResultsDir(repoRoot, args.testid);
-    const result = await runHarness({
+    const { shortcuts, rest } = shortcutsFromK6Args(args.k6Args);
+    if (rest.length > 0) console.error(`loadtest: the harness ignores k6 arguments: ${rest.join(' ')}`);
+    const options = (instance: InstanceSegment | null): HarnessOptions => ({
       script: resolve(repoRoot, scenarios[args.scenario]),
-      env,
+      env: instance ? { ...env, INSTANCE: instance.id } : env,
       testid: args.testid,
       profile: args.profile,
       remoteWriteUrl: args.remoteWriteUrl,
       timeScale: args.timeScale,
       cwd: repoRoot,
+      shortcuts,
+      ...(instance ? { tags: { instance: instance.id }, executionSegment: instance.segment, executionSegmentSequence: instance.sequence } : {}),
     });
+    if (args.instances > 1) {
+      const instances = instanceSegments(args.instances);
+      return runInstances(args, instances, instances.map((instance) => harnessProcess(options(instance))));
+    }
+    if (args.dryRun) {
+      console.log(`harness: runHarness(${JSON.stringify({ script: scenarios[args.scenario], env, testid: args.testid, remoteWriteUrl: args.remoteWriteUrl, timeScale: args.timeScale, shortcuts })})`);
+      return 0;
+    }
+    const { runHarness } = await import('../tools/k6-harness/index.ts');
+    createResultsDir(repoRoot, args.testid);
+    const result = await runHarness(options(null));
     // k6 exits 99 when thresholds are crossed.
     const failed = result.remoteWrite.errors[0];
     const remoteWrite: RemoteWriteResult = failed
@@ -111,13 +121,45 @@ async function main(): Promise<number> {
       : await checkRemoteWrite(args.remoteWriteUrl, args.testid);
     return finish(result.passed ? 0 : 99, args.testid, remoteWrite);
   }
-  const cmd = runner === 'k6' ? localK6Command(plan, process.env.K6_BIN ?? 'k6') : dockerK6Command(plan, repoRoot, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+  const command = (p: LoadtestPlan): Command =>
+    runner === 'k6' ? localK6Command(p, process.env.K6_BIN ?? 'k6') : dockerK6Command(p, repoRoot, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+  if (args.instances > 1) {
+    const instances = instanceSegments(args.instances);
+    return runInstances(args, instances, instances.map((instance) => command({ ...plan, instance })));
+  }
+  const cmd = command(plan);
   console.log(`loadtest: ${renderCommand(cmd)}`);
   if (args.dryRun) return 0;
   // k6 (local, or the image run as this user) writes into a folder this user owns.
   createResultsDir(repoRoot, args.testid);
   const code = await run(cmd);
   return finish(code, args.testid, await checkRemoteWrite(args.remoteWriteUrl, args.testid));
+}
+
+/** A harness instance in its own process, as a k6 instance would be. */
+function harnessProcess(options: HarnessOptions): Command {
+  return { command: process.execPath, args: ['--import', 'tsx', resolve(repoRoot, 'tools/k6-harness/cli.ts'), JSON.stringify(options)], env: {} };
+}
+
+/**
+ * Start every instance at once, wait for all, then merge their summaries (the merged one is what
+ * finish() marks and judges). An instance that could not run (exit code other than 0 or 99)
+ * leaves no merged summary: its code is the run's.
+ */
+async function runInstances(args: LoadtestArgs, instances: InstanceSegment[], commands: Command[]): Promise<number> {
+  for (const [i, cmd] of commands.entries()) console.log(`loadtest: [${instances[i]?.id}] ${renderCommand(cmd)}`);
+  if (args.dryRun) return 0;
+  const dir = createResultsDir(repoRoot, args.testid);
+  createInstanceDirs(dir, instances);
+  const codes = await Promise.all(commands.map(run));
+  const broken = codes.find((code) => code !== 0 && code !== 99);
+  if (broken !== undefined) {
+    console.error(`loadtest: instance exit codes ${codes.join(', ')}: not every instance ran, so no merged summary`);
+    return broken;
+  }
+  const merged = await writeMergedSummary(dir, instances);
+  console.log(`loadtest: merged ${instances.length} instance summaries into ${dir}/summary.json (${merged.passed ? 'all thresholds pass' : 'thresholds crossed'})`);
+  return finish(merged.passed ? 0 : 99, args.testid, await checkRemoteWrite(args.remoteWriteUrl, args.testid));
 }
 
 main().then(

@@ -14,7 +14,8 @@ import { PROVISION_COMMAND } from './engines/engines.ts';
 // proxy) and the pinned engines; chromium renders the notification emails and the report page;
 // Debian's python3 with aiosmtpd is the SMTP server the emails are delivered to. Prometheus,
 // Alertmanager and docker-compose come from `npm run provision` below.
-const REQUIRED_BINARIES = ['go', 'chromium'];
+// unshare and ip: the end-to-end test runs in its own network namespace (docs/testing.md).
+const REQUIRED_BINARIES = ['go', 'chromium', 'unshare', 'ip'];
 const REQUIRED_CHECKS: [what: string, command: string][] = [['python3-aiosmtpd', '/usr/bin/python3 -c "import aiosmtpd"']];
 
 function findTests(dir: string): string[] {
@@ -31,7 +32,7 @@ const missing = [
 ];
 if (missing.length > 0) {
   console.error(`npm test needs these on the machine: ${missing.join(', ')}.`);
-  console.error('Install them with: sudo apt-get install -y golang-go chromium python3-aiosmtpd (Go >= 1.23)');
+  console.error('Install them with: sudo apt-get install -y golang-go chromium python3-aiosmtpd iproute2 util-linux (Go >= 1.23)');
   process.exit(2);
 }
 const provision = (args: string[]) =>

@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface StartOptions {
@@ -35,25 +34,6 @@ export interface RunningProcess {
   /** SIGTERM the process group, SIGKILL after graceMs; resolves when it has exited. */
   stop(graceMs?: number): Promise<void>;
   exited: Promise<number | null>;
-}
-
-/** Ask the kernel for a free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        server.close();
-        reject(new Error('freePort: no TCP address was assigned'));
-        return;
-      }
-      const { port } = address;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Poll a URL until it answers with an accepted status. */
@@ -158,6 +138,69 @@ export async function startProcess(opts: StartOptions): Promise<RunningProcess> 
   }
   if (opts.daemon) child.unref();
   return handle;
+}
+
+/**
+ * Port 0, never a port found free and released (another process can take it in between):
+ * children bind port 0 and print the address they got; these patterns read it (group 1 is the
+ * port). docs/testing.md says why and lists the exceptions.
+ */
+export const listeningLine = {
+  /** Prometheus, Alertmanager, blackbox_exporter (exporter-toolkit, logfmt and slog alike). */
+  goExporterToolkit: /msg="Listening on".*? address=\S*:(\d+)\b/,
+  /** exporters/pool-exporter. */
+  poolExporter: /pool-exporter listening on \S*:(\d+)\b/,
+  /** notification-sink/main.ts. */
+  notificationSink: /notification sink listening on http:\/\/\S+:(\d+)\b/,
+} as const;
+
+/** Resolves with the first match of `pattern` in the process' output; rejects if it exits first. */
+export async function waitForOutput(proc: RunningProcess, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
+  let exited = false;
+  void proc.exited.then(() => {
+    exited = true;
+  });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = pattern.exec(proc.output());
+    if (match) return match;
+    if (exited) throw new Error(`${proc.name} exited before printing ${pattern}`);
+    if (Date.now() > deadline) throw new Error(`${proc.name} did not print ${pattern} within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+export interface ListeningProcess extends RunningProcess {
+  /** The port the child bound (it was given port 0). */
+  port: number;
+  /** http://127.0.0.1:port */
+  url: string;
+}
+
+/**
+ * Start a child told to listen on port 0, read the port it got from its output (`listening`,
+ * group 1), then wait until `readyPath` answers on it. The output goes to opts.logFile or memory.
+ */
+export async function startListeningProcess(
+  opts: Omit<StartOptions, 'readyUrl'> & { listening: RegExp; readyPath: string },
+): Promise<ListeningProcess> {
+  const proc = await startProcess({ ...opts, readyUrl: undefined });
+  try {
+    const match = await waitForOutput(proc, opts.listening, opts.readyTimeoutMs);
+    const port = Number(match[1]);
+    if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`printed no usable port: ${match[0]}`);
+    const url = `http://127.0.0.1:${port}`;
+    let alive = true;
+    void proc.exited.then(() => {
+      alive = false;
+    });
+    await waitForHttp(`${url}${opts.readyPath}`, { timeoutMs: opts.readyTimeoutMs, statuses: opts.readyStatuses, isAlive: () => alive });
+    return Object.assign(proc, { port, url });
+  } catch (err) {
+    await proc.stop();
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(`${opts.name}: ${message}\n--- output ---\n${proc.output().slice(-4000)}`);
+  }
 }
 
 /** Is a process with this pid alive (signal 0 probes without killing)? */

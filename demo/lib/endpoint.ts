@@ -11,7 +11,7 @@ import { grpcServiceOf, type ServiceName } from './services.ts';
 
 export interface EndpointOptions {
   service: ServiceName;
-  /** The port clients dial (the proxy's when rttMs > 0). */
+  /** The port clients dial (the proxy's when rttMs > 0); 0: the kernel picks at the first up(). */
   port: number;
   implementation: UntypedServiceImplementation;
   credentials: ServerCredentials;
@@ -37,6 +37,8 @@ export class GrpcEndpoint {
   private transition: Promise<void> = Promise.resolve();
   /** Calls waiting out the injected latency: a `down` drops them, as a killed process would. */
   private readonly delayed = new Set<NodeJS.Timeout>();
+  /** The gRPC port bound by the first up() (without a proxy); a restart binds it again. */
+  private boundPort = 0;
 
   constructor(private readonly options: EndpointOptions) {
     this.proxy = options.rttMs > 0 ? new RttProxy(options.port, options.rttMs) : undefined;
@@ -46,8 +48,13 @@ export class GrpcEndpoint {
     return this.options.service;
   }
 
+  /** The port clients dial; with options.port 0, the one bound by the first up(). */
+  get port(): number {
+    return this.proxy ? this.proxy.port : this.boundPort || this.options.port;
+  }
+
   state(): EndpointState {
-    return { grpc: this.server ? 'up' : 'down', latency_ms: this.latencyMs, grpc_port: this.options.port, rpcs_handled: this.rpcsHandled };
+    return { grpc: this.server ? 'up' : 'down', latency_ms: this.latencyMs, grpc_port: this.port, rpcs_handled: this.rpcsHandled };
   }
 
   /** Server-side delay added before every handler of this service (0 clears it). */
@@ -74,7 +81,7 @@ export class GrpcEndpoint {
     // grpc.health.v1, as every real backend registers it: the server ('') and its service SERVING.
     // A stopped endpoint has no server at all, so a health check gets UNAVAILABLE.
     new HealthImplementation({ '': 'SERVING', [`shop.v1.${grpcServiceOf[this.service]}`]: 'SERVING' }).addToServer(server);
-    const bindPort = this.proxy ? 0 : this.options.port;
+    const bindPort = this.proxy ? 0 : this.port;
     // Behind the RTT proxy the server itself stays on loopback; the proxy is what clients dial.
     const bindHost = this.proxy ? '127.0.0.1' : (this.options.bindHost ?? '127.0.0.1');
     const boundPort = await new Promise<number>((resolve, reject) => {
@@ -85,6 +92,7 @@ export class GrpcEndpoint {
     });
     this.server = server;
     if (this.proxy) await this.proxy.start(boundPort);
+    else this.boundPort = boundPort;
   }
 
   private async stop(): Promise<void> {

@@ -78,6 +78,7 @@ export function bodyOf(req: Request): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
+/** Listen on host:port (0: the kernel picks; read it back with boundPort()). */
 export async function listen(app: Express, port: number, host: string, what: string): Promise<Server> {
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
@@ -85,6 +86,12 @@ export async function listen(app: Express, port: number, host: string, what: str
     server.listen(port, host, () => resolve());
   });
   return server;
+}
+
+export function boundPort(server: Server): number {
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('boundPort: the server is not listening on TCP');
+  return address.port;
 }
 
 export async function closeServer(server: Server): Promise<void> {

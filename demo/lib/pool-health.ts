@@ -1,5 +1,5 @@
 /**
- * The body of GET /health/pools/detailed, following ../shared/fixtures/pool-health/README.md (beside this repository):
+ * The body of GET /health/pools/detailed, following fixtures/pool-health/README.md (a copy of ../shared/fixtures):
  * per-pool state counts, the service's health rule, and the summary. Pure: tests feed it counts.
  */
 import { connectivityState } from '@grpc/grpc-js';

@@ -9,18 +9,28 @@ export class RttProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
 
+  /** 0 until the first start: then the port it bound, kept for every restart. */
+  private boundPort = 0;
+
   constructor(
     private readonly listenPort: number,
     private readonly rttMs: number,
   ) {}
 
-  /** Start forwarding 127.0.0.1:listenPort to 127.0.0.1:upstreamPort. */
+  /** The port clients dial: listenPort, or the kernel's choice when listenPort was 0. */
+  get port(): number {
+    return this.boundPort || this.listenPort;
+  }
+
+  /** Start forwarding 127.0.0.1:port to 127.0.0.1:upstreamPort. */
   async start(upstreamPort: number): Promise<void> {
     const server = createServer((client) => this.relay(client, upstreamPort));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`RTT proxy: cannot listen on 127.0.0.1:${this.listenPort}: ${err.message}`)));
-      server.listen(this.listenPort, '127.0.0.1', () => resolve());
+      server.once('error', (err) => reject(new Error(`RTT proxy: cannot listen on 127.0.0.1:${this.port}: ${err.message}`)));
+      server.listen(this.port, '127.0.0.1', () => resolve());
     });
+    const address = server.address();
+    if (address !== null && typeof address === 'object') this.boundPort = address.port;
     this.server = server;
   }
 

@@ -22,6 +22,12 @@ export interface RunConfig {
   profile: ProfileName;
   /** Path to a baseline run's summary.json (read with open() in the init context). */
   baselineSummary: string;
+  /**
+   * One of several k6 instances running this testid (`npm run loadtest -- --instances N`): its
+   * summary goes to results/<testid>/instances/<instance>/, the merged one to results/<testid>/.
+   * Empty for a single-instance run.
+   */
+  instance: string;
 }
 
 function flag(value: string | undefined): boolean {
@@ -35,6 +41,12 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
 }
 
 const DEFAULT_BASE_URL = `http://localhost:${ports.demoGateway}`;
+
+function instanceName(value: string | undefined): string {
+  if (value === undefined || value === '') return '';
+  if (!TESTID_PATTERN.test(value)) throw new Error(`INSTANCE=${JSON.stringify(value)} may only hold letters, digits, '.', '_' and '-' (it names a folder)`);
+  return value;
+}
 
 export function readConfig(env: Record<string, string | undefined>): RunConfig {
   const baseUrl = (env.BASE_URL || DEFAULT_BASE_URL).replace(/\/+$/, '');
@@ -57,10 +69,18 @@ export function readConfig(env: Record<string, string | undefined>): RunConfig {
     label,
     profile: oneOf('PROFILE', env.PROFILE, ['full', 'smoke'] as const, 'full'),
     baselineSummary: env.BASELINE_SUMMARY ?? '',
+    instance: instanceName(env.INSTANCE),
   };
 }
 
 export const config: RunConfig = readConfig(__ENV);
+
+/**
+ * Test-wide tags from the script (options.tags): `instance` when this is one of several k6
+ * instances, so their series stay apart even where no `--tag` can be given per instance (the
+ * k6-operator's TestRun sets INSTANCE to the runner pod's name).
+ */
+export const runTags: Record<string, string> = config.instance ? { instance: config.instance } : {};
 
 /** Absolute URL of an API path such as `/orders`. */
 export function apiUrl(path: string): string {

@@ -64,4 +64,19 @@ export interface RunSummary {
   metrics: Record<string, MetricSummary>;
   /** Set by `npm run loadtest` after the run: did the metrics reach Prometheus? */
   remoteWrite?: { ok: boolean; detail: string };
+  /** Set on one instance's summary of a run split across k6 instances (its `instance` tag). */
+  instance?: string;
+  /** Set on a merged summary: what it was merged from (scripts/lib/merge-summaries.ts). */
+  merged?: MergeInfo;
+}
+
+export interface MergeInfo {
+  /** The instances' `instance` tags, in segment order. */
+  instances: string[];
+  /**
+   * How trend percentiles (med, p(N)) were combined: k6 summaries carry no samples, so the merged
+   * percentile is the count-weighted mean of the instances' percentiles (counts, rates, avg, min
+   * and max are exact). Prometheus' native histograms give the exact merged quantiles.
+   */
+  percentiles: 'count-weighted mean of the instances';
 }

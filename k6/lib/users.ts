@@ -1,6 +1,7 @@
 /**
  * Test users: one account per VU (`k6-user-<VU>@loadtest.example`), so no two VUs share a cart
- * (the real gateway orders the user's whole cart). A VU registers its account on its first flow
+ * (the real gateway orders the user's whole cart). The scripts pass k6's `exec.vu.idInTest`, not
+ * `__VU`: in a run split across k6 instances (`--instances N`) every instance has a VU 1. A VU registers its account on its first flow
  * (201 also when it exists already), logs in, and keeps the token until a step answers 401.
  */
 import { login, register, type Session, type TestUser } from './api.ts';

@@ -20,7 +20,11 @@ export function recordingRules(): RuleFile<RecordingRule> {
         name: 'k6-loadtest.recording',
         rules: [
           // Load-test alerts join on this: a run counts as active while it reports running VUs.
-          { record: recorded.vusMax, expr: `max by (testid) (max_over_time(${k6Remote.gauge('vus')}[${ACTIVE_WINDOW}]))` },
+          // Max over one instance's series, summed over the k6 instances of a split run (--instances).
+          {
+            record: recorded.vusMax,
+            expr: `sum by (testid) (max by (testid, instance) (max_over_time(${k6Remote.gauge('vus')}[${ACTIVE_WINDOW}])))`,
+          },
           ...quantiles,
           {
             record: recorded.httpReqsRate,

@@ -7,12 +7,8 @@ import { isAbsolute, join, relative } from 'node:path';
 /** k6 >= 1.0 runs TypeScript directly and ships the experimental-prometheus-rw output. */
 export const K6_IMAGE = 'grafana/k6:1.3.0';
 
-export const scenarios = {
-  order: 'k6/order-creation-test.ts',
-  payment: 'k6/payment-processing-test.ts',
-  e2e: 'k6/end-to-end-test.ts',
-} as const;
-export type ScenarioName = keyof typeof scenarios;
+export { scenarios, type ScenarioName } from '../../monitoring/config/k6-scenarios.ts';
+import { scenarios, type ScenarioName } from '../../monitoring/config/k6-scenarios.ts';
 
 export interface LoadtestPlan {
   scenario: ScenarioName;
@@ -24,6 +20,18 @@ export interface LoadtestPlan {
   remoteWriteUrl: string;
   /** Passed to k6 unchanged (after `--`). */
   k6Args: string[];
+  /** Set when this command is one of several instances of the run (`--instances N`). */
+  instance?: InstanceSegment;
+}
+
+/** One k6 instance of a run split by execution segments. */
+export interface InstanceSegment {
+  /** The `instance` tag and the INSTANCE env (its summary folder), e.g. k6-2. */
+  id: string;
+  /** `--execution-segment`, e.g. 1/3:2/3. */
+  segment: string;
+  /** `--execution-segment-sequence`, e.g. 0,1/3,2/3,1. */
+  sequence: string;
 }
 
 export interface Command {
@@ -47,7 +55,10 @@ function runArgs(plan: LoadtestPlan, script: string, env: Record<string, string>
     'experimental-prometheus-rw',
     '--tag',
     `testid=${plan.testid}`,
-    ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+    ...(plan.instance
+      ? ['--tag', `instance=${plan.instance.id}`, '--execution-segment', plan.instance.segment, '--execution-segment-sequence', plan.instance.sequence]
+      : []),
+    ...Object.entries({ ...env, ...(plan.instance ? { INSTANCE: plan.instance.id } : {}) }).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
     ...plan.k6Args,
     script,
   ];

@@ -25,8 +25,10 @@ export const LOADTEST_USAGE = `usage: npm run loadtest -- <order|payment|e2e> [o
   --runner k6|docker|harness  force a runner (default: k6 on PATH, else docker, else an install hint)
   --harness                 same as --runner harness: the Node test harness (no k6 needed; see docs/k6.md)
   --time-scale N            harness only: multiply every duration by N (e.g. 0.1)
+  --instances N             run the test as N k6 processes, each one execution segment of it (same
+                            testid, instance=k6-1..k6-N tag); their summaries merge into results/<ID>/
   --dry-run                 print the command that would run, and exit
-Arguments after -- go to k6 unchanged.`;
+Arguments after -- go to k6 unchanged (the harness honours --vus, --iterations and --duration).`;
 
 export type Runner = 'k6' | 'docker' | 'harness';
 
@@ -40,6 +42,7 @@ export interface LoadtestArgs {
   remoteWriteUrl: string;
   runner: Runner | null;
   timeScale: number;
+  instances: number;
   dryRun: boolean;
   k6Args: string[];
 }
@@ -55,7 +58,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv, now = 
   const values = new Map<string, string>();
   const flags = new Set<string>();
   const positional: string[] = [];
-  const withValue = ['--profile', '--label', '--testid', '--baseline', '--base-url', '--remote-write', '--runner', '--time-scale'];
+  const withValue = ['--profile', '--label', '--testid', '--baseline', '--base-url', '--remote-write', '--runner', '--time-scale', '--instances'];
   for (let i = 0; i < own.length; i += 1) {
     const arg = own[i] ?? '';
     if (withValue.includes(arg)) {
@@ -89,6 +92,11 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv, now = 
   }
   const timeScale = Number(values.get('--time-scale') ?? '1');
   if (!(timeScale > 0)) throw new Error(`--time-scale ${values.get('--time-scale')}: a positive number is required`);
+  const instances = Number(values.get('--instances') ?? '1');
+  if (!Number.isInteger(instances) || instances < 1) throw new Error(`--instances ${values.get('--instances')}: a positive integer is required`);
+  for (const arg of k6Args) {
+    if (arg.startsWith('--execution-segment')) throw new Error(`${arg}: --instances sets the execution segments; do not pass them to k6 as well`);
+  }
   const baseline = values.get('--baseline') ?? null;
   return {
     scenario: scenario as ScenarioName,
@@ -100,6 +108,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv, now = 
     remoteWriteUrl: values.get('--remote-write') ?? env.K6_PROMETHEUS_RW_SERVER_URL ?? stackRemoteWriteUrl(env),
     runner,
     timeScale,
+    instances,
     dryRun: flags.has('--dry-run'),
     k6Args,
   };
@@ -108,4 +117,40 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv, now = 
 /** --baseline accepts a testid (results/<id>/summary.json) or a path to a summary.json. */
 export function baselinePath(baseline: string, repoRoot: string): string {
   return baseline.endsWith('.json') ? resolve(baseline) : resolve(repoRoot, 'results', baseline, 'summary.json');
+}
+
+export interface Shortcuts {
+  vus?: number;
+  iterations?: number;
+  duration?: string;
+}
+
+/**
+ * k6's execution shortcuts among the k6 arguments (`--vus`/`-u`, `--iterations`/`-i`,
+ * `--duration`/`-d`, also as --flag=value), for the harness; `rest` is what the harness ignores.
+ */
+export function shortcutsFromK6Args(k6Args: string[]): { shortcuts: Shortcuts; rest: string[] } {
+  const names: Record<string, keyof Shortcuts> = { '--vus': 'vus', '-u': 'vus', '--iterations': 'iterations', '-i': 'iterations', '--duration': 'duration', '-d': 'duration' };
+  const shortcuts: Shortcuts = {};
+  const rest: string[] = [];
+  for (let i = 0; i < k6Args.length; i += 1) {
+    const arg = k6Args[i] ?? '';
+    const eq = arg.indexOf('=');
+    const flag = eq === -1 ? arg : arg.slice(0, eq);
+    const key = names[flag];
+    if (key === undefined) {
+      rest.push(arg);
+      continue;
+    }
+    const value = eq === -1 ? k6Args[++i] : arg.slice(eq + 1);
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (key === 'duration') {
+      shortcuts.duration = value;
+    } else {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} ${value}: a positive integer is required`);
+      shortcuts[key] = n;
+    }
+  }
+  return { shortcuts, rest };
 }

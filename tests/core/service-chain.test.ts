@@ -13,7 +13,7 @@ import { backendLabel, jobs } from '../../monitoring/config/stack.ts';
 import { gatewayMetric } from '../../contract/metrics.ts';
 import { prometheusConfig } from '../../monitoring/generators/prometheus-config.ts';
 import { generatedYaml } from '../../monitoring/lib/yaml.ts';
-import { startShop, freeShopPorts, type RunningShop } from '../../demo/shop.ts';
+import { ephemeralShopPorts, startShop, type RunningShop } from '../../demo/shop.ts';
 import { startBlackbox, type TestBlackbox } from '../support/blackbox.ts';
 import { startPrometheus, type TestPrometheus } from '../support/prometheus.ts';
 import { repoRoot } from './support.ts';
@@ -23,7 +23,7 @@ describe('service /metrics and gRPC health -> Prometheus -> service alerts, from
   let blackbox: TestBlackbox;
   let prom: TestPrometheus;
   before(async () => {
-    [shop, blackbox] = await Promise.all([freeShopPorts().then((ports) => startShop({ ports })), startBlackbox()]);
+    [shop, blackbox] = await Promise.all([startShop({ ports: ephemeralShopPorts() }), startBlackbox()]);
     const config = prometheusConfig({
       poolExporter: '127.0.0.1:9',
       blackboxExporter: blackbox.url.replace('http://', ''),

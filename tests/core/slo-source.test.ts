@@ -39,6 +39,9 @@ test('full-flow p95 250 -> 275 ms: dashboards, alert and its unit test follow', 
     (slo.fullFlow as { p95Ms: number }).p95Ms = 275;
   });
   assert.deepEqual([...diff.keys()].sort(), [
+    // The Kubernetes resources carry the same rules and dashboards (docs/scale-out.md).
+    'deploy/kubernetes/grafana-dashboards.yaml',
+    'deploy/kubernetes/prometheus-rules.yaml',
     'monitoring/grafana/dashboards/grpc-pool-loadtest.json',
     'monitoring/grafana/dashboards/grpc-pool-overview.json',
     'monitoring/prometheus/rules/loadtest-alerts.yml',

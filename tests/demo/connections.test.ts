@@ -5,16 +5,18 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { freeShopPorts, startShop, type RunningShop, type ShopOptions } from '../../demo/shop.ts';
+import { ephemeralShopPorts, startShop, type RunningShop, type ShopOptions } from '../../demo/shop.ts';
 import { startCountingProxy, type CountingProxy } from './counting-proxy.ts';
 import { eventually, requestJson } from './helpers.ts';
 
 const REQUESTS = 30;
 
 async function shopBehindProxy(options: ShopOptions): Promise<{ shop: RunningShop; proxy: CountingProxy }> {
-  const ports = await freeShopPorts();
-  const proxy = await startCountingProxy(ports.grpc.product);
-  const shop = await startShop({ ...options, ports, dialPorts: { product: proxy.port } });
+  // product-service binds port 0, so the proxy learns its upstream once the shop runs.
+  let upstream: (port: number) => void = () => {};
+  const proxy = await startCountingProxy(new Promise<number>((resolve) => (upstream = resolve)));
+  const shop = await startShop({ ...options, ports: ephemeralShopPorts(), dialPorts: { product: proxy.port } });
+  upstream(shop.options.ports.grpc.product);
   return { shop, proxy };
 }
 
@@ -45,7 +47,7 @@ describe('connections seen by product-service', () => {
         await fetchProducts(shop, REQUESTS, 4);
         assert.equal(await productRpcsHandled(shop), REQUESTS);
         assert.equal(proxy.accepted(), REQUESTS);
-        await eventually('per-call connections closed', async () => (proxy.open() === 0 ? true : undefined), 5_000);
+        await eventually('per-call connections closed', async () => (proxy.open() === 0 ? true : undefined), 30_000);
       } finally {
         await shop.stop();
         await proxy.close();

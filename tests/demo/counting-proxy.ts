@@ -1,6 +1,5 @@
 /** A TCP pass-through that counts the connections it accepts: the server-side view of dialling. */
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import { freePort } from '../../tools/process.ts';
 
 export interface CountingProxy {
   port: number;
@@ -11,7 +10,11 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
-export async function startCountingProxy(upstreamPort: number): Promise<CountingProxy> {
+/**
+ * Listens on port 0. `upstreamPort` may be a promise: the shop behind it binds port 0 too, so its
+ * port is known only once it runs; accepted clients wait for it (their bytes stay buffered).
+ */
+export async function startCountingProxy(upstreamPort: number | Promise<number>): Promise<CountingProxy> {
   let accepted = 0;
   const sockets = new Set<Socket>();
   const track = (socket: Socket): void => {
@@ -24,19 +27,26 @@ export async function startCountingProxy(upstreamPort: number): Promise<Counting
     accepted += 1;
     clients.add(client);
     client.on('close', () => clients.delete(client));
-    const upstream = createConnection({ host: '127.0.0.1', port: upstreamPort });
     track(client);
-    track(upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
+    client.pause();
+    void Promise.resolve(upstreamPort).then((port) => {
+      if (client.destroyed) return;
+      const upstream = createConnection({ host: '127.0.0.1', port });
+      track(upstream);
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.resume();
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
   });
-  const port = await freePort();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => resolve());
   });
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('counting proxy: no TCP address');
+  const port = address.port;
   return {
     port,
     accepted: () => accepted,

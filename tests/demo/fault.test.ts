@@ -9,9 +9,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { shopPortEnv } from '../../demo/env.ts';
-import { freeShopPorts } from '../../demo/shop.ts';
-import { startProcess, type RunningProcess } from '../../tools/process.ts';
+import { startDemoChild } from '../../tools/demo-process.ts';
+import type { RunningProcess } from '../../tools/process.ts';
 import { dataOf, eventually, placeOrder, readFixture, registerAndLogin, requestJson, shapeOf } from './helpers.ts';
 import type { ShopPorts } from '../../demo/lib/services.ts';
 
@@ -37,15 +36,10 @@ describe('demo:fault against a running `npm run demo`', () => {
   };
 
   before(async () => {
-    ports = await freeShopPorts();
-    demo = await startProcess({
-      name: 'demo shop',
-      command: process.execPath,
-      args: ['--import', 'tsx', 'demo/main.ts'],
-      env: { ...process.env, ...shopPortEnv(ports), DEMO_POOL_REPAIR_INTERVAL_MS: String(REPAIR_MS) },
-      readyUrl: `http://127.0.0.1:${ports.gateway}/ready`,
-      readyTimeoutMs: 20_000,
-    });
+    // Every port 0: the shop prints the ports it bound (no free port guessed beforehand).
+    const child = await startDemoChild({ env: { DEMO_POOL_REPAIR_INTERVAL_MS: String(REPAIR_MS) } });
+    ports = child.ports;
+    demo = child.process;
   });
   after(async () => {
     await demo?.stop();

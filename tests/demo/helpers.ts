@@ -1,13 +1,14 @@
-/** Shared by the demo shop tests: a shop on free ports, a JSON HTTP client, fixture shapes. */
+/** Shared by the demo shop tests: a shop on kernel-picked ports, a JSON HTTP client, fixture shapes. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { freeShopPorts, startShop, type RunningShop, type ShopOptions } from '../../demo/shop.ts';
+import { poolHealthFixturesDir } from '../support/fixtures.ts';
+import { ephemeralShopPorts, startShop, type RunningShop, type ShopOptions } from '../../demo/shop.ts';
 
-/** The shared contract samples sit beside the repository (../shared), in CI as on a developer's machine. */
-export const fixtureDir = resolve(import.meta.dirname, '../../../shared/fixtures/pool-health');
+/** The pool health contract's samples: the repository's copy (fixtures/pool-health). */
+export const fixtureDir = poolHealthFixturesDir;
 
 export async function startTestShop(options: Omit<ShopOptions, 'ports'> = {}): Promise<RunningShop> {
-  return startShop({ ...options, ports: await freeShopPorts() });
+  return startShop({ ...options, ports: ephemeralShopPorts() });
 }
 
 export interface JsonResponse {

@@ -1,5 +1,5 @@
 /**
- * Every sample of the pool health contract (../shared/fixtures/pool-health), served with its
+ * Every sample of the pool health contract (fixtures/pool-health, the copy of ../shared/fixtures/pool-health), served with its
  * HTTP code by a real HTTP server, probed through the real exporter: exact series and values.
  */
 import assert from 'node:assert/strict';
@@ -88,7 +88,9 @@ describe('pool exporter on the contract samples', () => {
 
   for (const [name, httpStatus] of Object.entries(samples)) {
     it(`${name} (HTTP ${httpStatus}) gives exactly the contract's series`, async () => {
+      const started = performance.now();
       const res = await exporter.probe(name.replace('.json', ''));
+      const wallSeconds = (performance.now() - started) / 1000;
       assert.equal(res.status, 200);
       assert.match(res.contentType, /^text\/plain; version=0\.0\.4/);
       const verdict = await promtoolCheck(res.text);
@@ -97,7 +99,8 @@ describe('pool exporter on the contract samples', () => {
 
       const got = parseExposition(res.text);
       const duration = valueOf(got, 'probe_duration_seconds');
-      assert.ok(duration > 0 && duration < 2, `probe_duration_seconds ${duration}`);
+      // Measured, and within the request that carried it (no speed is asserted).
+      assert.ok(duration > 0 && duration <= wallSeconds, `probe_duration_seconds ${duration}, request took ${wallSeconds} s`);
       const expected = expectedSeries(JSON.parse(bodies.get(name) ?? '') as { status: string }, httpStatus);
       const withoutDuration = got.filter((s) => s.name !== 'probe_duration_seconds');
       assert.deepEqual(

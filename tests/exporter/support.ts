@@ -15,10 +15,11 @@ import { createExporter, type Exporter } from '../../exporters/pool-exporter/src
 import { createLogger } from '../../exporters/pool-exporter/src/log.ts';
 import { startProcess, type RunningProcess } from '../../tools/process.ts';
 import { bin } from '../support/engines.ts';
+import { poolHealthFixturesDir } from '../support/fixtures.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** The pool health contract's samples live beside the repo (../shared from its root). */
-export const FIXTURES_DIR = join(REPO_ROOT, '..', 'shared', 'fixtures', 'pool-health');
+/** The pool health contract's samples: the repository's copy (fixtures/pool-health). */
+export const FIXTURES_DIR = poolHealthFixturesDir;
 export const EXPORTER_MAIN = join(REPO_ROOT, 'exporters', 'pool-exporter', 'src', 'main.ts');
 /** What main.ts logs once bound; the port is the one the kernel gave. */
 export const LISTENING_LINE = /pool-exporter listening on (\S+):(\d+)\b/;

@@ -78,7 +78,8 @@ describe('pool exporter over https', () => {
     const got = parseExposition((await trusting.probe('handshake')).text);
     assert.equal(valueOf(got, 'probe_success'), 0);
     const duration = valueOf(got, 'probe_duration_seconds');
-    assert.ok(duration >= 0.29 && duration < 1.5, `connect_timeout 300ms, timeout 2s: the probe took ${duration} s`);
+    // Which timeout ended it is in the log (connect, not the 2 s probe timeout); not how long it took here.
+    assert.ok(duration >= 0.29, `connect_timeout 300ms, timeout 2s: the probe took ${duration} s`);
     assert.match(await trusting.log(), /target=handshake .*reason=timeout err="could not connect within 300 ms"/);
   });
 });

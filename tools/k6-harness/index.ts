@@ -12,7 +12,8 @@ import { bundleScript } from './bundle.ts';
 import { MetricsStore, type SummaryData, type ThresholdResult } from './metrics-store.ts';
 import type { MetricDef, Sample } from './protocol.ts';
 import { RemoteOutput } from './remote-output.ts';
-import { peakVus, plansFromOptions, targetVus, type Plan } from './scenarios.ts';
+import { ExecutionTuple } from './execution-segment.ts';
+import { peakVus, plansFromOptions, segmentPlans, targetVus, withShortcuts, type Plan } from './scenarios.ts';
 import { VuHandle, type VuReady } from './vu-handle.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 
@@ -37,6 +38,15 @@ export interface HarnessOptions {
   tags?: Record<string, string>;
   /** Print handleSummary's stdout and VU errors. Default true. */
   print?: boolean;
+  /** k6 `--execution-segment`: this instance's part of the test, e.g. "1/3:2/3" (default: all of it). */
+  executionSegment?: string;
+  /** k6 `--execution-segment-sequence`: all instances' segments, e.g. "0,1/3,2/3,1". */
+  executionSegmentSequence?: string;
+  /**
+   * k6's execution shortcuts from the command line (`--vus`, `--iterations`, `--duration`): as in
+   * k6, any of iterations/duration replaces the script's scenarios, stages and shortcuts.
+   */
+  shortcuts?: { vus?: number; iterations?: number; duration?: string };
 }
 
 export interface HarnessResult {
@@ -92,6 +102,8 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
   const testTags: Record<string, string> = { ...opts.tags, ...(testid ? { testid } : {}) };
   const cwd = opts.cwd ?? process.cwd();
 
+  // Checked before any VU starts: a bad segment is the caller's mistake, not a test failure.
+  const tuple = ExecutionTuple.parse(opts.executionSegment ?? '', opts.executionSegmentSequence ?? '');
   const store = new MetricsStore();
   const output = opts.remoteWriteUrl ? new RemoteOutput(opts.remoteWriteUrl, opts.pushIntervalMs ?? 5_000) : null;
   const iterationErrors: string[] = [];
@@ -107,7 +119,8 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
   const events = { samples: (_vu: number, samples: Sample[]) => record(samples), metric: (def: MetricDef) => store.define(def) };
 
   const bundle = await bundleScript(scriptPath);
-  const spawn = (id: number): VuHandle => new VuHandle(id, bundle, scriptPath, env, events);
+  // k6 numbers VUs per instance (__VU) and across the test (vu.idInTest, by the segment's stripe).
+  const spawn = (id: number): VuHandle => new VuHandle(id, bundle, scriptPath, env, events, id === 0 ? 0 : tuple.indexInTest(id - 1) + 1);
   const vu0 = spawn(0);
   const pool = new VuPool(spawn);
   try {
@@ -125,7 +138,7 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
     store.setThresholds(options.thresholds);
     Object.assign(testTags, (options.tags ?? {}) as Record<string, string>, opts.tags, testid ? { testid } : {});
     const trendStats = Array.isArray(options.summaryTrendStats) ? (options.summaryTrendStats as string[]) : ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)'];
-    const plans = plansFromOptions(options, opts.timeScale ?? 1);
+    const plans = segmentPlans(plansFromOptions(withShortcuts(options, opts.shortcuts), opts.timeScale ?? 1), tuple);
     for (const plan of plans) {
       if (!init.exports.includes(plan.exec)) throw new Error(`k6 harness: scenario ${plan.name} runs ${plan.exec}(), which ${scriptPath} does not export`);
     }
@@ -268,7 +281,17 @@ async function runPlan(
           continue;
         }
         setActive(true);
-        const at = { scenario: plan.name, exec: plan.exec, executor: plan.executor, tags: plan.tags, env: plan.env, iterationInScenario: done, iterationInTest: started++ };
+        const inInstance = started++;
+        const at = {
+          scenario: plan.name,
+          exec: plan.exec,
+          executor: plan.executor,
+          tags: plan.tags,
+          env: plan.env,
+          iterationInScenario: done,
+          iterationInTest: plan.segment.iterations.indexInTest(inInstance),
+          iterationInInstance: inInstance,
+        };
         const result = await vu.call('iterate', setupJson, at);
         done += 1;
         if (result.error) errors.push(result.error);

@@ -85,8 +85,10 @@ export interface CallMessage {
   iteration: number;
   /** This VU's iterations so far in this scenario. */
   iterationInScenario: number;
-  /** Iterations all VUs started so far in this scenario (unique per iteration). */
+  /** This iteration's index in the scenario across all instances (k6 scenario.iterationInTest). */
   iterationInTest: number;
+  /** Iterations all VUs of this instance started before this one in this scenario. */
+  iterationInInstance: number;
 }
 
 /** VU -> main over parentPort. */
@@ -107,6 +109,8 @@ export type WorkerMessage =
 
 export interface VuWorkerData {
   vu: number;
+  /** k6 vu.idInTest: unique across the instances of a split test (the segment's VU stripe). */
+  vuInTest: number;
   /** Synchronous request channel (the VU side of a MessageChannel). */
   bridge: MessagePort;
   env: Record<string, string>;

@@ -4,6 +4,10 @@
  * derives them). Durations can be scaled down.
  */
 
+import { ExecutionTuple } from './execution-segment.ts';
+
+const WHOLE_TEST = ExecutionTuple.parse('', '');
+
 export interface Stage {
   durationMs: number;
   target: number;
@@ -24,8 +28,13 @@ export interface Plan {
   env: Record<string, string>;
   startVus: number;
   stages: Stage[];
-  /** per-vu-iterations: per VU; shared-iterations: in total. */
+  /** per-vu-iterations: per VU; shared-iterations: in total (this instance's share). */
   iterations: number;
+  /**
+   * This instance's execution segment (k6 `--execution-segment`): VU counts scale with it, and
+   * `iterations` stripes this instance's iterations into the test-wide numbering.
+   */
+  segment: { vus: ExecutionTuple; iterations: ExecutionTuple };
 }
 
 export function parseDuration(value: unknown, where: string): number {
@@ -64,6 +73,7 @@ function planFor(name: string, raw: Raw, scale: number): Plan {
     startVus: 0,
     stages: [] as Stage[],
     iterations: 0,
+    segment: { vus: WHOLE_TEST, iterations: WHOLE_TEST },
   };
   switch (executor) {
     case 'constant-vus': {
@@ -152,9 +162,51 @@ export function plansFromOptions(options: Raw, scale = 1): Plan[] {
   return [planFor('default', { executor: 'per-vu-iterations', vus: 1, iterations: 1 }, scale)];
 }
 
+/**
+ * This instance's share of each plan, as k6 computes it for an execution segment: VUs (and a
+ * ramping plan's target at every moment) scale by the striping algorithm; shared-iterations
+ * splits its iterations in proportion to each instance's VUs; per-vu-iterations keeps its
+ * per-VU count. Plans with no work in this segment are dropped (k6: HasWork).
+ */
+export function segmentPlans(plans: Plan[], tuple: ExecutionTuple): Plan[] {
+  return plans.flatMap((plan): Plan[] => {
+    const maxVus = tuple.scale(plan.maxVus);
+    // A ramp keeps the whole test's start: targetVus scales the whole test's target.
+    const startVus = plan.executor === 'ramping-vus' ? plan.startVus : tuple.scale(plan.startVus);
+    if (plan.executor === 'shared-iterations') {
+      const byVus = tuple.resegment(plan.maxVus);
+      const iterations = byVus === null ? 0 : byVus.scale(plan.iterations);
+      if (byVus === null || maxVus === 0 || iterations === 0) return [];
+      return [{ ...plan, maxVus, startVus, iterations, segment: { vus: tuple, iterations: byVus } }];
+    }
+    if (maxVus === 0) return [];
+    return [{ ...plan, maxVus, startVus, segment: { vus: tuple, iterations: tuple } }];
+  });
+}
+
+/**
+ * The script's options with k6's command-line shortcuts on top (k6 lib/options.go Apply): a
+ * higher tier's `iterations` or `duration` unsets the lower tier's shortcuts and scenarios.
+ */
+export function withShortcuts(options: Raw, cli: { vus?: number; iterations?: number; duration?: string } = {}): Raw {
+  const result: Raw = { ...options };
+  if (cli.iterations !== undefined || cli.duration !== undefined) {
+    for (const key of ['duration', 'iterations', 'stages', 'scenarios']) delete result[key];
+    if (cli.iterations !== undefined) result.iterations = cli.iterations;
+    if (cli.duration !== undefined) result.duration = cli.duration;
+  }
+  if (cli.vus !== undefined) result.vus = cli.vus;
+  return result;
+}
+
 /** VUs a ramping-vus plan wants at `elapsedMs` after its start (linear within a stage). */
 export function targetVus(plan: Plan, elapsedMs: number): number {
   if (plan.executor !== 'ramping-vus') return plan.maxVus;
+  // The ramp is the whole test's; this instance runs its segment's share of it.
+  return plan.segment.vus.scale(wholeTestTarget(plan, elapsedMs));
+}
+
+function wholeTestTarget(plan: Plan, elapsedMs: number): number {
   let from = plan.startVus;
   let stageStart = 0;
   for (const stage of plan.stages) {

@@ -29,9 +29,9 @@ export interface CallResult {
 }
 
 /** Where an iteration runs: its scenario and its place among the scenario's iterations. */
-export type IterationPlace = Pick<CallMessage, 'scenario' | 'exec' | 'executor' | 'tags' | 'env' | 'iterationInScenario' | 'iterationInTest'>;
+export type IterationPlace = Pick<CallMessage, 'scenario' | 'exec' | 'executor' | 'tags' | 'env' | 'iterationInScenario' | 'iterationInTest' | 'iterationInInstance'>;
 
-const noIteration: IterationPlace = { scenario: '', exec: 'default', executor: '', tags: {}, env: {}, iterationInScenario: 0, iterationInTest: 0 };
+const noIteration: IterationPlace = { scenario: '', exec: 'default', executor: '', tags: {}, env: {}, iterationInScenario: 0, iterationInTest: 0, iterationInInstance: 0 };
 
 export interface VuEvents {
   samples(vu: number, samples: Sample[]): void;
@@ -52,14 +52,14 @@ export class VuHandle {
   private nextCall = 1;
   private failure: string | null = null;
 
-  constructor(id: number, bundlePath: string, scriptPath: string, env: Record<string, string>, events: VuEvents) {
+  constructor(id: number, bundlePath: string, scriptPath: string, env: Record<string, string>, events: VuEvents, vuInTest = id) {
     this.id = id;
     const shared = new SharedArrayBuffer(8);
     this.signal = new Int32Array(shared);
     this.agents = { http: vuAgent(false), https: vuAgent(true) };
     const { port1, port2 } = new MessageChannel();
     this.bridge = port1;
-    const workerData: VuWorkerData = { vu: id, env, scriptPath, signal: shared, bridge: port2 };
+    const workerData: VuWorkerData = { vu: id, vuInTest, env, scriptPath, signal: shared, bridge: port2 };
     this.worker = new Worker(bundlePath, { workerData, transferList: [port2], execArgv: ['--enable-source-maps'] });
     this.bridge.on('message', (message: BridgeRequest) => {
       events.samples(id, message.samples);

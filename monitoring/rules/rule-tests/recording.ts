@@ -19,6 +19,10 @@ export function recordingRuleTests(): RuleTestFile {
         input_series: [
           { series: seriesOf(k6Remote.gauge('vus'), { testid: 'run-1', scenario: 'a' }), values: '0 5 10 10' },
           { series: seriesOf(k6Remote.gauge('vus'), { testid: 'run-1', scenario: 'b' }), values: '0 2 20 0' },
+          // run-2 is split across k6 instances: each instance's VUs count once.
+          { series: seriesOf(k6Remote.gauge('vus'), { testid: 'run-2', instance: 'k6-1', scenario: 'a' }), values: '0 3 3' },
+          { series: seriesOf(k6Remote.gauge('vus'), { testid: 'run-2', instance: 'k6-1', scenario: 'b' }), values: '0 1 1' },
+          { series: seriesOf(k6Remote.gauge('vus'), { testid: 'run-2', instance: 'k6-2', scenario: 'a' }), values: '0 4 4' },
           { series: seriesOf(k6Remote.rate(k6Custom.errors), { testid: 'run-1', scenario: 'a' }), values: '0.02x3' },
           { series: seriesOf(k6Remote.rate(k6Custom.errors), { testid: 'run-1', scenario: 'b' }), values: '0x3' },
           { series: seriesOf(k6Remote.rate('checks'), { testid: 'run-1', scenario: 'a' }), values: '1x3' },
@@ -30,7 +34,14 @@ export function recordingRuleTests(): RuleTestFile {
         ],
         promql_expr_test: [
           // Evaluated between samples, so the 15s window holds one push: max over scenarios, then over time.
-          { expr: recorded.vusMax, eval_time: '35s', exp_samples: [{ labels: seriesOf(recorded.vusMax, { testid: 'run-1' }), value: 20 }] },
+          {
+            expr: recorded.vusMax,
+            eval_time: '35s',
+            exp_samples: [
+              { labels: seriesOf(recorded.vusMax, { testid: 'run-1' }), value: 20 },
+              { labels: seriesOf(recorded.vusMax, { testid: 'run-2' }), value: 7 },
+            ],
+          },
           { expr: recorded.vusMax, eval_time: '50s', exp_samples: [{ labels: seriesOf(recorded.vusMax, { testid: 'run-1' }), value: 10 }] },
           // k6 exited: no push for longer than the window, so the run is no longer active.
           { expr: recorded.vusMax, eval_time: '70s', exp_samples: [] },
@@ -53,9 +64,19 @@ export function recordingRuleTests(): RuleTestFile {
         input_series: [
           // 40 more requests every 20s: 2 per second.
           { series: seriesOf(k6Remote.counter('http_reqs'), { testid: 'run-1', name: 'create order' }), values: '0+40x10' },
+          // run-2 from two k6 instances: 1 and 2 per second, 3 for the run.
+          { series: seriesOf(k6Remote.counter('http_reqs'), { testid: 'run-2', instance: 'k6-1', name: 'create order' }), values: '0+20x10' },
+          { series: seriesOf(k6Remote.counter('http_reqs'), { testid: 'run-2', instance: 'k6-2', name: 'create order' }), values: '0+40x10' },
         ],
         promql_expr_test: [
-          { expr: recorded.httpReqsRate, eval_time: '2m10s', exp_samples: [{ labels: seriesOf(recorded.httpReqsRate, { testid: 'run-1' }), value: 2 }] },
+          {
+            expr: recorded.httpReqsRate,
+            eval_time: '2m10s',
+            exp_samples: [
+              { labels: seriesOf(recorded.httpReqsRate, { testid: 'run-1' }), value: 2 },
+              { labels: seriesOf(recorded.httpReqsRate, { testid: 'run-2' }), value: 3 },
+            ],
+          },
         ],
       },
     ],

@@ -31,6 +31,7 @@ function run(script: ScriptModule, message: CallMessage): void {
   vuState.iteration = message.iteration;
   vuState.iterationInScenario = message.iterationInScenario;
   vuState.iterationInTest = message.iterationInTest;
+  vuState.iterationInInstance = message.iterationInInstance;
   vuState.group = message.fn === 'setup' || message.fn === 'teardown' ? `::${message.fn}` : '';
   globals.__ITER = message.iteration;
   const started = performance.now();

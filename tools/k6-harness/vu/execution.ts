@@ -1,15 +1,15 @@
 /**
- * The `k6/execution` module: the parts that describe the current VU and iteration (one instance,
- * so "in test" and "in instance" agree). test.abort() ends only the current iteration here.
+ * The `k6/execution` module: the parts that describe the current VU and iteration. With an
+ * execution segment, scenario.iterationInTest is the test-wide index; VU ids stay the instance's. test.abort() ends only the current iteration here.
  */
 import { vuState } from './runtime.ts';
 
 const execution = {
   get vu() {
-    return { idInTest: vuState.vu, idInInstance: vuState.vu, iterationInInstance: vuState.iteration, iterationInScenario: vuState.iterationInScenario };
+    return { idInTest: vuState.vuInTest, idInInstance: vuState.vu, iterationInInstance: vuState.iteration, iterationInScenario: vuState.iterationInScenario };
   },
   get scenario() {
-    return { name: vuState.scenario, executor: vuState.executor, iterationInTest: vuState.iterationInTest, iterationInInstance: vuState.iterationInTest };
+    return { name: vuState.scenario, executor: vuState.executor, iterationInTest: vuState.iterationInTest, iterationInInstance: vuState.iterationInInstance };
   },
   test: {
     abort(reason = 'test aborted by the script'): never {

@@ -33,11 +33,13 @@ export type Phase = 'init' | 'setup' | 'vu' | 'teardown' | 'summary';
 
 export const vuState = {
   vu: data.vu,
+  vuInTest: data.vuInTest,
   env: data.env,
   phase: 'init' as Phase,
   iteration: 0,
   iterationInScenario: 0,
   iterationInTest: 0,
+  iterationInInstance: 0,
   scenario: '',
   executor: '',
   /** The running scenario's `tags`. */

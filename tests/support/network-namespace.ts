@@ -1,0 +1,66 @@
+/**
+ * An end-to-end test that must use fixed ports (the stack's defaults: Prometheus writes them into
+ * its config before anything starts) runs in its own network namespace: `unshare -n`, loopback
+ * up, nothing else on the machine can hold or take its ports, and it cannot disturb a stack a
+ * developer runs. Why, and when port 0 is used instead: docs/testing.md.
+ *
+ *   const isolated = ownNetworkNamespace(import.meta.filename, { timeoutMs });
+ *   if (isolated) describe(...);   // the real tests, run again inside the namespace
+ *
+ * Outside the namespace the file registers one test that re-runs the file inside it and passes
+ * or fails with it (its output is forwarded to stderr as it runs).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { it } from 'node:test';
+
+/** Set to the outer process' namespace id, so the inner run can prove it is elsewhere. */
+const OUTER_NETNS = 'TEST_OUTER_NETNS';
+
+function currentNetns(): string {
+  return readlinkSync('/proc/self/ns/net');
+}
+
+/** unshare -n (as root) or unshare -rn (a user namespace) with loopback brought up. */
+export function namespaceCommand(argv: string[]): { command: string; args: string[] } {
+  const asRoot = process.getuid?.() === 0;
+  return {
+    command: 'unshare',
+    args: [...(asRoot ? ['--net'] : ['--map-root-user', '--net']), '--', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', ...argv],
+  };
+}
+
+export function ownNetworkNamespace(file: string, opts: { timeoutMs: number; env?: NodeJS.ProcessEnv }): boolean {
+  const outer = process.env[OUTER_NETNS];
+  if (outer !== undefined) {
+    assert.notEqual(currentNetns(), outer, 'this run should be in its own network namespace but shares the outer one');
+    return true;
+  }
+  it(`runs in its own network namespace (unshare -n, lo up): ${file.split('/').slice(-2).join('/')}`, { timeout: opts.timeoutMs }, async () => {
+    const { command, args } = namespaceCommand([process.execPath, '--import', 'tsx', '--test', '--test-reporter=spec', file]);
+    // Without NODE_TEST_CONTEXT: set by the outer runner, it makes the inner `node --test` skip its files.
+    const { NODE_TEST_CONTEXT: _outerRunner, ...env } = process.env;
+    const child = spawn(command, args, {
+      env: { ...env, ...opts.env, [OUTER_NETNS]: currentNetns() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const keep = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      process.stderr.write(chunk);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('error', (err) => {
+        output += `\nspawn ${command}: ${err.message}`;
+        resolve(null);
+      });
+      child.on('close', (status) => resolve(status));
+    });
+    assert.equal(code, 0, `the run in its own network namespace failed (exit ${code}); its output (above, and its end here):\n${output.slice(-4_000)}`);
+    assert.match(output, /ℹ fail 0/, 'the inner run reported its result');
+  });
+  return false;
+}
