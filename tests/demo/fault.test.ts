@@ -1,7 +1,7 @@
 /**
  * `npm run demo` as a child process on free ports, driven by demo/fault.ts exactly as
  * `npm run demo:fault -- ...` runs it. The pools behave as the real gateway's
- * (../shared/fixtures/real-gateway): down with no traffic leaves them IDLE and "healthy"; calls
+ * (fixtures/real-gateway): down with no traffic leaves them IDLE and "healthy"; calls
  * turn them TRANSIENT_FAILURE (503); the repair loop (here every 1.5 s instead of 30 s) puts
  * new IDLE channels in, "healthy" again although the backend is still down; up and traffic make
  * them READY. Latency slows one service.

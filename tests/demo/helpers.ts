@@ -1,7 +1,6 @@
 /** Shared by the demo shop tests: a shop on kernel-picked ports, a JSON HTTP client, fixture shapes. */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { poolHealthFixturesDir } from '../support/fixtures.ts';
+import { poolHealthFixturesDir, realGatewayFixturesDir } from '../support/fixtures.ts';
 import { ephemeralShopPorts, startShop, type RunningShop, type ShopOptions } from '../../demo/shop.ts';
 
 /** The pool health contract's samples: the repository's copy (fixtures/pool-health). */
@@ -43,11 +42,9 @@ export function dataOf(res: JsonResponse): Record<string, unknown> {
   throw new Error(`expected a { data: {...} } body, got HTTP ${res.status} ${JSON.stringify(body)}`);
 }
 
-/** Captures of the real Go gateway (datngth03/ecommerce-go-app), beside the pool-health fixtures. */
-export const realGatewayDir = resolve(import.meta.dirname, '../../../shared/fixtures/real-gateway');
-
+/** Captures of the real Go gateway (datngth03/ecommerce-go-app), copied into fixtures/real-gateway. */
 export function readRealGatewayCapture(name: string): unknown {
-  return JSON.parse(readFileSync(`${realGatewayDir}/${name}`, 'utf8'));
+  return JSON.parse(readFileSync(`${realGatewayFixturesDir}/${name}`, 'utf8'));
 }
 
 export function readFixture(name: string): unknown {

@@ -1,5 +1,5 @@
 /**
- * promtool unit tests for the real gateway's 30 s repair loop (../shared/fixtures/real-gateway:
+ * promtool unit tests for the real gateway's 30 s repair loop (fixtures/real-gateway:
  * gw-timeline-no-backends.txt, gw-payment-stopped-no-traffic.json). A backend stops; under light
  * traffic its pool fails, is repaired to IDLE ("healthy") every ~30 s and fails again; then traffic
  * stops and the pool shows 5 IDLE, "healthy", while the backend is still down; then it comes back.
