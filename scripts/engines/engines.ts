@@ -57,7 +57,7 @@ const debianNames: Record<Tool, string> = {
 };
 
 /** The Debian packages that carry the fallback binaries (and docker-compose for the static compose test). */
-export const debianPackages = ['prometheus', 'prometheus-alertmanager', 'docker-compose'];
+export const debianPackages = ['prometheus', 'prometheus-alertmanager', 'docker-compose', 'prometheus-blackbox-exporter'];
 
 /** `${XDG_CACHE_HOME:-$HOME/.cache}/grpc-pool-observability/engines`: outside the clone, shared by every clone. */
 export function engineCacheRoot(env: NodeJS.ProcessEnv = process.env): string {

@@ -128,11 +128,16 @@ function provisionDashboardCheck(check: boolean): string[] {
 }
 
 function provisionDebian(check: boolean): string[] {
-  const missing = [...tools.filter((tool) => !findDebian(tool)), ...(onPath('docker-compose') ? [] : ['docker-compose'])];
+  const missing = [
+    ...tools.filter((tool) => !findDebian(tool)),
+    ...(onPath('docker-compose') ? [] : ['docker-compose']),
+    // blackbox_exporter probes the backends' gRPC health (tests/support/blackbox.ts finds either name).
+    ...(onPath('blackbox_exporter') || onPath('prometheus-blackbox-exporter') ? [] : ['prometheus-blackbox-exporter']),
+  ];
   if (missing.length === 0) return [];
   const command = `apt-get install -y --no-install-recommends ${debianPackages.join(' ')}`;
   if (check || process.getuid?.() !== 0) return [`Debian's ${missing.join(', ')} missing: sudo ${command}`];
-  console.log(`Installing Debian's ${debianPackages.join(', ')} (fallback engines and docker-compose) ...`);
+  console.log(`Installing Debian's ${debianPackages.join(', ')} (fallback engines, docker-compose, blackbox_exporter) ...`);
   run('apt-get', ['update', '-qq'], { stdio: 'inherit' });
   run('sh', ['-c', command], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: 'inherit' });
   return [];
