@@ -19,6 +19,7 @@ import { generatedYaml } from '../../monitoring/lib/yaml.ts';
 import { allAlerts } from '../../monitoring/rules/index.ts';
 import { createSinkApp, type ListedNotification, type SinkOptions } from '../../notification-sink/main.ts';
 import { repoRoot } from '../../scripts/stack/settings.ts';
+import { renderPage } from '../support/chromium.ts';
 import { startAlertmanager } from '../support/prometheus.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sink-'));
@@ -376,3 +377,31 @@ describe('notification sink: runbooks', () => {
   });
 });
 
+
+describe('notification sink: what a person sees', () => {
+  it('headless Chromium shows the firing alert with its description, and its runbook link opens the runbook section', async () => {
+    const sink = await listen({ outFile: newFile() });
+    try {
+      const rule = allAlerts().find((a) => a.alert === 'GrpcPoolUnhealthy');
+      assert.ok(rule, 'GrpcPoolUnhealthy is a generated alert');
+      const anchor = new URL(rule.annotations.runbook_url).hash;
+      const firing = payload({ description: 'Pool payment-service of api-gateway has 0 % usable connections.' });
+      firing.alerts[0]!.annotations = { ...firing.alerts[0]!.annotations, runbook_url: `${sink.url}/runbooks${anchor}` };
+      assert.equal((await post(sink.url, firing)).status, 200);
+
+      const page = await renderPage(`${sink.url}/`);
+      assert.match(page.text, /GrpcPoolUnhealthy/);
+      assert.match(page.text, /Pool payment-service of api-gateway has 0 % usable connections\./);
+      assert.match(page.text, /payment-service/);
+      const runbook = page.links.find((l) => l.text === 'runbook');
+      assert.equal(runbook?.href, `${sink.url}/runbooks${anchor}`, 'the rendered page links the alert to its runbook section');
+
+      const opened = await renderPage(runbook.href, { selectors: [anchor] });
+      assert.equal(opened.selected[anchor]?.length, 1, `the runbook page has the section ${anchor}`);
+      assert.match(opened.selected[anchor]![0]!, /\bGrpcPoolUnhealthy$/);
+      if (process.env.SINK_SCREENSHOT) writeFileSync(process.env.SINK_SCREENSHOT, page.screenshot);
+    } finally {
+      await sink.close();
+    }
+  });
+});

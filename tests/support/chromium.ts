@@ -92,7 +92,7 @@ class Cdp {
   }
 }
 
-/** Open a local HTML file in headless Chromium and read the rendered page. */
+/** Open a local HTML file, or a page served over http(s), in headless Chromium and read the rendered page. */
 export async function renderPage(file: string, { width = 1000, selectors = [] as string[] } = {}): Promise<RenderedPage> {
   const profile = await mkdtemp(join(tmpdir(), 'chromium-'));
   const child: ChildProcess = spawn(
@@ -126,7 +126,7 @@ export async function renderPage(file: string, { width = 1000, selectors = [] as
   try {
     const { targetId } = (await cdp.send('Target.createTarget', { url: 'about:blank' })) as { targetId: string };
     const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId, flatten: true })) as { sessionId: string };
-    const pageUrl = pathToFileURL(file).href;
+    const pageUrl = /^https?:\/\//.test(file) ? file : pathToFileURL(file).href;
     const externalRequests: string[] = [];
     let loaded: () => void = () => {};
     const load = new Promise<void>((resolve) => {
