@@ -54,6 +54,11 @@ export function ensureStackFiles(root: string, content: (path: string) => string
         mkdirSync(path, { recursive: true });
         chmodSync(path, entry.mode); // mkdir's mode is masked by the umask
         changes.push(`created ${entry.path}/ (${entry.why})`);
+      } else if (entry.mode === 0o700 && (statSync(path).mode & 0o077) !== 0) {
+        // The secret files inside are 0644 for the containers' users: only this folder keeps
+        // other host users out, so an existing one that lets them in is narrowed.
+        chmodSync(path, entry.mode);
+        changes.push(`narrowed ${entry.path}/ to 0700 (${entry.why})`);
       }
       continue;
     }

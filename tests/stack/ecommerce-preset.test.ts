@@ -10,14 +10,12 @@ import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { targetPreset } from '../../monitoring/config/targets.ts';
 import { repoRoot } from '../../scripts/stack/settings.ts';
+import { namespaceCommand } from '../support/network-namespace.ts';
 
 describe('the ecommerce-go-app preset against a system with its layout', { timeout: 300_000 }, () => {
   it('probes only what exists: every probe succeeds, nothing alerts', () => {
-    const check = spawnSync(
-      'unshare',
-      ['-n', '--', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" --import tsx tests/stack/support/ecommerce-layout-check.ts`],
-      { cwd: repoRoot, encoding: 'utf8', timeout: 280_000 },
-    );
+    const { command, args } = namespaceCommand([process.execPath, '--import', 'tsx', 'tests/stack/support/ecommerce-layout-check.ts']);
+    const check = spawnSync(command, args, { cwd: repoRoot, encoding: 'utf8', timeout: 280_000 });
     const line = check.stdout.split('\n').find((l) => l.startsWith('RESULT '));
     assert.ok(line, `no result (exit ${check.status}):\n${check.stdout}\n${check.stderr}`);
     const result = JSON.parse(line.slice('RESULT '.length)) as Record<string, unknown>;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { stackSettings } from '../../scripts/stack/settings.ts';
-import { endStackRun, ensureSinkToken, stackRunId } from '../../scripts/stack/stack-files.ts';
+import { endStackRun, ensureSinkToken, ensureStackFiles, stackRunId } from '../../scripts/stack/stack-files.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'stack-files-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,6 +25,15 @@ describe('stack files', () => {
     assert.equal(mode(join(dir, 'secrets')), '700');
     assert.equal(ensureSinkToken(settings), undefined);
     assert.equal(readFileSync(settings.sinkTokenFile, 'utf8').trim(), token);
+  });
+
+  it('narrows an existing secrets/ that other host users may enter (its files are 0644 for the containers)', () => {
+    const root = mkdtempSync(join(dir, 'root-'));
+    ensureStackFiles(root, () => 'pw\n');
+    chmodSync(join(root, 'secrets'), 0o755);
+    assert.ok(ensureStackFiles(root).some((line) => /narrowed secrets\/ to 0700/.test(line)));
+    assert.equal(mode(join(root, 'secrets')), '700');
+    assert.deepEqual(ensureStackFiles(root), [], 'a second stack:up changes nothing');
   });
 
   it('makes a token file of mode 0600 readable by the container users, and refuses an empty one', () => {

@@ -4,6 +4,7 @@
  * Needs root (or unprivileged user namespaces); a machine without them fails with that message.
  */
 import { spawn } from 'node:child_process';
+import { namespaceCommand } from './network-namespace.ts';
 
 const MARK = 'TEST_IN_OWN_NETNS';
 
@@ -25,11 +26,8 @@ export function testCounts(output: string): { pass: number; fail: number } {
 /** Run `node --test <file>` inside a new network namespace; resolves with its exit status and output. */
 export function runTestFileInNetworkNamespace(file: string, timeoutMs: number): Promise<{ status: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(
-      'unshare',
-      ['-n', 'sh', '-c', 'ip link set lo up && exec "$0" "$@"', process.execPath, '--import', 'tsx', '--test', '--test-reporter=spec', file],
-      { env: innerEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const { command, args } = namespaceCommand([process.execPath, '--import', 'tsx', '--test', '--test-reporter=spec', file]);
+    const child = spawn(command, args, { env: innerEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));

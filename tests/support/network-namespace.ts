@@ -60,7 +60,12 @@ export function ownNetworkNamespace(file: string, opts: { timeoutMs: number; env
       child.on('close', (status) => resolve(status));
     });
     assert.equal(code, 0, `the run in its own network namespace failed (exit ${code}); its output (above, and its end here):\n${output.slice(-4_000)}`);
-    assert.match(output, /ℹ fail 0/, 'the inner run reported its result');
+    // The inner run's own totals (its last summary): tests ran, none failed. An inner run that
+    // registered nothing must not pass for a green one.
+    const totals = [...output.matchAll(/^ℹ (pass|fail) (\d+)$/gm)];
+    const last = (what: string) => Number(totals.filter((m) => m[1] === what).at(-1)?.[2] ?? NaN);
+    assert.ok(last('pass') > 0, 'the inner run reported passing tests');
+    assert.equal(last('fail'), 0, 'the inner run reported no failure');
   });
   return false;
 }
