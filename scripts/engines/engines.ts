@@ -1,6 +1,6 @@
 /**
- * The engines every test and the native stack run: Prometheus/promtool and Alertmanager/amtool at
- * the versions docker-compose-monitoring.yaml pins, built from their Go modules into a cache
+ * The engines every test and the native stack run: Prometheus/promtool, Alertmanager/amtool and
+ * Thanos (the scale-out mode's store) at the versions docker-compose-monitoring.yaml pins, built from their Go modules into a cache
  * outside the clone (scripts/engines/provision.ts), so a fresh clone in another folder reuses it.
  * Debian's packages (Prometheus 2.42, Alertmanager 0.25) are a fallback for native mode only: the
  * suite proves the generated configs and rule tests on them too (tests/core/engines-fallback.test.ts).
@@ -9,12 +9,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { thanos } from '../../monitoring/config/thanos.ts';
 
-export type Tool = 'prometheus' | 'promtool' | 'alertmanager' | 'amtool';
+export type Tool = 'prometheus' | 'promtool' | 'alertmanager' | 'amtool' | 'thanos';
+export type EngineName = 'prometheus' | 'alertmanager' | 'thanos';
 
 export interface PinnedEngine {
   /** Cache folder name prefix and the project that releases it. */
-  name: 'prometheus' | 'alertmanager';
+  name: EngineName;
   /** The release version, as the binaries print it and the compose image tag carries it (v-prefixed). */
   version: string;
   /** The Go module and its version (Prometheus 3 publishes v0.3xx.y module versions for v3.x.y). */
@@ -23,9 +25,16 @@ export interface PinnedEngine {
   /** Packages built, relative to the module root. */
   commands: string[];
   tools: Tool[];
+  /**
+   * How it is built: `install` (go install module@version), or `copy` (go build inside a copy of
+   * the module: `go install` refuses modules with replace directives).
+   */
+  build: 'install' | 'copy';
+  /** Build tags the project's own release build uses (its .promu.yml). */
+  tags?: string[];
 }
 
-export const pinnedEngines: Record<'prometheus' | 'alertmanager', PinnedEngine> = {
+export const pinnedEngines: Record<EngineName, PinnedEngine> = {
   prometheus: {
     name: 'prometheus',
     version: '3.5.0',
@@ -33,6 +42,7 @@ export const pinnedEngines: Record<'prometheus' | 'alertmanager', PinnedEngine> 
     moduleVersion: 'v0.305.0',
     commands: ['./cmd/prometheus', './cmd/promtool'],
     tools: ['prometheus', 'promtool'],
+    build: 'copy',
   },
   alertmanager: {
     name: 'alertmanager',
@@ -41,19 +51,35 @@ export const pinnedEngines: Record<'prometheus' | 'alertmanager', PinnedEngine> 
     moduleVersion: 'v0.28.1',
     commands: ['./cmd/alertmanager', './cmd/amtool'],
     tools: ['alertmanager', 'amtool'],
+    build: 'install',
+  },
+  thanos: {
+    name: 'thanos',
+    version: thanos.version,
+    module: 'github.com/thanos-io/thanos',
+    moduleVersion: `v${thanos.version}`,
+    commands: ['./cmd/thanos'],
+    tools: ['thanos'],
+    build: 'copy',
+    // Thanos' labels code casts Prometheus' labels by their memory layout and needs the slice
+    // implementation: without `slicelabels` a receiver answers Query's Info call with garbage
+    // label strings and crashes (seen here: grpc's buffer pool, `index out of range [64]`).
+    tags: ['netgo', 'slicelabels'],
   },
 };
 
 export function engineOf(tool: Tool): PinnedEngine {
+  if (tool === 'thanos') return pinnedEngines.thanos;
   return tool === 'prometheus' || tool === 'promtool' ? pinnedEngines.prometheus : pinnedEngines.alertmanager;
 }
 
 /** Debian's binary names for the fallback. */
-const debianNames: Record<Tool, string> = {
+const debianNames: Record<Tool, string | undefined> = {
   prometheus: 'prometheus',
   promtool: 'promtool',
   alertmanager: 'prometheus-alertmanager',
   amtool: 'amtool',
+  thanos: undefined, // Debian has no Thanos package: the pinned build is the only one
 };
 
 /** The Debian packages that carry the fallback binaries (and docker-compose for the static compose test). */
@@ -111,7 +137,8 @@ export function findPinned(tool: Tool, env: NodeJS.ProcessEnv = process.env): Re
 
 /** Debian's binary on PATH (Prometheus 2.42, Alertmanager 0.25 on bookworm), whatever its version. */
 export function findDebian(tool: Tool): ResolvedTool | undefined {
-  const path = onPath(debianNames[tool]);
+  const name = debianNames[tool];
+  const path = name === undefined ? undefined : onPath(name);
   if (!path) return undefined;
   const version = cachedVersion(path);
   return version ? { tool, path, version, pinned: false } : undefined;
@@ -138,7 +165,8 @@ export function nativeTool(tool: Tool): { resolved: ResolvedTool; notice?: strin
   const debian = findDebian(tool);
   const engine = engineOf(tool);
   if (!debian) {
-    throw new Error(`no ${tool}: run \`${PROVISION_COMMAND}\` (builds ${engine.name} ${engine.version} with Go), or install Debian's ${debianNames[tool]}`);
+    const debianHint = debianNames[tool] ? `, or install Debian's ${debianNames[tool]}` : '';
+    throw new Error(`no ${tool}: run \`${PROVISION_COMMAND}\` (builds ${engine.name} ${engine.version} with Go)${debianHint}`);
   }
   return {
     resolved: debian,
@@ -146,7 +174,7 @@ export function nativeTool(tool: Tool): { resolved: ResolvedTool; notice?: strin
   };
 }
 
-export const allTools: Tool[] = ['prometheus', 'promtool', 'alertmanager', 'amtool'];
+export const allTools: Tool[] = ['prometheus', 'promtool', 'alertmanager', 'amtool', 'thanos'];
 
 /** One line per binary the suite runs: the pinned engines, then Debian's fallback. */
 export function engineReport(): string {

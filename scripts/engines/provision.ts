@@ -1,6 +1,6 @@
 /**
  * npm run provision: build the pinned engines (Prometheus 3.5.0 + promtool, Alertmanager 0.28.1 +
- * amtool) from their Go modules into the cache outside the clone, unless the cache already holds
+ * amtool, Thanos for the scale-out mode) from their Go modules into the cache outside the clone, unless the cache already holds
  * them, and install Debian's fallback packages (and docker-compose) when running as root.
  * Prints the version and path of every binary the suite will run.
  *
@@ -25,7 +25,8 @@ import {
   type Tool,
 } from './engines.ts';
 
-const tools: Tool[] = ['prometheus', 'promtool', 'alertmanager', 'amtool'];
+// Debian's fallback binaries (Debian has no Thanos package).
+const debianTools: Tool[] = ['prometheus', 'promtool', 'alertmanager', 'amtool'];
 const repoRoot = resolve(import.meta.dirname, '../..');
 
 function run(command: string, args: string[], opts: SpawnSyncOptions = {}): string {
@@ -61,7 +62,8 @@ function build(engine: PinnedEngine): void {
   const env = { ...process.env, GOFLAGS: '-mod=mod' };
   try {
     const out = join(staging, 'bin');
-    if (engine.name === 'prometheus') {
+    const tags = engine.tags ? ['-tags', engine.tags.join(',')] : [];
+    if (engine.build === 'copy') {
       // `go install` refuses the module (replace directives): build inside a copy of it instead.
       const info = JSON.parse(run('go', ['mod', 'download', '-json', `${engine.module}@${engine.moduleVersion}`], { env })) as { Dir?: string; Error?: string };
       if (!info.Dir) throw new Error(`go mod download ${engine.module}@${engine.moduleVersion}: ${info.Error ?? 'no Dir'}`);
@@ -72,13 +74,13 @@ function build(engine: PinnedEngine): void {
       cpSync(info.Dir, src, { recursive: true });
       makeWritable(src);
       try {
-        run('go', ['build', '-ldflags', versionLdflags(engine), '-o', `${out}/`, ...engine.commands], { cwd: src, env, stdio: ['ignore', 'inherit', 'inherit'] });
+        run('go', ['build', ...tags, '-ldflags', versionLdflags(engine), '-o', `${out}/`, ...engine.commands], { cwd: src, env, stdio: ['ignore', 'inherit', 'inherit'] });
       } finally {
         rmSync(src, { recursive: true, force: true });
       }
     } else {
       const packages = engine.commands.map((c) => `${engine.module}/${c.replace(/^\.\//, '')}@${engine.moduleVersion}`);
-      run('go', ['install', '-ldflags', versionLdflags(engine), ...packages], { env: { ...env, GOBIN: out }, stdio: ['ignore', 'inherit', 'inherit'] });
+      run('go', ['install', ...tags, '-ldflags', versionLdflags(engine), ...packages], { env: { ...env, GOBIN: out }, stdio: ['ignore', 'inherit', 'inherit'] });
     }
     const target = engineDir(engine);
     rmSync(target, { recursive: true, force: true });
@@ -129,7 +131,7 @@ function provisionDashboardCheck(check: boolean): string[] {
 
 function provisionDebian(check: boolean): string[] {
   const missing = [
-    ...tools.filter((tool) => !findDebian(tool)),
+    ...debianTools.filter((tool) => !findDebian(tool)),
     ...(onPath('docker-compose') ? [] : ['docker-compose']),
     // blackbox_exporter probes the backends' gRPC health (tests/support/blackbox.ts finds either name).
     ...(onPath('blackbox_exporter') || onPath('prometheus-blackbox-exporter') ? [] : ['prometheus-blackbox-exporter']),
