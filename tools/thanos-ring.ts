@@ -2,12 +2,12 @@
  * Start the scale-out store as local processes: the routing receiver, Thanos Receive ×3 (one
  * hashring, replication 2) and Thanos Query, optionally Thanos Rule. The ring's members must know
  * each other's addresses before they start, so the ports are fixed (monitoring/config/thanos.ts):
- * tests and benchmarks that start a ring run in their own network namespace.
+ * tests and benchmarks that start a ring run in their own network namespace. The binary is the
+ * pinned build (scripts/engines: `npm run provision`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { pinnedTool } from '../scripts/engines/engines.ts';
 import {
   hashrings,
   queryArgs,
@@ -72,9 +72,9 @@ export interface ThanosRing {
 }
 
 /** Start the ring and wait until every member is ready; on failure stop what was started. */
-export async function startThanosRing(opts: ThanosSpecOptions & { addresses?: ThanosAddresses }): Promise<ThanosRing> {
+export async function startThanosRing(opts: ThanosSpecOptions & { binary: string; addresses?: ThanosAddresses }): Promise<ThanosRing> {
   const a = opts.addresses ?? thanosAddresses();
-  const binary = pinnedTool('thanos').path;
+  const binary = opts.binary;
   const processes = new Map<string, RunningProcess>();
   const stop = async (): Promise<void> => {
     for (const p of [...processes.values()].reverse()) await p.stop();

@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { thanos } from '../../monitoring/config/thanos.ts';
 import { remoteWrite, type FloatSample } from '../../tools/remote-write.ts';
 import { startThanosRing, type ThanosRing } from '../../tools/thanos-ring.ts';
+import { bin } from '../support/engines.ts';
 import { ownNetworkNamespace } from '../support/network-namespace.ts';
 import { prometheusClient, type PromSample } from '../support/prometheus.ts';
 
@@ -22,7 +23,7 @@ const metric = 'scale_out_ring_test_total';
 
 /** One sample per series: series i has value base + i. */
 const batch = (base: number, timestampMs: number): FloatSample[] =>
-  Array.from({ length: SERIES, }, (_, i) => ({ labels: { __name__: metric, series: `s${i}` }, value: base + i, timestampMs }));
+  Array.from({ length: SERIES }, (_, i) => ({ labels: { __name__: metric, series: `s${i}` }, value: base + i, timestampMs }));
 
 const sumOf = (rows: PromSample[]): number => rows.reduce((s, r) => s + Number(r.value?.[1]), 0);
 const expectedSum = (base: number): number => SERIES * base + (SERIES * (SERIES - 1)) / 2;
@@ -50,7 +51,7 @@ if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 240_000 })) {
     }
 
     before(async () => {
-      ring = await startThanosRing({ dir });
+      ring = await startThanosRing({ dir, binary: bin('thanos') });
     });
     after(async () => {
       await ring?.stop();
