@@ -12,7 +12,8 @@ import { createResultsDir } from './lib/results-dir.ts';
 import { baselinePath, parseLoadtestArgs, shortcutsFromK6Args, type LoadtestArgs, type Runner } from './lib/loadtest-args.ts';
 import { createInstanceDirs, instanceSegments, writeMergedSummary } from './lib/instances.ts';
 import type { HarnessOptions } from '../tools/k6-harness/index.ts';
-import { checkRemoteWrite, markSummary, type RemoteWriteResult } from './lib/remote-write-check.ts';
+import { checkRemoteWrite, markSummary, type RemoteWriteResult, type RemoteWriteTarget } from './lib/remote-write-check.ts';
+import { isK6AuthEnv, k6RemoteWriteEnv, maskedAuth, redact, secretValues } from '../tools/remote-write-auth.ts';
 import { loadDotEnv } from './stack/settings.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,9 +35,17 @@ function pickRunner(forced: Runner | null): Runner | null {
   return null;
 }
 
+/**
+ * The environment a runner starts with: k6's remote-write auth and header variables were read into
+ * the arguments (the command line wins over them), so only the command's own copies reach it.
+ */
+function runnerEnv(cmd: Command): NodeJS.ProcessEnv {
+  return { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !isK6AuthEnv(k))), ...cmd.env };
+}
+
 function run(cmd: Command): Promise<number> {
   return new Promise((resolveExit) => {
-    const child = spawn(cmd.command, cmd.args, { cwd: repoRoot, stdio: 'inherit', env: { ...process.env, ...cmd.env } });
+    const child = spawn(cmd.command, cmd.args, { cwd: repoRoot, stdio: 'inherit', env: runnerEnv(cmd) });
     child.on('error', (err) => {
       console.error(`loadtest: cannot start ${cmd.command}: ${err.message}`);
       resolveExit(2);
@@ -50,7 +59,9 @@ function run(cmd: Command): Promise<number> {
  * the run itself passed), and a summary that did not pass (a target without samples is not a
  * pass) exits 99 like a crossed threshold.
  */
-async function finish(code: number, testid: string, remoteWrite: RemoteWriteResult): Promise<number> {
+async function finish(code: number, testid: string, checked: RemoteWriteResult, secrets: string[]): Promise<number> {
+  // A store's error text could echo what it was sent: nothing printed or kept carries a credential.
+  const remoteWrite = { ...checked, detail: redact(checked.detail, secrets) };
   const summary = await markSummary(resolve(repoRoot, 'results', testid), remoteWrite);
   if (!remoteWrite.ok) {
     console.error(`loadtest: remote write FAILED: ${remoteWrite.detail}`);
@@ -80,6 +91,9 @@ async function main(): Promise<number> {
     env.BASELINE_SUMMARY = path;
   }
   const plan: LoadtestPlan = { ...args, env };
+  const target: RemoteWriteTarget = { writeUrl: args.remoteWriteUrl, queryUrl: args.queryUrl, auth: args.remoteWriteAuth };
+  const secrets = secretValues(args.remoteWriteAuth);
+  const checkLine = `loadtest: after the run, checks the run's series at ${args.queryUrl}${authSummary(args)}`;
 
   const runner = pickRunner(args.runner);
   if (runner === null) {
@@ -98,6 +112,7 @@ async function main(): Promise<number> {
       testid: args.testid,
       profile: args.profile,
       remoteWriteUrl: args.remoteWriteUrl,
+      remoteWriteAuth: args.remoteWriteAuth,
       timeScale: args.timeScale,
       cwd: repoRoot,
       shortcuts,
@@ -105,10 +120,12 @@ async function main(): Promise<number> {
     });
     if (args.instances > 1) {
       const instances = instanceSegments(args.instances);
-      return runInstances(args, instances, instances.map((instance) => harnessProcess(options(instance))));
+      return runInstances(args, target, checkLine, instances, instances.map((instance) => harnessProcess(options(instance))));
     }
     if (args.dryRun) {
-      console.log(`harness: runHarness(${JSON.stringify({ script: scenarios[args.scenario], env, testid: args.testid, remoteWriteUrl: args.remoteWriteUrl, timeScale: args.timeScale, shortcuts })})`);
+      const auth = Object.keys(args.remoteWriteAuth).length > 0 ? { remoteWriteAuth: maskedAuth(args.remoteWriteAuth) } : {};
+      console.log(`harness: runHarness(${JSON.stringify({ script: scenarios[args.scenario], env, testid: args.testid, remoteWriteUrl: args.remoteWriteUrl, ...auth, timeScale: args.timeScale, shortcuts })})`);
+      console.log(checkLine);
       return 0;
     }
     const { runHarness } = await import('../tools/k6-harness/index.ts');
@@ -118,27 +135,45 @@ async function main(): Promise<number> {
     const failed = result.remoteWrite.errors[0];
     const remoteWrite: RemoteWriteResult = failed
       ? { ok: false, detail: `${result.remoteWrite.errors.length} of the pushes to ${args.remoteWriteUrl} failed, the first: ${failed}` }
-      : await checkRemoteWrite(args.remoteWriteUrl, args.testid);
-    return finish(result.passed ? 0 : 99, args.testid, remoteWrite);
+      : await checkRemoteWrite(target, args.testid);
+    return finish(result.passed ? 0 : 99, args.testid, remoteWrite, secrets);
   }
   const command = (p: LoadtestPlan): Command =>
     runner === 'k6' ? localK6Command(p, process.env.K6_BIN ?? 'k6') : dockerK6Command(p, repoRoot, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
   if (args.instances > 1) {
     const instances = instanceSegments(args.instances);
-    return runInstances(args, instances, instances.map((instance) => command({ ...plan, instance })));
+    return runInstances(args, target, checkLine, instances, instances.map((instance) => command({ ...plan, instance })));
   }
   const cmd = command(plan);
   console.log(`loadtest: ${renderCommand(cmd)}`);
-  if (args.dryRun) return 0;
+  if (args.dryRun) {
+    console.log(checkLine);
+    return 0;
+  }
   // k6 (local, or the image run as this user) writes into a folder this user owns.
   createResultsDir(repoRoot, args.testid);
   const code = await run(cmd);
-  return finish(code, args.testid, await checkRemoteWrite(args.remoteWriteUrl, args.testid));
+  return finish(code, args.testid, await checkRemoteWrite(target, args.testid), secrets);
 }
 
-/** A harness instance in its own process, as a k6 instance would be. */
+/** What the check sends besides the query, named without the credentials. */
+function authSummary(args: LoadtestArgs): string {
+  const auth = args.remoteWriteAuth;
+  const parts = [
+    ...Object.keys(auth.headers ?? {}).map((name) => `header ${name}`),
+    ...(auth.basicAuth ? [`basic auth as ${auth.basicAuth.username}`] : []),
+    ...(auth.bearerToken !== undefined ? ['a bearer token'] : []),
+  ];
+  return parts.length > 0 ? ` (with ${parts.join(', ')}, as the remote write)` : '';
+}
+
+/**
+ * A harness instance in its own process, as a k6 instance would be: its remote-write auth goes in
+ * its environment under k6's names (tools/k6-harness/cli.ts reads them), not in its command line.
+ */
 function harnessProcess(options: HarnessOptions): Command {
-  return { command: process.execPath, args: ['--import', 'tsx', resolve(repoRoot, 'tools/k6-harness/cli.ts'), JSON.stringify(options)], env: {} };
+  const { remoteWriteAuth, ...rest } = options;
+  return { command: process.execPath, args: ['--import', 'tsx', resolve(repoRoot, 'tools/k6-harness/cli.ts'), JSON.stringify(rest)], env: k6RemoteWriteEnv(remoteWriteAuth) };
 }
 
 /**
@@ -146,9 +181,12 @@ function harnessProcess(options: HarnessOptions): Command {
  * finish() marks and judges). An instance that could not run (exit code other than 0 or 99)
  * leaves no merged summary: its code is the run's.
  */
-async function runInstances(args: LoadtestArgs, instances: InstanceSegment[], commands: Command[]): Promise<number> {
+async function runInstances(args: LoadtestArgs, target: RemoteWriteTarget, checkLine: string, instances: InstanceSegment[], commands: Command[]): Promise<number> {
   for (const [i, cmd] of commands.entries()) console.log(`loadtest: [${instances[i]?.id}] ${renderCommand(cmd)}`);
-  if (args.dryRun) return 0;
+  if (args.dryRun) {
+    console.log(checkLine);
+    return 0;
+  }
   const dir = createResultsDir(repoRoot, args.testid);
   createInstanceDirs(dir, instances);
   const codes = await Promise.all(commands.map(run));
@@ -159,7 +197,7 @@ async function runInstances(args: LoadtestArgs, instances: InstanceSegment[], co
   }
   const merged = await writeMergedSummary(dir, instances);
   console.log(`loadtest: merged ${instances.length} instance summaries into ${dir}/summary.json (${merged.passed ? 'all thresholds pass' : 'thresholds crossed'})`);
-  return finish(merged.passed ? 0 : 99, args.testid, await checkRemoteWrite(args.remoteWriteUrl, args.testid));
+  return finish(merged.passed ? 0 : 99, args.testid, await checkRemoteWrite(target, args.testid), secretValues(args.remoteWriteAuth));
 }
 
 main().then(

@@ -7,6 +7,7 @@
  */
 import protobuf from 'protobufjs';
 import SnappyJS from 'snappyjs';
+import { authHeaders, type RemoteWriteAuth } from './remote-write-auth.ts';
 
 export type Labels = Record<string, string>;
 
@@ -271,14 +272,18 @@ export function encodeWriteRequest(data: RemoteWriteData): Uint8Array {
   return SnappyJS.compress(WriteRequestType.encode(message).finish());
 }
 
-/** POST samples to a Prometheus remote-write endpoint (e.g. http://127.0.0.1:9090/api/v1/write). */
-export async function remoteWrite(url: string, data: RemoteWriteData): Promise<void> {
+/**
+ * POST samples to a Prometheus remote-write endpoint (e.g. http://127.0.0.1:9090/api/v1/write),
+ * with the store's auth and extra headers (options; tools/remote-write-auth.ts).
+ */
+export async function remoteWrite(url: string, data: RemoteWriteData, options: RemoteWriteAuth = {}): Promise<void> {
   const body = encodeWriteRequest(data);
   let res: Response;
   try {
     res = await fetch(url, {
       method: 'POST',
       headers: {
+        ...authHeaders(options),
         'Content-Encoding': 'snappy',
         'Content-Type': 'application/x-protobuf',
         'X-Prometheus-Remote-Write-Version': '0.1.0',

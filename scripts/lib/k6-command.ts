@@ -3,6 +3,7 @@
  * Pure functions (no process spawning), so the exact command is testable without k6 installed.
  */
 import { isAbsolute, join, relative } from 'node:path';
+import { isSecretK6Env, k6RemoteWriteEnv, MASK, type RemoteWriteAuth } from '../../tools/remote-write-auth.ts';
 
 /** k6 >= 1.0 runs TypeScript directly and ships the experimental-prometheus-rw output. */
 export const K6_IMAGE = 'grafana/k6:1.3.0';
@@ -18,6 +19,8 @@ export interface LoadtestPlan {
   /** Script env (k6 `-e`): BASE_URL, API_PREFIX, ..., BASELINE_SUMMARY as an absolute path. */
   env: Record<string, string>;
   remoteWriteUrl: string;
+  /** Auth and extra headers of the remote write: k6's K6_PROMETHEUS_RW_USERNAME, _PASSWORD, _BEARER_TOKEN, _HEADERS_<Name>. */
+  remoteWriteAuth?: RemoteWriteAuth;
   /** Passed to k6 unchanged (after `--`). */
   k6Args: string[];
   /** Set when this command is one of several instances of the run (`--instances N`). */
@@ -45,6 +48,7 @@ function outputEnv(plan: LoadtestPlan): Record<string, string> {
   return {
     K6_PROMETHEUS_RW_SERVER_URL: plan.remoteWriteUrl,
     K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: 'true',
+    ...k6RemoteWriteEnv(plan.remoteWriteAuth),
   };
 }
 
@@ -85,6 +89,9 @@ export function dockerK6Command(plan: LoadtestPlan, repoRoot: string, user: { ui
   };
   const env = Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, k === 'BASELINE_SUMMARY' ? inContainer(v) : v]));
   const output = outputEnv(plan);
+  // A credential goes to the container as `-e NAME` (docker copies the value from its own
+  // environment), never as NAME=value in an argument list any user of the machine can read.
+  const secret = Object.fromEntries(Object.entries(output).filter(([k]) => isSecretK6Env(k)));
   return {
     command: 'docker',
     args: [
@@ -98,17 +105,25 @@ export function dockerK6Command(plan: LoadtestPlan, repoRoot: string, user: { ui
       `${repoRoot}:/src`,
       '-w',
       '/src',
-      ...Object.entries(output).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+      ...Object.entries(output).flatMap(([k, v]) => ['-e', k in secret ? k : `${k}=${v}`]),
       K6_IMAGE,
       ...runArgs(plan, scenarios[plan.scenario], env),
     ],
-    env: {},
+    env: secret,
   };
 }
 
-/** Shell-quoted rendering, for --dry-run and error messages. */
+/**
+ * Shell-quoted rendering, for --dry-run, logs and error messages. Credentials (k6's password,
+ * bearer token and secret-named headers) are masked, in the environment and in `-e NAME=value`.
+ */
 export function renderCommand(cmd: Command): string {
   const quote = (s: string): string => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
-  const env = Object.entries(cmd.env).map(([k, v]) => `${k}=${quote(v)}`);
-  return [...env, cmd.command, ...cmd.args].map((part, i) => (i < env.length ? part : quote(part))).join(' ');
+  const masked = (k: string, v: string): string => (isSecretK6Env(k) ? MASK : v);
+  const env = Object.entries(cmd.env).map(([k, v]) => `${k}=${quote(masked(k, v))}`);
+  const args = cmd.args.map((arg, i) => {
+    const eq = arg.indexOf('=');
+    return cmd.args[i - 1] === '-e' && eq > 0 ? `${arg.slice(0, eq)}=${masked(arg.slice(0, eq), arg.slice(eq + 1))}` : arg;
+  });
+  return [...env, cmd.command, ...args].map((part, i) => (i < env.length ? part : quote(part))).join(' ');
 }

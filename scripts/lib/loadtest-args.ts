@@ -1,9 +1,12 @@
 /** Parsing `npm run loadtest -- <order|payment|e2e> [options] [-- k6 args]`. */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ports } from '../../monitoring/config/stack.ts';
 import { TESTID_PATTERN } from '../../k6/lib/summary-format.ts';
 import { stackSettings } from '../stack/settings.ts';
 import { scenarios, type ScenarioName } from './k6-command.ts';
+import { queryEndpoint, queryUrlOf } from './remote-write-check.ts';
+import { checkAuth, parseHeader, remoteWriteAuthFromK6Env, type RemoteWriteAuth } from '../../tools/remote-write-auth.ts';
 
 /** Prometheus' remote-write receiver in the stack with the default ports. */
 export const DEFAULT_REMOTE_WRITE_URL = `http://127.0.0.1:${ports.prometheus}/api/v1/write`;
@@ -22,6 +25,17 @@ export const LOADTEST_USAGE = `usage: npm run loadtest -- <order|payment|e2e> [o
   --remote-write URL        Prometheus remote write (default $K6_PROMETHEUS_RW_SERVER_URL, else the stack's:
                             http://127.0.0.1:$PROMETHEUS_PORT/api/v1/write, PROMETHEUS_PORT from the environment
                             or .env, default ${ports.prometheus}); after the run it checks the metrics arrived
+  --query-url URL           where that check asks (a Prometheus-compatible HTTP API, e.g. Thanos Query
+                            http://127.0.0.1:10904; default $PROMETHEUS_QUERY_URL, else the write URL's
+                            host with /api/v1/query)
+  --remote-write-header 'Name: value'  an extra header on every remote write and on the check, e.g.
+                            'THANOS-TENANT: team-a' or 'X-Scope-OrgID: team-a' (repeatable; also from
+                            K6_PROMETHEUS_RW_HEADERS_<Name> and K6_PROMETHEUS_RW_HTTP_HEADERS, as k6 reads them)
+  --remote-write-user USER  basic auth user (default $K6_PROMETHEUS_RW_USERNAME)
+  --remote-write-password-file FILE  its password, read from FILE (or $K6_PROMETHEUS_RW_PASSWORD);
+                            never on the command line, masked in everything printed
+  --remote-write-bearer-token-file FILE  Authorization: Bearer <token>, read from FILE (or
+                            $K6_PROMETHEUS_RW_BEARER_TOKEN); masked like the password
   --runner k6|docker|harness  force a runner (default: k6 on PATH, else docker, else an install hint)
   --harness                 same as --runner harness: the Node test harness (no k6 needed; see docs/k6.md)
   --time-scale N            harness only: multiply every duration by N (e.g. 0.1)
@@ -40,6 +54,10 @@ export interface LoadtestArgs {
   baseline: string | null;
   baseUrl: string | null;
   remoteWriteUrl: string;
+  /** Auth and extra headers of the remote write, also sent with the check's query. */
+  remoteWriteAuth: RemoteWriteAuth;
+  /** The check's query endpoint (…/api/v1/query). */
+  queryUrl: string;
   runner: Runner | null;
   timeScale: number;
   instances: number;
@@ -58,13 +76,21 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv, now = 
   const values = new Map<string, string>();
   const flags = new Set<string>();
   const positional: string[] = [];
-  const withValue = ['--profile', '--label', '--testid', '--baseline', '--base-url', '--remote-write', '--runner', '--time-scale', '--instances'];
+  const headers: string[] = [];
+  const withValue = [
+    '--profile', '--label', '--testid', '--baseline', '--base-url', '--remote-write', '--runner', '--time-scale', '--instances',
+    '--query-url', '--remote-write-header', '--remote-write-user', '--remote-write-password-file', '--remote-write-bearer-token-file',
+  ];
   for (let i = 0; i < own.length; i += 1) {
     const arg = own[i] ?? '';
+    if (arg === '--remote-write-password' || arg === '--remote-write-bearer-token') {
+      throw new Error(`${arg}: a secret on the command line is visible to every user of this machine; use ${arg}-file FILE (or the k6 variable, see the usage)`);
+    }
     if (withValue.includes(arg)) {
       const value = own[i + 1];
       if (value === undefined || value.startsWith('--')) throw new Error(`${arg} needs a value\n${LOADTEST_USAGE}`);
-      values.set(arg, value);
+      if (arg === '--remote-write-header') headers.push(value);
+      else values.set(arg, value);
       i += 1;
     } else if (arg === '--harness' || arg === '--dry-run') {
       flags.add(arg);
@@ -98,6 +124,8 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv, now = 
     if (arg.startsWith('--execution-segment')) throw new Error(`${arg}: --instances sets the execution segments; do not pass them to k6 as well`);
   }
   const baseline = values.get('--baseline') ?? null;
+  const remoteWriteUrl = checkedUrl('--remote-write', values.get('--remote-write') ?? env.K6_PROMETHEUS_RW_SERVER_URL ?? stackRemoteWriteUrl(env));
+  const queryBase = values.get('--query-url') ?? (env.PROMETHEUS_QUERY_URL || undefined);
   return {
     scenario: scenario as ScenarioName,
     profile,
@@ -105,13 +133,71 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv, now = 
     testid,
     baseline,
     baseUrl: values.get('--base-url') ?? null,
-    remoteWriteUrl: values.get('--remote-write') ?? env.K6_PROMETHEUS_RW_SERVER_URL ?? stackRemoteWriteUrl(env),
+    remoteWriteUrl,
+    remoteWriteAuth: remoteWriteAuthOf(values, headers, env),
+    queryUrl: queryBase === undefined ? queryUrlOf(remoteWriteUrl) : queryEndpoint(checkedUrl('--query-url', queryBase)),
     runner,
     timeScale,
     instances,
     dryRun: flags.has('--dry-run'),
     k6Args,
   };
+}
+
+/** An http(s) URL without credentials in it (they would be printed; fetch refuses them too). */
+function checkedUrl(option: string, raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${option} ${raw}: not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${option} ${raw}: expected an http or https URL`);
+  if (url.username || url.password) throw new Error(`${option}: no credentials in the URL; use --remote-write-user and --remote-write-password-file`);
+  return raw;
+}
+
+function readSecretFile(option: string, file: string): string {
+  try {
+    // Trimmed like Prometheus' password_file: a trailing newline is not part of the secret.
+    const secret = readFileSync(file, 'utf8').trim();
+    if (secret === '') throw new Error('the file is empty');
+    return secret;
+  } catch (err) {
+    throw new Error(`${option} ${file}: cannot read the secret: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * Auth and headers: the command line over k6's own variables (which `npm run loadtest` then
+ * hands to every runner, the harness and the check alike).
+ */
+function remoteWriteAuthOf(values: Map<string, string>, headerArgs: string[], env: NodeJS.ProcessEnv): RemoteWriteAuth {
+  const fromEnv = remoteWriteAuthFromK6Env(env);
+  const headers = { ...fromEnv.headers };
+  for (const text of headerArgs) {
+    const [name, value] = parseHeader(text, '--remote-write-header');
+    // Header names are case-insensitive: the command line replaces an env header of any case.
+    for (const key of Object.keys(headers)) if (key.toLowerCase() === name.toLowerCase()) delete headers[key];
+    headers[name] = value;
+  }
+  const passwordFile = values.get('--remote-write-password-file');
+  const tokenFile = values.get('--remote-write-bearer-token-file');
+  const username = values.get('--remote-write-user') ?? fromEnv.basicAuth?.username;
+  const password = passwordFile !== undefined ? readSecretFile('--remote-write-password-file', passwordFile) : fromEnv.basicAuth?.password;
+  if (passwordFile !== undefined && username === undefined) throw new Error('--remote-write-password-file needs --remote-write-user (or K6_PROMETHEUS_RW_USERNAME)');
+  if (username !== undefined && !password) {
+    throw new Error(`remote-write user ${username} has no password: --remote-write-password-file FILE (or K6_PROMETHEUS_RW_PASSWORD)`);
+  }
+  const bearerToken = tokenFile !== undefined ? readSecretFile('--remote-write-bearer-token-file', tokenFile) : fromEnv.bearerToken;
+  return checkAuth(
+    {
+      ...(Object.keys(headers).length > 0 ? { headers } : {}),
+      ...(username !== undefined && password ? { basicAuth: { username, password } } : {}),
+      ...(bearerToken !== undefined ? { bearerToken } : {}),
+    },
+    'remote write',
+  );
 }
 
 /** --baseline accepts a testid (results/<id>/summary.json) or a path to a summary.json. */

@@ -2,13 +2,18 @@
  * One harness instance as its own process: `node --import tsx tools/k6-harness/cli.ts '<json>'`
  * with HarnessOptions as JSON. `npm run loadtest -- --instances N --harness` starts N of them,
  * like N k6 processes. Exit code as k6's: 0 passed, 99 thresholds crossed, 2 could not run.
+ * Remote-write auth and headers come from the environment, as k6 reads them (K6_PROMETHEUS_RW_USERNAME,
+ * _PASSWORD, _BEARER_TOKEN, _HEADERS_<Name>): a command line is visible to every user of the machine.
  */
+import { remoteWriteAuthFromK6Env } from '../remote-write-auth.ts';
 import { runHarness, type HarnessOptions } from './index.ts';
 
 async function main(): Promise<number> {
   const json = process.argv[2];
   if (json === undefined) throw new Error('usage: cli.ts <HarnessOptions as JSON>');
-  const result = await runHarness(JSON.parse(json) as HarnessOptions);
+  const options = JSON.parse(json) as HarnessOptions;
+  if (options.remoteWriteAuth) throw new Error('cli.ts: remote-write credentials go in the environment (K6_PROMETHEUS_RW_*), not in the command line');
+  const result = await runHarness({ ...options, remoteWriteAuth: remoteWriteAuthFromK6Env(process.env) });
   return result.passed ? 0 : 99;
 }
 

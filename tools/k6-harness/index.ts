@@ -12,6 +12,7 @@ import { bundleScript } from './bundle.ts';
 import { MetricsStore, type SummaryData, type ThresholdResult } from './metrics-store.ts';
 import type { MetricDef, Sample } from './protocol.ts';
 import { RemoteOutput } from './remote-output.ts';
+import type { RemoteWriteAuth } from '../remote-write-auth.ts';
 import { ExecutionTuple } from './execution-segment.ts';
 import { peakVus, plansFromOptions, segmentPlans, targetVus, withShortcuts, type Plan } from './scenarios.ts';
 import { VuHandle, type VuReady } from './vu-handle.ts';
@@ -24,6 +25,11 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Prometheus remote-write URL; omit to keep the metrics in process only. */
   remoteWriteUrl?: string;
+  /**
+   * Auth and extra headers for the remote write (as k6's K6_PROMETHEUS_RW_* variables give them).
+   * Credentials: never pass them in a command line (tools/k6-harness/cli.ts reads them from its environment).
+   */
+  remoteWriteAuth?: RemoteWriteAuth;
   /** Test-wide `testid` tag and TESTID env. */
   testid?: string;
   /** PROFILE env (smoke or full). */
@@ -105,7 +111,7 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
   // Checked before any VU starts: a bad segment is the caller's mistake, not a test failure.
   const tuple = ExecutionTuple.parse(opts.executionSegment ?? '', opts.executionSegmentSequence ?? '');
   const store = new MetricsStore();
-  const output = opts.remoteWriteUrl ? new RemoteOutput(opts.remoteWriteUrl, opts.pushIntervalMs ?? 5_000) : null;
+  const output = opts.remoteWriteUrl ? new RemoteOutput(opts.remoteWriteUrl, opts.pushIntervalMs ?? 5_000, opts.remoteWriteAuth) : null;
   const iterationErrors: string[] = [];
   let activeVus = 0;
 

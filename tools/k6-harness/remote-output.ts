@@ -8,6 +8,7 @@
  * otherwise. Tags become labels; empty tag values are left out.
  */
 import { NativeHistogram, remoteWrite, type FloatSample, type HistogramSample } from '../remote-write.ts';
+import type { RemoteWriteAuth } from '../remote-write-auth.ts';
 import type { MetricDef } from './protocol.ts';
 
 interface Series {
@@ -46,6 +47,8 @@ export class RemoteOutput {
   constructor(
     private readonly url: string,
     private readonly pushIntervalMs: number,
+    /** Auth and headers the store needs (k6: K6_PROMETHEUS_RW_USERNAME, ..._HEADERS_<Name>). */
+    private readonly auth: RemoteWriteAuth = {},
   ) {}
 
   add(def: MetricDef, tags: Record<string, string>, value: number, timeMs: number): void {
@@ -102,7 +105,7 @@ export class RemoteOutput {
     }
     if (floats.length === 0 && histograms.length === 0) return;
     try {
-      await remoteWrite(this.url, { floats, histograms });
+      await remoteWrite(this.url, { floats, histograms }, this.auth);
       this.pushes += 1;
     } catch (err) {
       this.errors.push(err instanceof Error ? err.message : String(err));
