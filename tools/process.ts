@@ -39,14 +39,14 @@ export interface RunningProcess {
 /** Poll a URL until it answers with an accepted status. */
 export async function waitForHttp(
   url: string,
-  { timeoutMs = 20_000, statuses, isAlive }: { timeoutMs?: number; statuses?: number[]; isAlive?: () => boolean } = {},
+  { timeoutMs = 20_000, statuses, isAlive, headers }: { timeoutMs?: number; statuses?: number[]; isAlive?: () => boolean; headers?: Record<string, string> } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer yet';
   while (Date.now() < deadline) {
     if (isAlive && !isAlive()) throw new Error(`waitForHttp ${url}: the process exited before it was ready`);
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      const res = await fetch(url, { headers, signal: AbortSignal.timeout(2_000) });
       await res.arrayBuffer();
       if (statuses ? statuses.includes(res.status) : res.ok) return;
       last = `HTTP ${res.status}`;

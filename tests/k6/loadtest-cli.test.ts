@@ -46,7 +46,8 @@ describe('npm run loadtest', () => {
       out.stdout.trim(),
       'loadtest: K6_PROMETHEUS_RW_SERVER_URL=http://127.0.0.1:9090/api/v1/write K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true ' +
         'k6 run -o experimental-prometheus-rw --tag testid=run-1 -e PROFILE=smoke -e RUN_LABEL=pooled -e TESTID=run-1 ' +
-        '-e BASE_URL=http://127.0.0.1:8000 --vus 3 --summary-export=x.json k6/end-to-end-test.ts',
+        '-e BASE_URL=http://127.0.0.1:8000 --vus 3 --summary-export=x.json k6/end-to-end-test.ts\n' +
+        "loadtest: after the run, checks the run's series at http://127.0.0.1:9090/api/v1/query",
     );
   });
 
@@ -54,7 +55,8 @@ describe('npm run loadtest', () => {
     const out = loadtest(['e2e', '--profile', 'smoke', '--testid', 'run-3', '--runner', 'k6', '--base-url', 'http://127.0.0.1:8000', '--instances', '3', '--dry-run']);
     assert.equal(out.status, 0, out.stderr);
     const lines = out.stdout.trim().split('\n');
-    assert.equal(lines.length, 3);
+    assert.equal(lines.length, 4);
+    assert.equal(lines[3], "loadtest: after the run, checks the run's series at http://127.0.0.1:9090/api/v1/query");
     for (const [i, segment] of ['0:1/3', '1/3:2/3', '2/3:1'].entries()) {
       assert.equal(
         lines[i],
@@ -83,7 +85,8 @@ describe('npm run loadtest', () => {
       `loadtest: docker run --rm --network host --user ${uid}:${gid} -v ${repo}:/src -w /src ` +
         `-e K6_PROMETHEUS_RW_SERVER_URL=http://127.0.0.1:19090/api/v1/write -e K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true ${K6_IMAGE} ` +
         `run -o experimental-prometheus-rw --tag testid=run-2 -e PROFILE=full -e RUN_LABEL=pooled -e TESTID=run-2 ` +
-        `-e BASE_URL=http://127.0.0.1:8000 -e BASELINE_SUMMARY=/src/results/${baselineId}/summary.json k6/order-creation-test.ts`,
+        `-e BASE_URL=http://127.0.0.1:8000 -e BASELINE_SUMMARY=/src/results/${baselineId}/summary.json k6/order-creation-test.ts\n` +
+        "loadtest: after the run, checks the run's series at http://127.0.0.1:19090/api/v1/query",
     );
   });
 

@@ -7,7 +7,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prometheusFlags } from '../../monitoring/config/stack.ts';
-import { listeningLine, startListeningProcess, type RunningProcess } from '../../tools/process.ts';
+import { listeningLine, startListeningProcess, waitForHttp, type RunningProcess } from '../../tools/process.ts';
+import { authHeaders } from '../../tools/remote-write-auth.ts';
+import { bcryptHash } from './bcrypt.ts';
 import { bin } from './engines.ts';
 
 
@@ -43,14 +45,20 @@ export interface StartPrometheusOptions {
   configFile?: string;
   /** Extra files to write into the temp dir before start (name -> content). */
   files?: Record<string, string>;
-  /** Extra flags, after the ones the stack passes (monitoring/config/stack.ts prometheusFlags). */
+  /** Extra flags, after the ones the stack passes (monitoring/config/stack.ts prometheusFlags); `{{DIR}}` as above. */
   flags?: string[];
+  /**
+   * Every HTTP endpoint (remote write, queries, /-/ready) behind basic auth: a --web.config.file
+   * with basic_auth_users (a bcrypt hash); the returned client sends these credentials.
+   */
+  basicAuth?: { username: string; password: string };
 }
 
 const DEFAULT_CONFIG = `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n`;
 
 async function promApi<T>(base: string, path: string, init?: RequestInit): Promise<T> {
   const res = await fetch(`${base}/api/v1/${path}`, init);
+  if (res.status === 401) throw new Error(`Prometheus ${path}: HTTP 401 (basic auth required)`);
   const body = (await res.json()) as { status: string; data: T; error?: string; errorType?: string };
   if (body.status !== 'success') {
     throw new Error(`Prometheus ${path}: ${body.errorType ?? 'error'}: ${body.error ?? res.status}`);
@@ -58,7 +66,8 @@ async function promApi<T>(base: string, path: string, init?: RequestInit): Promi
   return body.data;
 }
 
-export function prometheusClient(url: string): PrometheusClient {
+/** `headers`: sent with every request (e.g. basic auth, a tenant header). */
+export function prometheusClient(url: string, headers: Record<string, string> = {}): PrometheusClient {
   return {
     url,
     async query(expr, time) {
@@ -66,6 +75,7 @@ export function prometheusClient(url: string): PrometheusClient {
       if (time !== undefined) params.set('time', String(time));
       const data = await promApi<{ resultType: string; result: PromSample[] | [number, string] }>(url, 'query', {
         method: 'POST',
+        headers,
         body: params,
       });
       if (data.resultType === 'scalar' || data.resultType === 'string') {
@@ -75,10 +85,10 @@ export function prometheusClient(url: string): PrometheusClient {
     },
     async queryRange(expr, start, end, step) {
       const params = new URLSearchParams({ query: expr, start: String(start), end: String(end), step: String(step) });
-      const data = await promApi<{ result: PromSample[] }>(url, 'query_range', { method: 'POST', body: params });
+      const data = await promApi<{ result: PromSample[] }>(url, 'query_range', { method: 'POST', headers, body: params });
       return data.result;
     },
-    api: (path) => promApi(url, path),
+    api: (path) => promApi(url, path, { headers }),
   };
 }
 
@@ -87,6 +97,13 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
   for (const [name, content] of Object.entries(opts.files ?? {})) {
     await writeFile(join(dir, name), content.replaceAll('{{DIR}}', dir));
   }
+  const flags = (opts.flags ?? []).map((f) => f.replaceAll('{{DIR}}', dir));
+  if (opts.basicAuth) {
+    const webConfig = join(dir, 'web.yml');
+    await writeFile(webConfig, `basic_auth_users:\n  ${JSON.stringify(opts.basicAuth.username)}: ${JSON.stringify(bcryptHash(opts.basicAuth.password))}\n`);
+    flags.push(`--web.config.file=${webConfig}`);
+  }
+  const headers = opts.basicAuth ? authHeaders({ basicAuth: opts.basicAuth }) : {};
   let configFile = opts.configFile;
   if (!configFile) {
     configFile = join(dir, 'prometheus.yml');
@@ -100,15 +117,25 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
       `--storage.tsdb.path=${join(dir, 'data')}`,
       '--web.listen-address=127.0.0.1:0',
       ...prometheusFlags.map((f) => f.flag),
-      ...(opts.flags ?? []),
+      ...flags,
     ],
     listening: listeningLine.goExporterToolkit,
     readyPath: '/-/ready',
+    // Behind basic auth /-/ready answers 401 to the anonymous probe; ready is asked with credentials below.
+    ...(opts.basicAuth ? { readyStatuses: [401] } : {}),
     readyTimeoutMs: 30_000,
   });
   const { port, url } = proc;
+  if (opts.basicAuth) {
+    try {
+      await waitForHttp(`${url}/-/ready`, { timeoutMs: 30_000, headers });
+    } catch (err) {
+      await proc.stop();
+      throw err;
+    }
+  }
   return {
-    ...prometheusClient(url),
+    ...prometheusClient(url, headers),
     port,
     dir,
     process: proc,
