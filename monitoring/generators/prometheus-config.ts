@@ -27,6 +27,58 @@ export interface PrometheusConfigOptions {
   /** Must not exceed the scrape interval (Prometheus refuses the config otherwise). */
   scrapeTimeout?: string;
   evaluationInterval?: string;
+  /** remote_write entries: where Prometheus forwards what it stores (a hosted or distributed store). */
+  remoteWrite?: readonly RemoteWriteEntry[];
+}
+
+/**
+ * One remote_write target. Credentials are only ever file paths (Prometheus reads them at send
+ * time), so no secret enters a generated file. Fields both Prometheus 2.42 and 3.x accept.
+ */
+export interface RemoteWriteEntry {
+  url: string;
+  /** The queue's name in Prometheus' own prometheus_remote_storage_* series. */
+  name?: string;
+  /** Extra headers, e.g. { 'THANOS-TENANT': 'team-a' } or { 'X-Scope-OrgID': 'team-a' }. */
+  headers?: Readonly<Record<string, string>>;
+  basicAuth?: { username: string; passwordFile: string };
+  /** Authorization: Bearer <the file's content>. */
+  bearerTokenFile?: string;
+}
+
+/** Headers Prometheus refuses in remote_write (config.go reservedHeaders): it sets them itself. */
+const RESERVED_HEADERS = [
+  'authorization', 'host', 'content-encoding', 'content-length', 'content-type', 'user-agent', 'connection', 'keep-alive',
+  'proxy-authenticate', 'proxy-authorization', 'www-authenticate', 'accept-encoding', 'x-prometheus-remote-write-version',
+  'x-prometheus-remote-read-version', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256',
+];
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+function remoteWriteConfig(entry: RemoteWriteEntry, i: number): Record<string, unknown> {
+  const where = `prometheus config: remoteWrite[${i}]`;
+  let url: URL;
+  try {
+    url = new URL(entry.url);
+  } catch {
+    throw new Error(`${where}: url ${JSON.stringify(entry.url)} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${where}: url must be http or https, got ${entry.url}`);
+  if (url.username || url.password) throw new Error(`${where}: no credentials in the url; use basicAuth with a passwordFile`);
+  if (entry.basicAuth && entry.bearerTokenFile) throw new Error(`${where}: basicAuth and bearerTokenFile both set the Authorization header; configure one`);
+  for (const name of Object.keys(entry.headers ?? {})) {
+    if (!HEADER_NAME.test(name)) throw new Error(`${where}: ${JSON.stringify(name)} is not a valid header name`);
+    if (RESERVED_HEADERS.includes(name.toLowerCase())) throw new Error(`${where}: Prometheus sets header ${name} itself (use basicAuth or bearerTokenFile for Authorization)`);
+  }
+  if (entry.basicAuth && (!entry.basicAuth.username || !entry.basicAuth.passwordFile)) throw new Error(`${where}: basicAuth needs a username and a passwordFile`);
+  return {
+    url: entry.url,
+    ...(entry.name ? { name: entry.name } : {}),
+    ...(entry.headers && Object.keys(entry.headers).length > 0 ? { headers: { ...entry.headers } } : {}),
+    ...(entry.basicAuth ? { basic_auth: { username: entry.basicAuth.username, password_file: entry.basicAuth.passwordFile } } : {}),
+    ...(entry.bearerTokenFile ? { authorization: { type: 'Bearer', credentials_file: entry.bearerTokenFile } } : {}),
+    // k6's trends are native histograms here: forward them as such (2.42 and 3.x both accept it).
+    send_native_histograms: true,
+  };
 }
 
 const composeDemo = targetPreset(defaultTargetPreset);
@@ -125,5 +177,6 @@ export function prometheusConfig(options: PrometheusConfigOptions): Record<strin
       { job_name: jobs.prometheus, static_configs: [{ targets: [requireHostPort('prometheus', options.prometheus)] }] },
       { job_name: jobs.alertmanager, static_configs: [{ targets: [options.alertmanager] }] },
     ],
+    ...(options.remoteWrite && options.remoteWrite.length > 0 ? { remote_write: options.remoteWrite.map(remoteWriteConfig) } : {}),
   };
 }

@@ -16,7 +16,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { poolExporterConfigForUrls, POOL_HEALTH_PATH } from '../../monitoring/generators/pool-exporter-config.ts';
-import { prometheusConfig, type PrometheusConfigOptions } from '../../monitoring/generators/prometheus-config.ts';
+import { prometheusConfig, type PrometheusConfigOptions, type RemoteWriteEntry } from '../../monitoring/generators/prometheus-config.ts';
 import { isTargetName, targetNameRule } from '../../contract/targets.ts';
 import { generatedYaml } from '../../monitoring/lib/yaml.ts';
 import { portOf, resolveTargets, type ResolvedTarget, type TargetHost, type TargetPreset } from '../../monitoring/config/targets.ts';
@@ -93,6 +93,8 @@ export interface TargetSelection {
   env: Record<string, string | undefined>;
   /** POOL_TARGETS (+ METRICS_TARGETS, GRPC_HEALTH_TARGETS): your own services instead of the preset. */
   own?: OwnTargets;
+  /** REMOTE_WRITE_* (scripts/stack/remote-write-settings.ts): where this Prometheus also writes, rendered into the same prometheus.yml. */
+  remoteWrite?: RemoteWriteEntry[];
 }
 
 /** Pool health URLs of a selection: POOL_TARGETS, or the preset's endpoints on the selected host. */
@@ -114,6 +116,7 @@ export function selectedPrometheusOptions(base: PrometheusConfigOptions, selecti
     probeTargets: Object.keys(poolHealthUrls(selection)),
     metricsTargets: selection.own ? selection.own.metrics : resolveTargets(selection.preset.metrics, selection.host, selection.env),
     grpcHealthTargets: selection.own ? selection.own.grpcHealth : resolveTargets(selection.preset.grpcHealth, selection.host, selection.env),
+    ...(selection.remoteWrite ? { remoteWrite: [...(base.remoteWrite ?? []), ...selection.remoteWrite] } : {}),
   };
 }
 
@@ -130,7 +133,7 @@ export const localConfigFileNames = {
 
 /** Writes prometheus/<prometheus.local.yml> and pool-exporter/<pool-exporter.local.yml> under `dir`. */
 export function writeTargetConfigs(selection: TargetSelection, base: PrometheusConfigOptions, dir: string): TargetConfigFiles {
-  const source = `${selection.own ? 'POOL_TARGETS, METRICS_TARGETS, GRPC_HEALTH_TARGETS' : `target preset ${selection.presetName}`} (scripts/stack/own-targets.ts)`;
+  const source = `${selection.own ? 'POOL_TARGETS, METRICS_TARGETS, GRPC_HEALTH_TARGETS' : `target preset ${selection.presetName}`}${selection.remoteWrite ? ', REMOTE_WRITE_*' : ''} (scripts/stack/own-targets.ts)`;
   const files: TargetConfigFiles = {
     prometheusConfig: join(dir, 'prometheus', localConfigFileNames.prometheus),
     poolExporterConfig: join(dir, 'pool-exporter', localConfigFileNames.poolExporter),

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { ports } from '../../monitoring/config/stack.ts';
 import { checkHost, defaultTargetPreset, targetPreset } from '../../monitoring/config/targets.ts';
 import { ownTargetsFromEnv, type OwnTargets, type TargetSelection } from './own-targets.ts';
+import { remoteWriteEntry, remoteWriteFromEnv, type RemoteWriteSetting } from './remote-write-settings.ts';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 export const composeFile = resolve(repoRoot, 'docker-compose-monitoring.yaml');
@@ -39,6 +40,8 @@ export interface StackSettings {
   localAlertmanagerConfig: string | undefined;
   /** POOL_TARGETS (+ METRICS_TARGETS, GRPC_HEALTH_TARGETS) from .env, when set: your own services instead of a preset. */
   ownTargets: OwnTargets | undefined;
+  /** REMOTE_WRITE_URL (+ _HEADERS, _USERNAME, _PASSWORD_FILE, _BEARER_TOKEN_FILE): where Prometheus also writes. */
+  remoteWrite?: RemoteWriteSetting;
 }
 
 /** Does the environment ask for Slack or email notifications (monitoring/generators/alertmanager-config.ts)? */
@@ -89,6 +92,7 @@ export function stackSettings(env: NodeJS.ProcessEnv = process.env): StackSettin
     runbookBaseUrl,
     localAlertmanagerConfig: wantsExtraReceivers(env) ? resolve(repoRoot, 'monitoring/alertmanager/alertmanager.local.yml') : undefined,
     ownTargets: ownTargetsFromEnv(env),
+    remoteWrite: remoteWriteFromEnv(env, repoRoot),
   };
 }
 
@@ -101,10 +105,11 @@ export function targetSelection(settings: StackSettings, mode: 'native' | 'compo
     host: host === undefined ? { kind: 'compose-service' } : { kind: 'host', host },
     env,
     ...(settings.ownTargets ? { own: settings.ownTargets } : {}),
+    ...(settings.remoteWrite ? { remoteWrite: [remoteWriteEntry(settings.remoteWrite, mode)] } : {}),
   };
 }
 
-/** Does compose need rendered *.local.yml files (anything but the committed demo targets on compose names)? */
+/** Does compose need rendered *.local.yml files (anything but the committed demo targets on compose names, or a remote write)? */
 export function needsLocalTargetConfigs(settings: StackSettings): boolean {
-  return settings.targetPreset !== defaultTargetPreset || settings.targetHost !== undefined || settings.ownTargets !== undefined;
+  return settings.targetPreset !== defaultTargetPreset || settings.targetHost !== undefined || settings.ownTargets !== undefined || settings.remoteWrite !== undefined;
 }

@@ -3,7 +3,8 @@
  * network namespace): `npm run loadtest -- --harness --remote-write-header 'THANOS-TENANT: team-a'`
  * writes through the router, every series of the run carries tenant_id="team-a", and the post-run
  * check asks a Thanos Query that enforces tenancy (--query-url), which answers only because the
- * check sends the same header.
+ * check sends the same header. And Prometheus' own remote write with REMOTE_WRITE_HEADERS (.env,
+ * rendered by the native config) lands as its tenant too.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { thanos } from '../../monitoring/config/thanos.ts';
 import { queryArgs } from '../../monitoring/generators/thanos.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
@@ -19,7 +21,9 @@ import { startProcess, type RunningProcess } from '../../tools/process.ts';
 import { startThanosRing, type ThanosRing } from '../../tools/thanos-ring.ts';
 import { bin } from '../support/engines.ts';
 import { ownNetworkNamespace } from '../support/network-namespace.ts';
-import { prometheusClient } from '../support/prometheus.ts';
+import { writeNativeConfigs } from '../../scripts/stack/native-config.ts';
+import { stackSettings } from '../../scripts/stack/settings.ts';
+import { prometheusClient, startPrometheus } from '../support/prometheus.ts';
 
 const repo = join(import.meta.dirname, '../..');
 /** A second Query, tenancy enforced, beside the ring's (free ports in this namespace). */
@@ -76,6 +80,24 @@ if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 300_000 })) {
       assert.ok(Number((await as('team-a'))[0]?.value?.[1]) > 0);
       assert.deepEqual(await as('team-b'), []);
       assert.deepEqual(await as(thanos.defaultTenant), []);
+    });
+
+    it("Prometheus' remote write with REMOTE_WRITE_HEADERS='THANOS-TENANT: team-p' lands as tenant team-p", async () => {
+      const env = { STACK_STATE_DIR: join(dir, 'native'), REMOTE_WRITE_URL: ring.writeUrl, REMOTE_WRITE_HEADERS: `${thanos.tenantHeader}: team-p` };
+      const prom = await startPrometheus({ configFile: writeNativeConfigs(stackSettings(env), env).prometheusConfig });
+      try {
+        // Its scrapes' `up` series (only Prometheus writes them), forwarded from its WAL within seconds.
+        const tenants = async () => (await prometheusClient(ring.queryUrl).query(`count by (${thanos.tenantLabel}) (up)`)).map((r) => r.metric[thanos.tenantLabel]);
+        const deadline = Date.now() + 90_000;
+        let seen = await tenants();
+        while (seen.length === 0 && Date.now() < deadline) {
+          await sleep(1_000);
+          seen = await tenants();
+        }
+        assert.deepEqual(seen, ['team-p']);
+      } finally {
+        await prom.stop();
+      }
     });
   });
 }
