@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,8 @@ import type { RunSummary } from '../../k6/lib/summary-format.ts';
 import type { StackState } from '../../scripts/stack/native.ts';
 import { repoRoot } from '../../scripts/stack/settings.ts';
 import { isAlive } from '../../tools/process.ts';
+import type { BuiltDashboard } from '../../monitoring/dashboards/common.ts';
+import { dashboardExpressions, substituteVariables } from '../core/support.ts';
 import { ownNetworkNamespace } from '../support/network-namespace.ts';
 import { prometheusClient, type PrometheusClient } from '../support/prometheus.ts';
 import { countingQueries, runTotal, summaryCount } from '../support/run-totals.ts';
@@ -47,6 +49,7 @@ if (isolated) {
     let query: PrometheusClient;
     let loadtest: { code: number | null; output: string };
     let killedAt = 0;
+    const startedAt = Date.now() / 1000;
     let endedAt = 0;
     let victim = '';
     let parts: RunSummary[] = [];
@@ -161,5 +164,33 @@ if (isolated) {
       const unhealthy = rules.filter((r) => r.health !== 'ok');
       assert.deepEqual(unhealthy.map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`), []);
     });
+    it('every dashboard query runs through Query, and those on this run return data (after Rule recorded it)', async () => {
+      const dashboardsDir = join(repoRoot, 'monitoring/grafana/dashboards');
+      const end = Math.ceil(endedAt) + 15;
+      const start = Math.floor(startedAt) - 60;
+      const empty: string[] = [];
+      let checked = 0;
+      for (const file of readdirSync(dashboardsDir).filter((f) => f.endsWith('.json'))) {
+        const dashboard = JSON.parse(readFileSync(join(dashboardsDir, file), 'utf8')) as BuiltDashboard;
+        for (const { where, expr } of dashboardExpressions(dashboard)) {
+          // The one run is both sides of the before/after panels.
+          const concrete = substituteVariables(
+            expr
+              .replace(/\$\{?(testid|baseline|pooled)\}?/g, testid)
+              .replace(/\$__range/g, `${end - start}s`)
+              .replace(/\$__rate_interval/g, '1m'),
+          );
+          const rows = await query.queryRange(concrete, start, end, 15).catch((err: Error) => assert.fail(`${file} ${where}: ${err.message} in ${concrete}`));
+          checked += 1;
+          if (rows.length === 0) empty.push(`${file} ${where}: ${concrete}`);
+        }
+      }
+      assert.ok(checked >= 30, `only ${checked} queries found`);
+      // Data this healthy, baseline-less run need not have: gRPC errors, the time saved against a
+      // baseline run (loadtest --baseline), firing alerts. tests/stack/native-e2e.test.ts has runs with all three.
+      const cannotHaveData = /status="error"|k6_connection_pool_time_saved_ms|ALERTS\{alertstate="firing"\}/;
+      assert.deepEqual(empty.filter((q) => !cannotHaveData.test(q)), [], `queries without data through Thanos Query:\n${empty.join('\n')}`);
+    });
+
   });
 }
