@@ -183,8 +183,21 @@ describe('prometheus-scale-out.yml', () => {
 describe('stack:up --scale-out in compose', () => {
   const settings = (env: Record<string, string> = {}) => stackSettings({ STACK_STATE_DIR: join(scratch, 'state'), ...env });
 
-  it('leaves Grafana on Prometheus, k6 writing to Prometheus and the plain config by default', () => {
-    assert.deepEqual(composeEnvironment(settings(), { scaleOut: false, monitoringDir: join(scratch, 'unused') }), {});
+  it('leaves Grafana on Prometheus, k6 writing to Prometheus and the plain config by default, and without the flag', () => {
+    const env = composeEnvironment(settings(), { scaleOut: false, monitoringDir: join(scratch, 'unused') });
+    assert.deepEqual(env, {
+      PROMETHEUS_CONFIG_FILE: 'prometheus.yml',
+      POOL_EXPORTER_CONFIG_FILE: 'pool-exporter.yml',
+      [grafanaPrometheusUrlVariable]: composeDefaultUrls.grafanaPrometheusUrl,
+      K6_REMOTE_WRITE_URL: composeDefaultUrls.k6RemoteWriteUrl,
+    });
+    // The flag wins over a scale-out .env: stack:up's variables are the shell's, which compose prefers.
+    const overridden = composeConfig(composeProfiles, env);
+    assert.equal(overridden.grafana?.environment?.[grafanaPrometheusUrlVariable], composeDefaultUrls.grafanaPrometheusUrl);
+    for (const file of [env.PROMETHEUS_CONFIG_FILE, env.POOL_EXPORTER_CONFIG_FILE]) {
+      assert.ok(existsSync(resolve(repoRoot, 'monitoring', file?.startsWith('prometheus') ? 'prometheus' : 'pool-exporter', file ?? '')), `${file} is not committed`);
+    }
+    // Compose's own defaults, with none of the variables set.
     const services = composeConfig(composeProfiles);
     assert.equal(services.grafana?.environment?.[grafanaPrometheusUrlVariable], composeDefaultUrls.grafanaPrometheusUrl);
     assert.equal(composeDefaultUrls.grafanaPrometheusUrl, composeGrafanaDatasources.prometheusUrl, 'the default is the plain Prometheus of the committed datasources');
@@ -196,6 +209,7 @@ describe('stack:up --scale-out in compose', () => {
     const env = composeEnvironment(settings(), { scaleOut: true, monitoringDir: join(scratch, 'unused') });
     assert.deepEqual(env, {
       PROMETHEUS_CONFIG_FILE: scaleOutPrometheusConfigFile,
+      POOL_EXPORTER_CONFIG_FILE: 'pool-exporter.yml',
       [grafanaPrometheusUrlVariable]: `http://thanos-query:${thanos.ports.queryHttp}`,
       K6_REMOTE_WRITE_URL: `http://thanos-receive-router:${thanos.ports.routerRemoteWrite}/api/v1/receive`,
     });
