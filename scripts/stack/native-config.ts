@@ -64,13 +64,14 @@ export function nativePrometheusOptions(settings: StackSettings): PrometheusConf
  * Prometheus and the exporter are rendered for the selected targets (preset, TARGET_HOST or
  * 127.0.0.1, the demo's port variables, POOL_TARGETS) by the generators of the committed files.
  */
-export function writeNativeConfigs(settings: StackSettings, env: NodeJS.ProcessEnv = process.env): NativeConfigPaths {
+export function writeNativeConfigs(settings: StackSettings, env: NodeJS.ProcessEnv = process.env, scaleOut: ScaleOutEndpoints | null = null): NativeConfigPaths {
   const dir = settings.stateDir;
   const map = addressMap(settings);
   mkdirSync(join(dir, 'logs'), { recursive: true });
   const targets = writeTargetConfigs(targetSelection(settings, 'native', env), nativePrometheusOptions(settings), join(dir, 'targets'));
   const prometheusConfig = join(dir, 'prometheus.yml');
-  writeFileSync(prometheusConfig, readFileSync(targets.prometheusConfig, 'utf8'));
+  const promText = readFileSync(targets.prometheusConfig, 'utf8');
+  writeFileSync(prometheusConfig, scaleOut ? scaleOutPrometheus(promText, scaleOut) : promText);
 
   const amSource = settings.localAlertmanagerConfig ?? join(monitoringDir, 'alertmanager', 'alertmanager.yml');
   const alertmanagerConfig = join(dir, 'alertmanager.yml');
@@ -106,7 +107,7 @@ export function writeNativeConfigs(settings: StackSettings, env: NodeJS.ProcessE
         '/var/lib/grafana/dashboards',
         join(monitoringDir, 'grafana', 'dashboards'),
       );
-      writeFileSync(file, text);
+      writeFileSync(file, scaleOut && sub === 'datasources' ? throughQuery(text, scaleOut.queryUrl) : text);
     }
   }
 
@@ -118,6 +119,33 @@ export function writeNativeConfigs(settings: StackSettings, env: NodeJS.ProcessE
     blackboxConfig: join(monitoringDir, 'blackbox', 'blackbox.yml'),
     notifications: join(dir, 'notifications.jsonl'),
   };
+}
+
+/** The scale-out mode's store (monitoring/generators/thanos.ts): where to write, where to read. */
+export interface ScaleOutEndpoints {
+  /** The Thanos router's remote-write URL. */
+  remoteWriteUrl: string;
+  /** Thanos Query's HTTP API. */
+  queryUrl: string;
+}
+
+/**
+ * Scale-out: Prometheus scrapes as before and writes every sample to the ring; it loads no rules,
+ * because Thanos Rule evaluates them through Query (which also sees k6's samples), and two
+ * evaluators would record every rule twice.
+ */
+function scaleOutPrometheus(text: string, scaleOut: ScaleOutEndpoints): string {
+  const doc = YAML.parse(text) as Record<string, unknown>;
+  delete doc.rule_files;
+  doc.remote_write = [{ name: 'thanos-router', url: scaleOut.remoteWriteUrl, send_native_histograms: true }];
+  return `# Scale-out: rules are evaluated by Thanos Rule; every sample goes to the Thanos ring.\n${YAML.stringify(doc)}`;
+}
+
+/** Scale-out: Grafana's Prometheus datasource is Thanos Query, so every dashboard query goes through it. */
+function throughQuery(datasourcesYaml: string, queryUrl: string): string {
+  const doc = YAML.parse(datasourcesYaml) as { datasources?: { type: string; url: string }[] };
+  for (const ds of doc.datasources ?? []) if (ds.type === 'prometheus') ds.url = queryUrl;
+  return `# Scale-out: the Prometheus datasource is Thanos Query.\n${YAML.stringify(doc)}`;
 }
 
 /** YAML files of a provisioning folder (none when the folder does not exist). */

@@ -1,6 +1,7 @@
 /**
  * npm run stack:up [-- --native] [--demo] [--scale-out] [--targets demo|ecommerce-go-app] [--no-generate]
  *
+ * --scale-out adds the distributed store (Thanos router, Receive ×3, Query, Rule: docs/scale-out.md).
  * Generates every config, then brings the stack up with docker compose, or natively from local
  * binaries when asked (--native) or when no Docker engine answers (with a notice).
  */
@@ -22,7 +23,7 @@ const { values } = parseArgs({
   options: {
     native: { type: 'boolean', default: false },
     demo: { type: 'boolean', default: false },
-    /** The distributed remote-write store (Thanos, docs/scale-out.md): compose's `scale-out` profile. */
+    /** The distributed remote-write store (Thanos, docs/scale-out.md): natively, or compose's `scale-out` profile. */
     'scale-out': { type: 'boolean', default: false },
     'no-generate': { type: 'boolean', default: false },
     /** A preset of monitoring/config/targets.ts (demo, ecommerce-go-app); overrides TARGETS in .env. */
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
     return;
   }
   if (!values.native) console.log('Notice: no Docker engine answers (`docker info` failed): starting the stack natively.');
-  const { state, notices, actions } = await nativeUp({ settings, demo: values.demo, log: (l) => console.log(l) });
+  const { state, notices, actions } = await nativeUp({ settings, demo: values.demo, scaleOut: values['scale-out'], log: (l) => console.log(l) });
   const changed = actions.filter((a) => a.action !== 'kept').map((a) => `${a.action} ${a.name}`);
   console.log(`\nStack is up (native; state in ${settings.stateDir}; ${changed.length > 0 ? changed.join(', ') : 'everything was already up'}).`);
   for (const s of state.services) console.log(`  ${s.name.padEnd(18)} ${s.url}   (pid ${s.pid}, log ${s.logFile})`);
