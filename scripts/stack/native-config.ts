@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { ports } from '../../monitoring/config/stack.ts';
 import { composeSinkTokenFile } from '../../monitoring/generators/alertmanager-config.ts';
-import { composePrometheusOptions, type PrometheusConfigOptions } from '../../monitoring/generators/prometheus-config.ts';
+import { composePrometheusOptions, scaleOutPrometheusOptions, type PrometheusConfigOptions } from '../../monitoring/generators/prometheus-config.ts';
 import { writeTargetConfigs } from './own-targets.ts';
 import { repoRoot, targetSelection, type StackSettings } from './settings.ts';
 
@@ -68,10 +68,12 @@ export function writeNativeConfigs(settings: StackSettings, env: NodeJS.ProcessE
   const dir = settings.stateDir;
   const map = addressMap(settings);
   mkdirSync(join(dir, 'logs'), { recursive: true });
-  const targets = writeTargetConfigs(targetSelection(settings, 'native', env), nativePrometheusOptions(settings), join(dir, 'targets'));
+  // Scale-out: Prometheus writes every sample to the ring and loads no rules (Thanos Rule evaluates them).
+  const base = nativePrometheusOptions(settings);
+  const promOptions = scaleOut ? scaleOutPrometheusOptions(base, scaleOut.remoteWriteUrl) : base;
+  const targets = writeTargetConfigs(targetSelection(settings, 'native', env), promOptions, join(dir, 'targets'));
   const prometheusConfig = join(dir, 'prometheus.yml');
-  const promText = readFileSync(targets.prometheusConfig, 'utf8');
-  writeFileSync(prometheusConfig, scaleOut ? scaleOutPrometheus(promText, scaleOut) : promText);
+  writeFileSync(prometheusConfig, readFileSync(targets.prometheusConfig, 'utf8'));
 
   const amSource = settings.localAlertmanagerConfig ?? join(monitoringDir, 'alertmanager', 'alertmanager.yml');
   const alertmanagerConfig = join(dir, 'alertmanager.yml');
@@ -127,18 +129,6 @@ export interface ScaleOutEndpoints {
   remoteWriteUrl: string;
   /** Thanos Query's HTTP API. */
   queryUrl: string;
-}
-
-/**
- * Scale-out: Prometheus scrapes as before and writes every sample to the ring; it loads no rules,
- * because Thanos Rule evaluates them through Query (which also sees k6's samples), and two
- * evaluators would record every rule twice.
- */
-function scaleOutPrometheus(text: string, scaleOut: ScaleOutEndpoints): string {
-  const doc = YAML.parse(text) as Record<string, unknown>;
-  delete doc.rule_files;
-  doc.remote_write = [{ name: 'thanos-router', url: scaleOut.remoteWriteUrl, send_native_histograms: true }];
-  return `# Scale-out: rules are evaluated by Thanos Rule; every sample goes to the Thanos ring.\n${YAML.stringify(doc)}`;
 }
 
 /** Scale-out: Grafana's Prometheus datasource is Thanos Query, so every dashboard query goes through it. */
