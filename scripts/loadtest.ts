@@ -12,7 +12,8 @@ import { createResultsDir } from './lib/results-dir.ts';
 import { baselinePath, parseLoadtestArgs, shortcutsFromK6Args, type LoadtestArgs, type Runner } from './lib/loadtest-args.ts';
 import { createInstanceDirs, instanceSegments, writeMergedSummary } from './lib/instances.ts';
 import type { HarnessOptions } from '../tools/k6-harness/index.ts';
-import { checkRemoteWrite, markSummary, type RemoteWriteResult, type RemoteWriteTarget } from './lib/remote-write-check.ts';
+import { PUSH_FAILED_EXIT } from '../tools/k6-harness/exit-codes.ts';
+import { checkRemoteWrite, markSummary, queryEndpoint, type RemoteWriteResult } from './lib/remote-write-check.ts';
 import { isK6AuthEnv, k6RemoteWriteEnv, maskedAuth, redact, secretValues } from '../tools/remote-write-auth.ts';
 import { loadDotEnv } from './stack/settings.ts';
 
@@ -91,9 +92,8 @@ async function main(): Promise<number> {
     env.BASELINE_SUMMARY = path;
   }
   const plan: LoadtestPlan = { ...args, env };
-  const target: RemoteWriteTarget = { writeUrl: args.remoteWriteUrl, queryUrl: args.queryUrl, auth: args.remoteWriteAuth };
   const secrets = secretValues(args.remoteWriteAuth);
-  const checkLine = `loadtest: after the run, checks the run's series at ${args.queryUrl}${authSummary(args)}`;
+  const checkLine = `loadtest: after the run, checks the run's series at ${queryEndpoint(args.queryUrl)}${authSummary(args)}`;
 
   const runner = pickRunner(args.runner);
   if (runner === null) {
@@ -120,7 +120,7 @@ async function main(): Promise<number> {
     });
     if (args.instances > 1) {
       const instances = instanceSegments(args.instances);
-      return runInstances(args, target, checkLine, instances, instances.map((instance) => harnessProcess(options(instance))));
+      return runInstances(args, checkLine, instances, instances.map((instance) => harnessProcess(options(instance))));
     }
     if (args.dryRun) {
       const auth = Object.keys(args.remoteWriteAuth).length > 0 ? { remoteWriteAuth: maskedAuth(args.remoteWriteAuth) } : {};
@@ -135,14 +135,14 @@ async function main(): Promise<number> {
     const failed = result.remoteWrite.errors[0];
     const remoteWrite: RemoteWriteResult = failed
       ? { ok: false, detail: `${result.remoteWrite.errors.length} of the pushes to ${args.remoteWriteUrl} failed, the first: ${failed}` }
-      : await checkRemoteWrite(target, args.testid);
+      : await check(args);
     return finish(result.passed ? 0 : 99, args.testid, remoteWrite, secrets);
   }
   const command = (p: LoadtestPlan): Command =>
     runner === 'k6' ? localK6Command(p, process.env.K6_BIN ?? 'k6') : dockerK6Command(p, repoRoot, { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
   if (args.instances > 1) {
     const instances = instanceSegments(args.instances);
-    return runInstances(args, target, checkLine, instances, instances.map((instance) => command({ ...plan, instance })));
+    return runInstances(args, checkLine, instances, instances.map((instance) => command({ ...plan, instance })));
   }
   const cmd = command(plan);
   console.log(`loadtest: ${renderCommand(cmd)}`);
@@ -153,7 +153,12 @@ async function main(): Promise<number> {
   // k6 (local, or the image run as this user) writes into a folder this user owns.
   createResultsDir(repoRoot, args.testid);
   const code = await run(cmd);
-  return finish(code, args.testid, await checkRemoteWrite(target, args.testid), secrets);
+  return finish(code, args.testid, await check(args), secrets);
+}
+
+/** Did the run's series arrive? Asked with the remote write's auth and headers. */
+function check(args: LoadtestArgs): Promise<RemoteWriteResult> {
+  return checkRemoteWrite(args.remoteWriteUrl, args.testid, args.queryUrl, args.remoteWriteAuth);
 }
 
 /** What the check sends besides the query, named without the credentials. */
@@ -181,7 +186,7 @@ function harnessProcess(options: HarnessOptions): Command {
  * finish() marks and judges). An instance that could not run (exit code other than 0 or 99)
  * leaves no merged summary: its code is the run's.
  */
-async function runInstances(args: LoadtestArgs, target: RemoteWriteTarget, checkLine: string, instances: InstanceSegment[], commands: Command[]): Promise<number> {
+async function runInstances(args: LoadtestArgs, checkLine: string, instances: InstanceSegment[], commands: Command[]): Promise<number> {
   for (const [i, cmd] of commands.entries()) console.log(`loadtest: [${instances[i]?.id}] ${renderCommand(cmd)}`);
   if (args.dryRun) {
     console.log(checkLine);
@@ -190,14 +195,20 @@ async function runInstances(args: LoadtestArgs, target: RemoteWriteTarget, check
   const dir = createResultsDir(repoRoot, args.testid);
   createInstanceDirs(dir, instances);
   const codes = await Promise.all(commands.map(run));
-  const broken = codes.find((code) => code !== 0 && code !== 99);
+  // Harness instances exit PUSH_FAILED_EXIT when a push failed: they ran, so their summaries merge.
+  const pushFailed = instances.filter((_, i) => codes[i] === PUSH_FAILED_EXIT).map((instance) => instance.id);
+  const broken = codes.find((code) => code !== 0 && code !== 99 && code !== PUSH_FAILED_EXIT);
   if (broken !== undefined) {
     console.error(`loadtest: instance exit codes ${codes.join(', ')}: not every instance ran, so no merged summary`);
     return broken;
   }
   const merged = await writeMergedSummary(dir, instances);
   console.log(`loadtest: merged ${instances.length} instance summaries into ${dir}/summary.json (${merged.passed ? 'all thresholds pass' : 'thresholds crossed'})`);
-  return finish(merged.passed ? 0 : 99, args.testid, await checkRemoteWrite(target, args.testid), secretValues(args.remoteWriteAuth));
+  const remoteWrite: RemoteWriteResult =
+    pushFailed.length > 0
+      ? { ok: false, detail: `pushes to ${args.remoteWriteUrl} failed in instance(s) ${pushFailed.join(', ')} (their errors are above)` }
+      : await check(args);
+  return finish(merged.passed ? 0 : 99, args.testid, remoteWrite, secretValues(args.remoteWriteAuth));
 }
 
 main().then(

@@ -21,28 +21,35 @@ export interface PrometheusConfigOptions {
   metricsTargets?: readonly ResolvedTarget[];
   /** Backends whose grpc.health.v1 is probed through blackbox_exporter; none: no job. */
   grpcHealthTargets?: readonly ResolvedTarget[];
-  /** rule_files entries; relative paths resolve against the config file's directory. */
+  /**
+   * rule_files entries; relative paths resolve against the config file's directory. None: no
+   * rule_files and no alerting section (without rules Prometheus has no alert to send).
+   */
   ruleFiles: readonly string[];
+  /**
+   * remote_write targets: every sample Prometheus stores is also sent there (the scale-out mode's
+   * Thanos router; a hosted store from REMOTE_WRITE_* in .env, scripts/stack/remote-write-settings.ts).
+   */
+  remoteWrite?: readonly RemoteWriteTarget[];
   scrapeInterval?: string;
   /** Must not exceed the scrape interval (Prometheus refuses the config otherwise). */
   scrapeTimeout?: string;
   evaluationInterval?: string;
-  /** remote_write entries: where Prometheus forwards what it stores (a hosted or distributed store). */
-  remoteWrite?: readonly RemoteWriteEntry[];
 }
 
 /**
  * One remote_write target. Credentials are only ever file paths (Prometheus reads them at send
  * time), so no secret enters a generated file. Fields both Prometheus 2.42 and 3.x accept.
  */
-export interface RemoteWriteEntry {
+export interface RemoteWriteTarget {
+  /** Names the queue in Prometheus' own metrics (prometheus_remote_storage_*{remote_name}). */
+  name: string;
   url: string;
-  /** The queue's name in Prometheus' own prometheus_remote_storage_* series. */
-  name?: string;
-  /** Extra headers, e.g. { 'THANOS-TENANT': 'team-a' } or { 'X-Scope-OrgID': 'team-a' }. */
+  /** Extra request headers, e.g. a tenant (THANOS-TENANT) or a hosted store's org id (X-Scope-OrgID). */
   headers?: Readonly<Record<string, string>>;
+  /** basic_auth with password_file. */
   basicAuth?: { username: string; passwordFile: string };
-  /** Authorization: Bearer <the file's content>. */
+  /** authorization: Bearer, the token read from this file (credentials_file). */
   bearerTokenFile?: string;
 }
 
@@ -54,15 +61,15 @@ const RESERVED_HEADERS = [
 ];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-function remoteWriteConfig(entry: RemoteWriteEntry, i: number): Record<string, unknown> {
-  const where = `prometheus config: remoteWrite[${i}]`;
+function remoteWriteConfig(entry: RemoteWriteTarget): Record<string, unknown> {
+  const where = `prometheus config: remote write ${entry.name}`;
   let url: URL;
   try {
     url = new URL(entry.url);
   } catch {
     throw new Error(`${where}: url ${JSON.stringify(entry.url)} is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${where}: url must be http or https, got ${entry.url}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${where} needs an http(s) URL, got ${JSON.stringify(entry.url)}`);
   if (url.username || url.password) throw new Error(`${where}: no credentials in the url; use basicAuth with a passwordFile`);
   if (entry.basicAuth && entry.bearerTokenFile) throw new Error(`${where}: basicAuth and bearerTokenFile both set the Authorization header; configure one`);
   for (const name of Object.keys(entry.headers ?? {})) {
@@ -71,12 +78,12 @@ function remoteWriteConfig(entry: RemoteWriteEntry, i: number): Record<string, u
   }
   if (entry.basicAuth && (!entry.basicAuth.username || !entry.basicAuth.passwordFile)) throw new Error(`${where}: basicAuth needs a username and a passwordFile`);
   return {
+    name: entry.name,
     url: entry.url,
-    ...(entry.name ? { name: entry.name } : {}),
     ...(entry.headers && Object.keys(entry.headers).length > 0 ? { headers: { ...entry.headers } } : {}),
     ...(entry.basicAuth ? { basic_auth: { username: entry.basicAuth.username, password_file: entry.basicAuth.passwordFile } } : {}),
     ...(entry.bearerTokenFile ? { authorization: { type: 'Bearer', credentials_file: entry.bearerTokenFile } } : {}),
-    // k6's trends are native histograms here: forward them as such (2.42 and 3.x both accept it).
+    // k6's trends and Prometheus' own histograms arrive as native histograms; keep them so (2.42 and 3.x accept it).
     send_native_histograms: true,
   };
 }
@@ -94,6 +101,15 @@ export const composePrometheusOptions: PrometheusConfigOptions = {
   grpcHealthTargets: resolveTargets(composeDemo.grpcHealth, { kind: 'compose-service' }),
   ruleFiles: ['rules/*.yml'],
 };
+
+/**
+ * The scale-out mode's Prometheus (docs/scale-out.md): the same scrape jobs, every sample written
+ * to the Thanos router, and no rules: Thanos Rule evaluates them through Thanos Query, which sees
+ * k6's samples too, and a second evaluator would record every rule twice.
+ */
+export function scaleOutPrometheusOptions(base: PrometheusConfigOptions, remoteWriteUrl: string): PrometheusConfigOptions {
+  return { ...base, ruleFiles: [], remoteWrite: [{ name: 'thanos-router', url: remoteWriteUrl }] };
+}
 
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 
@@ -145,16 +161,20 @@ export function prometheusConfig(options: PrometheusConfigOptions): Record<strin
     },
     { job_name: jobs.blackboxExporter, static_configs: [{ targets: [blackbox], labels: { service: blackboxExporterService } }] },
   ];
+  const alertmanager = requireHostPort('alertmanager', options.alertmanager);
+  const rules = options.ruleFiles.length === 0 ? {} : {
+    rule_files: [...options.ruleFiles],
+    alerting: { alertmanagers: [{ static_configs: [{ targets: [alertmanager] }] }] },
+  };
+  const remoteWrite = (options.remoteWrite ?? []).map(remoteWriteConfig);
   return {
     global: {
       scrape_interval: options.scrapeInterval ?? scrapeTiming.interval,
       evaluation_interval: options.evaluationInterval ?? scrapeTiming.interval,
       scrape_timeout: options.scrapeTimeout ?? scrapeTiming.timeout,
     },
-    rule_files: [...options.ruleFiles],
-    alerting: {
-      alertmanagers: [{ static_configs: [{ targets: [requireHostPort('alertmanager', options.alertmanager)] }] }],
-    },
+    ...rules,
+    ...(remoteWrite.length === 0 ? {} : { remote_write: remoteWrite }),
     scrape_configs: [
       {
         // Multi-target pattern: one scrape of /probe?target=<name> per probed service.
@@ -175,8 +195,7 @@ export function prometheusConfig(options: PrometheusConfigOptions): Record<strin
       ...serviceMetrics,
       ...grpcHealth,
       { job_name: jobs.prometheus, static_configs: [{ targets: [requireHostPort('prometheus', options.prometheus)] }] },
-      { job_name: jobs.alertmanager, static_configs: [{ targets: [options.alertmanager] }] },
+      { job_name: jobs.alertmanager, static_configs: [{ targets: [alertmanager] }] },
     ],
-    ...(options.remoteWrite && options.remoteWrite.length > 0 ? { remote_write: options.remoteWrite.map(remoteWriteConfig) } : {}),
   };
 }

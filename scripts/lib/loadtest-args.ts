@@ -3,17 +3,25 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ports } from '../../monitoring/config/stack.ts';
 import { TESTID_PATTERN } from '../../k6/lib/summary-format.ts';
+import { readState } from '../stack/native.ts';
 import { stackSettings } from '../stack/settings.ts';
 import { scenarios, type ScenarioName } from './k6-command.ts';
-import { queryEndpoint, queryUrlOf } from './remote-write-check.ts';
 import { checkAuth, parseHeader, remoteWriteAuthFromK6Env, type RemoteWriteAuth } from '../../tools/remote-write-auth.ts';
 
 /** Prometheus' remote-write receiver in the stack with the default ports. */
 export const DEFAULT_REMOTE_WRITE_URL = `http://127.0.0.1:${ports.prometheus}/api/v1/write`;
 
-/** The running stack's receiver: PROMETHEUS_PORT (environment or .env) moves it, as it moves the stack. */
-export function stackRemoteWriteUrl(env: NodeJS.ProcessEnv): string {
-  return `http://127.0.0.1:${stackSettings(env).ports.prometheus}/api/v1/write`;
+/**
+ * The running stack's receiver and query API: Prometheus (PROMETHEUS_PORT, environment or .env,
+ * moves it, as it moves the stack), or the Thanos router and Query when the native stack was
+ * started with --scale-out (its state file says so).
+ */
+export function stackEndpoints(env: NodeJS.ProcessEnv): { remoteWriteUrl: string; queryUrl: string } {
+  const settings = stackSettings(env);
+  const scaleOut = readState(settings)?.scaleOut;
+  if (scaleOut) return scaleOut;
+  const prometheus = `http://127.0.0.1:${settings.ports.prometheus}`;
+  return { remoteWriteUrl: `${prometheus}/api/v1/write`, queryUrl: prometheus };
 }
 
 export const LOADTEST_USAGE = `usage: npm run loadtest -- <order|payment|e2e> [options] [-- <k6 args>]
@@ -24,10 +32,10 @@ export const LOADTEST_USAGE = `usage: npm run loadtest -- <order|payment|e2e> [o
   --base-url URL            gateway origin (default $BASE_URL, else the script's: http://localhost:${ports.demoGateway})
   --remote-write URL        Prometheus remote write (default $K6_PROMETHEUS_RW_SERVER_URL, else the stack's:
                             http://127.0.0.1:$PROMETHEUS_PORT/api/v1/write, PROMETHEUS_PORT from the environment
-                            or .env, default ${ports.prometheus}); after the run it checks the metrics arrived
-  --query-url URL           where that check asks (a Prometheus-compatible HTTP API, e.g. Thanos Query
-                            http://127.0.0.1:10904; default $PROMETHEUS_QUERY_URL, else the write URL's
-                            host with /api/v1/query)
+                            or .env, default ${ports.prometheus}; the Thanos router after stack:up --scale-out)
+  --query-url URL           where the run's series are checked after it: a Prometheus-compatible API base, e.g.
+                            https://…/api/prom (default $PROMETHEUS_QUERY_URL, else the remote-write URL's own
+                            server; the stack's Thanos Query after stack:up --scale-out)
   --remote-write-header 'Name: value'  an extra header on every remote write and on the check, e.g.
                             'THANOS-TENANT: team-a' or 'X-Scope-OrgID: team-a' (repeatable; also from
                             K6_PROMETHEUS_RW_HEADERS_<Name> and K6_PROMETHEUS_RW_HTTP_HEADERS, as k6 reads them)
@@ -56,7 +64,7 @@ export interface LoadtestArgs {
   remoteWriteUrl: string;
   /** Auth and extra headers of the remote write, also sent with the check's query. */
   remoteWriteAuth: RemoteWriteAuth;
-  /** The check's query endpoint (…/api/v1/query). */
+  /** Prometheus-compatible query API base URL, asked after the run whether its series arrived. */
   queryUrl: string;
   runner: Runner | null;
   timeScale: number;
@@ -124,7 +132,9 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv, now = 
     if (arg.startsWith('--execution-segment')) throw new Error(`${arg}: --instances sets the execution segments; do not pass them to k6 as well`);
   }
   const baseline = values.get('--baseline') ?? null;
-  const remoteWriteUrl = checkedUrl('--remote-write', values.get('--remote-write') ?? env.K6_PROMETHEUS_RW_SERVER_URL ?? stackRemoteWriteUrl(env));
+  const explicitWrite = values.get('--remote-write') ?? env.K6_PROMETHEUS_RW_SERVER_URL;
+  const stack = explicitWrite === undefined ? stackEndpoints(env) : undefined;
+  const remoteWriteUrl = checkedUrl('--remote-write', explicitWrite ?? stack?.remoteWriteUrl ?? '');
   const queryBase = values.get('--query-url') ?? (env.PROMETHEUS_QUERY_URL || undefined);
   return {
     scenario: scenario as ScenarioName,
@@ -135,7 +145,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv, now = 
     baseUrl: values.get('--base-url') ?? null,
     remoteWriteUrl,
     remoteWriteAuth: remoteWriteAuthOf(values, headers, env),
-    queryUrl: queryBase === undefined ? queryUrlOf(remoteWriteUrl) : queryEndpoint(checkedUrl('--query-url', queryBase)),
+    queryUrl: queryBase !== undefined ? checkedUrl('--query-url', queryBase) : stack?.queryUrl ?? serverOf(remoteWriteUrl),
     runner,
     timeScale,
     instances,
@@ -198,6 +208,18 @@ function remoteWriteAuthOf(values: Map<string, string>, headerArgs: string[], en
     },
     'remote write',
   );
+}
+
+/** http://host:port/api/v1/write -> http://host:port: a Prometheus answers queries where it receives writes. */
+export function serverOf(remoteWriteUrl: string): string {
+  try {
+    const url = new URL(remoteWriteUrl);
+    url.pathname = url.pathname.replace(/\/api\/v1\/write$/, '');
+    url.search = '';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    throw new Error(`--remote-write ${remoteWriteUrl}: not a URL`);
+  }
 }
 
 /** --baseline accepts a testid (results/<id>/summary.json) or a path to a summary.json. */

@@ -1,9 +1,9 @@
 /**
  * After a load test: did its metrics reach Prometheus? k6 logs failed remote writes and still
- * exits 0, so a run could look fine while no dashboard ever saw it. This asks Prometheus (the
- * query API beside the remote-write receiver, or --query-url: Thanos Query, a hosted store's
- * query endpoint) for the run's k6_http_reqs_total series, with the remote write's auth and
- * headers (a tenant header decides what a multi-tenant store shows), and marks
+ * exits 0, so a run could look fine while no dashboard ever saw it. This asks the query API
+ * (Prometheus beside its receiver, Thanos Query over the ring, a hosted store's: --query-url) for
+ * the run's k6_http_reqs_total series, with the remote write's auth and headers (a tenant header
+ * decides what a multi-tenant store shows), and marks
  * results/<testid>/summary.json and summary.md when they are missing.
  */
 import { existsSync } from 'node:fs';
@@ -17,35 +17,20 @@ export interface RemoteWriteResult {
   detail: string;
 }
 
-/** The default: http://host:port/api/v1/write -> http://host:port/api/v1/query (a store whose query API lives elsewhere needs --query-url). */
-export function queryUrlOf(remoteWriteUrl: string): string {
-  const url = new URL(remoteWriteUrl);
-  url.pathname = url.pathname.replace(/\/api\/v1\/write$/, '/api/v1/query');
-  return url.toString();
+/** A Prometheus-compatible API base (http://host:9090, https://…/api/prom) -> its instant-query endpoint. */
+export function queryEndpoint(queryBase: string): string {
+  return `${queryBase.replace(/\/$/, '')}/api/v1/query`;
 }
 
-/** A Prometheus HTTP API base (http://host:9090, https://…/api/prom) -> its instant-query endpoint. */
-export function queryEndpoint(base: string): string {
-  const url = new URL(base);
-  if (!url.pathname.endsWith('/api/v1/query')) url.pathname = `${url.pathname.replace(/\/+$/, '')}/api/v1/query`;
-  return url.toString();
-}
-
-export interface RemoteWriteTarget {
-  /** Where the run wrote (named in the outcome). */
-  writeUrl: string;
-  /** The instant-query endpoint to ask (…/api/v1/query). */
-  queryUrl: string;
-  /** The remote write's auth and headers, sent with the query too. */
-  auth?: RemoteWriteAuth;
-}
-
-export async function checkRemoteWrite(target: RemoteWriteTarget, testid: string): Promise<RemoteWriteResult> {
-  const remoteWriteUrl = target.writeUrl;
+/**
+ * Ask `queryBase` (a Prometheus or Thanos Query base URL) whether the run's series arrived
+ * through `remoteWriteUrl` (named in the result), with the remote write's auth and headers.
+ */
+export async function checkRemoteWrite(remoteWriteUrl: string, testid: string, queryBase: string, auth?: RemoteWriteAuth): Promise<RemoteWriteResult> {
   const query = `count(k6_http_reqs_total{testid="${testid}"})`;
-  const url = `${target.queryUrl}?query=${encodeURIComponent(query)}`;
+  const url = `${queryEndpoint(queryBase)}?query=${encodeURIComponent(query)}`;
   try {
-    const res = await fetch(url, { headers: authHeaders(target.auth), signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(url, { headers: authHeaders(auth), signal: AbortSignal.timeout(10_000) });
     if (res.status === 401 || res.status === 403) {
       return { ok: false, detail: `Prometheus at ${url} answered HTTP ${res.status}: the check's query was refused (it sends the remote write's auth and headers)` };
     }

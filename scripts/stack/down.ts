@@ -1,6 +1,6 @@
 /** npm run stack:down: stop exactly what stack:up started (native state file, or the compose project). */
 import { existsSync } from 'node:fs';
-import { compose, composeCommand } from './compose.ts';
+import { compose, composeCommand, composeProfiles } from './compose.ts';
 import { nativeDown, stateFile } from './native.ts';
 import { loadDotEnv, stackSettings } from './settings.ts';
 import { endStackRun } from './stack-files.ts';
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   }
   const cmd = composeCommand();
   if (cmd) {
-    compose(cmd, ['down'], ['demo', 'loadtest']);
+    compose(cmd, ['down'], [...composeProfiles]);
     endStackRun(settings);
     return;
   }

@@ -16,7 +16,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { poolExporterConfigForUrls, POOL_HEALTH_PATH } from '../../monitoring/generators/pool-exporter-config.ts';
-import { prometheusConfig, type PrometheusConfigOptions, type RemoteWriteEntry } from '../../monitoring/generators/prometheus-config.ts';
+import { prometheusConfig, type PrometheusConfigOptions, type RemoteWriteTarget } from '../../monitoring/generators/prometheus-config.ts';
 import { isTargetName, targetNameRule } from '../../contract/targets.ts';
 import { generatedYaml } from '../../monitoring/lib/yaml.ts';
 import { portOf, resolveTargets, type ResolvedTarget, type TargetHost, type TargetPreset } from '../../monitoring/config/targets.ts';
@@ -94,7 +94,7 @@ export interface TargetSelection {
   /** POOL_TARGETS (+ METRICS_TARGETS, GRPC_HEALTH_TARGETS): your own services instead of the preset. */
   own?: OwnTargets;
   /** REMOTE_WRITE_* (scripts/stack/remote-write-settings.ts): where this Prometheus also writes, rendered into the same prometheus.yml. */
-  remoteWrite?: RemoteWriteEntry[];
+  remoteWrite?: RemoteWriteTarget[];
 }
 
 /** Pool health URLs of a selection: POOL_TARGETS, or the preset's endpoints on the selected host. */

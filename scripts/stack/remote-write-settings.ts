@@ -12,7 +12,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { RemoteWriteEntry } from '../../monitoring/generators/prometheus-config.ts';
+import type { RemoteWriteTarget } from '../../monitoring/generators/prometheus-config.ts';
 import { parseHeader } from '../../tools/remote-write-auth.ts';
 
 export interface RemoteWriteSetting {
@@ -68,7 +68,7 @@ export function remoteWriteFromEnv(env: NodeJS.ProcessEnv, repoRoot: string): Re
 }
 
 /** The remote_write entry for prometheus.yml: host paths natively, the compose secrets' paths under compose. */
-export function remoteWriteEntry(setting: RemoteWriteSetting, mode: 'native' | 'compose'): RemoteWriteEntry {
+export function remoteWriteEntry(setting: RemoteWriteSetting, mode: 'native' | 'compose'): RemoteWriteTarget {
   const passwordFile = mode === 'native' ? setting.passwordFile : composeRemoteWriteSecrets.password;
   const bearerTokenFile = mode === 'native' ? setting.bearerTokenFile : composeRemoteWriteSecrets.bearerToken;
   return {

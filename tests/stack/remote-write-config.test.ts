@@ -38,12 +38,12 @@ describe("Prometheus' own remote write (auth, headers)", () => {
       ...composePrometheusOptions,
       remoteWrite: [
         { url: 'https://store.example/api/v1/push', name: 'hosted', headers: { 'X-Scope-OrgID': 'team-a' }, basicAuth: { username: 'alice', passwordFile: '/run/secrets/pw' } },
-        { url: 'http://thanos-receive-router:19291/api/v1/receive', headers: { 'THANOS-TENANT': 'team-a' }, bearerTokenFile: '/run/secrets/token' },
+        { url: 'http://thanos-receive-router:19291/api/v1/receive', name: 'tenant', headers: { 'THANOS-TENANT': 'team-a' }, bearerTokenFile: '/run/secrets/token' },
       ],
     });
     assert.deepEqual(config.remote_write, [
       { url: 'https://store.example/api/v1/push', name: 'hosted', headers: { 'X-Scope-OrgID': 'team-a' }, basic_auth: { username: 'alice', password_file: '/run/secrets/pw' }, send_native_histograms: true },
-      { url: 'http://thanos-receive-router:19291/api/v1/receive', headers: { 'THANOS-TENANT': 'team-a' }, authorization: { type: 'Bearer', credentials_file: '/run/secrets/token' }, send_native_histograms: true },
+      { url: 'http://thanos-receive-router:19291/api/v1/receive', name: 'tenant', headers: { 'THANOS-TENANT': 'team-a' }, authorization: { type: 'Bearer', credentials_file: '/run/secrets/token' }, send_native_histograms: true },
     ]);
     assert.equal(prometheusConfig(composePrometheusOptions).remote_write, undefined, 'none unless asked for');
     const refused: [object, RegExp][] = [
@@ -51,9 +51,9 @@ describe("Prometheus' own remote write (auth, headers)", () => {
       [{ url: 'http://s/w', headers: { 'Bad Name': 'x' } }, /"Bad Name" is not a valid header name/],
       [{ url: 'http://s/w', basicAuth: { username: 'a', passwordFile: '/p' }, bearerTokenFile: '/t' }, /basicAuth and bearerTokenFile both set the Authorization header/],
       [{ url: 'http://a:b@s/w' }, /no credentials in the url/],
-      [{ url: 'ftp://s/w' }, /url must be http or https/],
+      [{ url: 'ftp://s/w' }, /remote write x needs an http\(s\) URL/],
     ];
-    for (const [entry, message] of refused) assert.throws(() => prometheusConfig({ ...composePrometheusOptions, remoteWrite: [entry as { url: string }] }), message);
+    for (const [entry, message] of refused) assert.throws(() => prometheusConfig({ ...composePrometheusOptions, remoteWrite: [{ name: 'x', ...(entry as { url: string }) }] }), message);
   });
 
   it('REMOTE_WRITE_* of .env: parsed, rendered into the native (host files) and compose (secrets) configs; mistakes are named', () => {

@@ -1,11 +1,14 @@
 /**
  * One harness instance as its own process: `node --import tsx tools/k6-harness/cli.ts '<json>'`
  * with HarnessOptions as JSON. `npm run loadtest -- --instances N --harness` starts N of them,
- * like N k6 processes. Exit code as k6's: 0 passed, 99 thresholds crossed, 2 could not run.
+ * like N k6 processes. Exit code as k6's: 0 passed, 99 thresholds crossed, 2 could not run; and
+ * 3 when a remote-write push failed (k6 only logs that; the harness tells its parent, which marks
+ * the merged summary and exits 3 as a single run whose pushes failed does).
  * Remote-write auth and headers come from the environment, as k6 reads them (K6_PROMETHEUS_RW_USERNAME,
  * _PASSWORD, _BEARER_TOKEN, _HEADERS_<Name>): a command line is visible to every user of the machine.
  */
 import { remoteWriteAuthFromK6Env } from '../remote-write-auth.ts';
+import { PASSED_EXIT, PUSH_FAILED_EXIT, THRESHOLDS_FAILED_EXIT } from './exit-codes.ts';
 import { runHarness, type HarnessOptions } from './index.ts';
 
 async function main(): Promise<number> {
@@ -14,7 +17,12 @@ async function main(): Promise<number> {
   const options = JSON.parse(json) as HarnessOptions;
   if (options.remoteWriteAuth) throw new Error('cli.ts: remote-write credentials go in the environment (K6_PROMETHEUS_RW_*), not in the command line');
   const result = await runHarness({ ...options, remoteWriteAuth: remoteWriteAuthFromK6Env(process.env) });
-  return result.passed ? 0 : 99;
+  const errors = result.remoteWrite.errors;
+  if (errors.length > 0) {
+    console.error(`k6 harness: ${errors.length} remote-write push(es) failed, the first: ${errors[0]}`);
+    return PUSH_FAILED_EXIT;
+  }
+  return result.passed ? PASSED_EXIT : THRESHOLDS_FAILED_EXIT;
 }
 
 main().then(
