@@ -3,26 +3,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ports } from '../../monitoring/config/stack.ts';
 import { TESTID_PATTERN } from '../../k6/lib/summary-format.ts';
-import { readState } from '../stack/native.ts';
+import { stackEndpoints } from '../stack/endpoints.ts';
 import { stackSettings } from '../stack/settings.ts';
 import { scenarios, type ScenarioName } from './k6-command.ts';
 import { checkAuth, parseHeader, remoteWriteAuthFromK6Env, type RemoteWriteAuth } from '../../tools/remote-write-auth.ts';
 
 /** Prometheus' remote-write receiver in the stack with the default ports. */
 export const DEFAULT_REMOTE_WRITE_URL = `http://127.0.0.1:${ports.prometheus}/api/v1/write`;
-
-/**
- * The running stack's receiver and query API: Prometheus (PROMETHEUS_PORT, environment or .env,
- * moves it, as it moves the stack), or the Thanos router and Query when the native stack was
- * started with --scale-out (its state file says so).
- */
-export function stackEndpoints(env: NodeJS.ProcessEnv): { remoteWriteUrl: string; queryUrl: string } {
-  const settings = stackSettings(env);
-  const scaleOut = readState(settings)?.scaleOut;
-  if (scaleOut) return scaleOut;
-  const prometheus = `http://127.0.0.1:${settings.ports.prometheus}`;
-  return { remoteWriteUrl: `${prometheus}/api/v1/write`, queryUrl: prometheus };
-}
 
 export const LOADTEST_USAGE = `usage: npm run loadtest -- <order|payment|e2e> [options] [-- <k6 args>]
   --profile smoke|full      load profile (default full; smoke runs for seconds with a few VUs)
@@ -133,7 +120,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv, now = 
   }
   const baseline = values.get('--baseline') ?? null;
   const explicitWrite = values.get('--remote-write') ?? env.K6_PROMETHEUS_RW_SERVER_URL;
-  const stack = explicitWrite === undefined ? stackEndpoints(env) : undefined;
+  const stack = explicitWrite === undefined ? stackEndpoints(stackSettings(env)) : undefined;
   const remoteWriteUrl = checkedUrl('--remote-write', explicitWrite ?? stack?.remoteWriteUrl ?? '');
   const queryBase = values.get('--query-url') ?? (env.PROMETHEUS_QUERY_URL || undefined);
   return {

@@ -14,6 +14,7 @@ import { ports } from '../../monitoring/config/stack.ts';
 import { waitForHttp } from '../../tools/process.ts';
 import { compose, composeCommand, composeEnvironment } from './compose.ts';
 import { nativeUp } from './native.ts';
+import { hostScaleOutEndpoints, recordScaleOut } from './endpoints.ts';
 import { thanos } from '../../monitoring/config/thanos.ts';
 import { targetPreset } from '../../monitoring/config/targets.ts';
 import { loadDotEnv, repoRoot, stackSettings, type StackSettings } from './settings.ts';
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
     }
     // Containers compose kept do not re-read the configs generated above: reload them (SIGHUP; no lifecycle API).
     compose(composeCmd, ['kill', '-s', 'SIGHUP', 'prometheus', 'alertmanager', 'pool-exporter', ...(scaleOut ? ['thanos-rule'] : [])], profiles);
+    recordScaleOut(settings, scaleOut ? hostScaleOutEndpoints : null);
     console.log(`\nStack is up (docker compose).
   Grafana            http://localhost:${p.grafana}
   Prometheus         http://localhost:${p.prometheus}
@@ -116,7 +118,8 @@ async function main(): Promise<void> {
     return;
   }
   if (!values.native) console.log('Notice: no Docker engine answers (`docker info` failed): starting the stack natively.');
-  const { state, notices, actions } = await nativeUp({ settings, demo: values.demo, scaleOut: values['scale-out'], log: (l) => console.log(l) });
+  const { state, notices, actions } = await nativeUp({ settings, demo: values.demo, scaleOut, log: (l) => console.log(l) });
+  recordScaleOut(settings, state.scaleOut ?? null);
   const changed = actions.filter((a) => a.action !== 'kept').map((a) => `${a.action} ${a.name}`);
   console.log(`\nStack is up (native; state in ${settings.stateDir}; ${changed.length > 0 ? changed.join(', ') : 'everything was already up'}).`);
   for (const s of state.services) console.log(`  ${s.name.padEnd(18)} ${s.url}   (pid ${s.pid}, log ${s.logFile})`);

@@ -21,6 +21,7 @@ import YAML from 'yaml';
 import { k6Custom, k6Remote } from '../../contract/metrics.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 import type { StackState } from '../../scripts/stack/native.ts';
+import type { ReceivedNotification } from '../../notification-sink/main.ts';
 import { repoRoot } from '../../scripts/stack/settings.ts';
 import { isAlive } from '../../tools/process.ts';
 import type { BuiltDashboard } from '../../monitoring/dashboards/common.ts';
@@ -49,6 +50,7 @@ if (isolated) {
     let query: PrometheusClient;
     let loadtest: { code: number | null; output: string };
     let killedAt = 0;
+    const timings: string[] = [];
     const startedAt = Date.now() / 1000;
     let endedAt = 0;
     let victim = '';
@@ -92,12 +94,14 @@ if (isolated) {
       killedAt = Date.now();
       loadtest = { code: await exited, output };
       endedAt = Date.now() / 1000;
+      timings.push(`${victim} killed ${((killedAt / 1000 - startedAt)).toFixed(1)} s after stack:up began; the load test ran ${(endedAt - killedAt / 1000).toFixed(1)} s more`);
       assert.ok(!isAlive(victimRecord.pid), `${victim} is dead`);
       merged = JSON.parse(await readFile(join(repoRoot, 'results', testid, 'summary.json'), 'utf8')) as RunSummary;
       parts = await Promise.all(['k6-1', 'k6-2', 'k6-3'].map(async (i) => JSON.parse(await readFile(join(repoRoot, 'results', testid, 'instances', i, 'summary.json'), 'utf8')) as RunSummary));
     });
 
     after(() => {
+      console.log(`\nMeasured (scale-out):\n  ${timings.join('\n  ')}`);
       const down = runEntry('scripts/stack/down.ts', []);
       if (down.status !== 0) console.error(down.output);
       rmSync(join(repoRoot, 'results', testid), { recursive: true, force: true });
@@ -192,5 +196,40 @@ if (isolated) {
       assert.deepEqual(empty.filter((q) => !cannotHaveData.test(q)), [], `queries without data through Thanos Query:\n${empty.join('\n')}`);
     });
 
+
+    it('alerts go from Thanos Rule through Alertmanager to the sink: payment stopped, then back', async () => {
+      const sink = state.services.find((s) => s.name === 'notification-sink');
+      assert.ok(sink);
+      const sinkUrl = new URL(sink.healthUrl).origin;
+      const notified = async (status: 'firing' | 'resolved', since: number): Promise<ReceivedNotification | undefined> =>
+        ((await (await fetch(`${sinkUrl}/alerts`)).json()) as ReceivedNotification[]).find(
+          (n) => Date.parse(n.receivedAt) >= since && n.payload.alerts.some((a) => a.labels.alertname === 'GrpcBackendDown' && a.status === status),
+        );
+      const waitNotified = async (status: 'firing' | 'resolved', since: number): Promise<ReceivedNotification> => {
+        const until = Date.now() + 180_000;
+        while (Date.now() < until) {
+          const n = await notified(status, since);
+          if (n) return n;
+          await sleep(1_000);
+        }
+        assert.fail(`no ${status} GrpcBackendDown notification within 180 s`);
+      };
+      const fault = (...args: string[]): void => {
+        const r = runEntry('demo/fault.ts', args);
+        assert.equal(r.status, 0, r.output);
+      };
+      const stoppedAt = Date.now();
+      fault('payment', 'down');
+      const firing = await waitNotified('firing', stoppedAt);
+      const alert = firing.payload.alerts.find((a) => a.labels.alertname === 'GrpcBackendDown');
+      assert.equal(alert?.labels.service, 'payment-service');
+      // Thanos Rule, not Prometheus (which loads no rules here), sent it: its alerts link back to Query.
+      assert.match(alert?.generatorURL ?? '', new RegExp(`^${state.scaleOut?.queryUrl ?? 'none'}/`));
+      timings.push(`payment stopped -> GrpcBackendDown delivered: ${((Date.parse(firing.receivedAt) - stoppedAt) / 1000).toFixed(1)} s`);
+      const upAt = Date.now();
+      fault('payment', 'up');
+      const resolved = await waitNotified('resolved', upAt);
+      timings.push(`payment up -> resolved GrpcBackendDown delivered: ${((Date.parse(resolved.receivedAt) - upAt) / 1000).toFixed(1)} s`);
+    });
   });
 }
