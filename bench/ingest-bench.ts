@@ -5,7 +5,7 @@
  * and to the Thanos ring through its router, in alternating order, fresh stores every round;
  * each round is verified against what the store holds. Writes bench/results/ingest-bench.md.
  *
- *   npm run bench:ingest [-- --rounds 3] [--series 6000] [--writers 4] [--pushes 100] [--out FILE]
+ *   npm run bench:ingest [-- --rounds 5] [--series 6000] [--writers 4] [--pushes 200] [--out FILE]
  *
  * The ring binds fixed ports (monitoring/config/thanos.ts), so the benchmark re-runs itself in its
  * own network namespace (unshare -n, lo up). Needs `npm run provision` (Prometheus, Thanos).
@@ -25,10 +25,10 @@ const OUTER_NETNS = 'INGEST_BENCH_OUTER_NETNS';
 
 const { values } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
     series: { type: 'string', default: '6000' },
     writers: { type: 'string', default: '4' },
-    pushes: { type: 'string', default: '100' },
+    pushes: { type: 'string', default: '200' },
     out: { type: 'string', default: join(import.meta.dirname, 'results', 'ingest-bench.md') },
   },
 });
@@ -98,9 +98,11 @@ const text = [
   `  the Thanos ring of tools/thanos-ring.ts (router → Receive ×${thanos.receivers}, replication ${thanos.replicationFactor}, Query), written through its router.`,
   '  Both run in the benchmark\'s own network namespace (the ring\'s ports are fixed).',
   '- After each run the store is asked what it holds for the run\'s `testid`: series count, sample count',
-  '  (`count_over_time`, summed per metric name) and the sum of every sample value, through Prometheus\' API and through Thanos Query',
-  '  (deduplicated, partial responses refused). All three must equal what the client counted as accepted; a run that',
-  '  does not is marked failed and its rate is not used.',
+  '  (`count_over_time`, summed per metric name) and the sum of every sample value. Prometheus through its API; the ring',
+  '  through a second Thanos Query over the same receivers with `--deduplication.func=chain` (replicas merged 1:1: a',
+  '  sample counts when any receiver holds it), partial responses refused. All three must equal what the client counted',
+  '  as accepted; a run that does not is marked failed and its rate is not used. For the ring, what the stack\'s own Query',
+  '  (default penalty deduplication) shows and the replica copies (no deduplication) are recorded beside it.',
   `- ${rounds} rounds, the order alternating (odd rounds Prometheus first). Ratio = ring / Prometheus accepted samples/s`,
   '  within one round; the 1-minute load average is read before each store starts and after its pushes.',
   '',

@@ -8,7 +8,7 @@ import { loadavg } from 'node:os';
 import { thanos } from '../../monitoring/config/thanos.ts';
 import { performance } from 'node:perf_hooks';
 import { workloadMetricNames, type Push, type Workload, type Writer } from './ingest-workload.ts';
-import { startStore, storeLabel, verifyStore, type Expected, type Store, type StoreKind, type Verification } from './ingest-stores.ts';
+import { startStore, storeLabel, storeTotals, verifyStore, type Expected, type Store, type StoreKind, type Verification } from './ingest-stores.ts';
 
 const HEADERS = {
   'Content-Encoding': 'snappy',
@@ -123,6 +123,8 @@ export interface StoreRun {
   loadAfter: number;
   stats?: PushStats;
   verification?: Verification;
+  /** The ring only: what its own Query (penalty dedup) shows, and every replica copy (no dedup). */
+  ringViews?: { stackQuery: Expected; replicas: Expected; outOfOrderDropped: number };
   /** Counts as a rate only when the store holds exactly what was accepted. */
   ok: boolean;
   problem?: string;
@@ -161,14 +163,15 @@ export async function runStore(kind: StoreKind, round: number, workload: Workloa
     store = await startStore(kind);
     run.stats = await pushAll(store.writeUrl, workload.writers);
     run.loadAfter = loadavg()[0] ?? Number.NaN;
-    run.verification = await verifyStore(store, {
-      testid: workload.options.testid,
-      metricNames: workloadMetricNames,
-      fromMs: workload.firstTimestampMs,
-      toMs: workload.lastTimestampMs,
-      expected: run.stats.expected,
-      waitMs: opts.verifyWaitMs,
-    });
+    const totals = { testid: workload.options.testid, metricNames: workloadMetricNames, fromMs: workload.firstTimestampMs, toMs: workload.lastTimestampMs };
+    run.verification = await verifyStore(store, { ...totals, expected: run.stats.expected, waitMs: opts.verifyWaitMs });
+    if (store.ringViews) {
+      run.ringViews = {
+        stackQuery: await storeTotals(store.ringViews.stackQuery, totals),
+        replicas: await storeTotals(store.ringViews.replicas, totals),
+        outOfOrderDropped: store.ringViews.outOfOrderDropped(),
+      };
+    }
     run.ok = run.verification.ok;
     if (!run.verification.ok) run.problem = `verification failed: ${run.verification.problem}`;
   } catch (err) {
@@ -239,12 +242,30 @@ export function renderIngestReport(report: IngestReport): string[] {
     report.ratio && prom && ring
       ? `On this 2-core machine the Thanos ring (router + ${thanos.receivers} receivers, replication ${thanos.replicationFactor}) accepted ${two(report.ratio.median)}× the remote-write samples per second of one Prometheus 3.5: median of ${report.ratio.n} ${report.ratio.n === 1 ? 'round' : 'rounds'}, range ${two(report.ratio.min)}–${two(report.ratio.max)} (ring ${int(ring.median)}, Prometheus ${int(prom.median)} samples/s, medians; ${w.series.toLocaleString('en-US')} series from ${w.writers} writers; 1-minute load average ${two(Math.min(...loads))}–${two(Math.max(...loads))}).`
       : 'No round verified on both stores: no ratio.';
+  const ringRows = report.runs.flatMap((r) => {
+    const v = r.ringViews;
+    const accepted = r.stats?.expected.samples;
+    if (!v || accepted === undefined) return [];
+    const missing = accepted - v.stackQuery.samples;
+    const copies = 2 * accepted - v.replicas.samples;
+    return [`| ${r.round} | ${int(accepted)} | ${r.verification ? int(r.verification.found.samples) : '-'} | ${int(v.stackQuery.samples)} (${missing === 0 ? 'all' : `${int(missing)} missing`}) | ${int(v.replicas.samples)} of ${int(2 * accepted)} (${copies === 0 ? 'all' : `${int(copies)} second copies missing`}) | ${int(v.outOfOrderDropped)} |`];
+  });
   return [
     '## Rounds',
     '',
     '| round | store | accepted samples/s | timed pushes ok / failed | push p50 / p99 (ms, 2xx only) | timed phase (s) | load 1-min before → after | store holds what was accepted |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
+    '',
+    '### The ring: what its own Query shows, and its replica copies',
+    '',
+    'Verification reads the ring through a Query with `--deduplication.func=chain` (a sample counts when any replica holds it).',
+    "The stack's Query (tools/thanos-ring.ts) uses Thanos' default penalty deduplication; its answer, and the copies the",
+    'receivers hold without deduplication (replication 2: two per accepted sample), from the same run:',
+    '',
+    '| round | accepted samples (warm-up included) | held (chain dedup) | stack\'s Query shows (penalty dedup) | replica copies (no dedup) | receivers logged dropped out of order |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...ringRows,
     '',
     '## Summary',
     '',

@@ -3,6 +3,14 @@
  * directory) and stopped after its round: one Prometheus with the stack's flags on port 0, and
  * the Thanos ring (router + Receive ×3, replication 2, + Query) on its fixed ports, so the caller
  * runs in its own network namespace. After a round, the store is asked what it holds.
+ *
+ * The ring is asked through a second Thanos Query over the same receivers with
+ * `--deduplication.func=chain` (1:1 merge of the replicas: a sample counts if any replica holds
+ * it). The ring's own Query uses Thanos' default penalty deduplication, made for HA Prometheus
+ * pairs that scrape at offset times: where one replica misses a sample (a receiver drops the
+ * second copy as out of order when the router has already answered after 1 of 2 writes), it can
+ * skip that sample although the other replica holds it. What the stack's Query shows and how many
+ * replica copies exist are recorded beside the verification.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,8 +18,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { prometheusFlags } from '../../monitoring/config/stack.ts';
 import { thanos } from '../../monitoring/config/thanos.ts';
+import { queryArgs } from '../../monitoring/generators/thanos.ts';
 import { pinnedTool } from '../../scripts/engines/engines.ts';
-import { listeningLine, startListeningProcess } from '../../tools/process.ts';
+import { listeningLine, startListeningProcess, startProcess, type RunningProcess } from '../../tools/process.ts';
 import { startThanosRing } from '../../tools/thanos-ring.ts';
 
 export type StoreKind = 'prometheus' | 'thanos-ring';
@@ -20,10 +29,17 @@ export interface Store {
   kind: StoreKind;
   /** Remote-write endpoint. */
   writeUrl: string;
-  /** Instant query, one number (the first result's value; NaN when there is none). */
+  /** Instant query, one number (the first result's value; NaN when there is none): what verification asks. */
   queryNumber(expr: string, timeSeconds: number): Promise<number>;
+  /** The ring only: the same through the ring's own Query (penalty dedup), and without dedup (every replica copy). */
+  ringViews?: { stackQuery: QueryNumber; replicas: QueryNumber; outOfOrderDropped: () => number };
   stop(): Promise<void>;
 }
+
+export type QueryNumber = (expr: string, timeSeconds: number) => Promise<number>;
+
+/** The audit Query's ports: free in the benchmark's own namespace, next to the ring's. */
+const AUDIT_QUERY = { http: `127.0.0.1:${thanos.ports.queryHttp + 100}`, grpc: `127.0.0.1:${thanos.ports.queryGrpc + 100}` };
 
 interface QueryBody {
   status: string;
@@ -67,13 +83,34 @@ export async function startStore(kind: StoreKind): Promise<Store> {
         },
       };
     }
-    const ring = await startThanosRing({ dir, binary: pinnedTool('thanos').path });
+    const binary = pinnedTool('thanos').path;
+    const ring = await startThanosRing({ dir, binary });
+    let audit: RunningProcess;
+    try {
+      audit = await startProcess({
+        name: 'thanos-query-chain-dedup',
+        command: binary,
+        args: [...queryArgs({ ...ring.addresses, query: AUDIT_QUERY }), '--deduplication.func=chain'],
+        readyUrl: `http://${AUDIT_QUERY.http}/-/ready`,
+        readyTimeoutMs: 60_000,
+      });
+    } catch (err) {
+      await ring.stop();
+      throw err;
+    }
+    // An unreachable receiver is an error, not a partial answer.
+    const strict = { partial_response: 'false' };
     return {
       kind,
       writeUrl: ring.writeUrl,
-      // Deduplicated (each series once, not once per replica); an unreachable receiver is an error, not a partial answer.
-      queryNumber: (expr, t) => instantQuery(ring.queryUrl, expr, t, { dedup: 'true', partial_response: 'false' }),
+      queryNumber: (expr, t) => instantQuery(`http://${AUDIT_QUERY.http}`, expr, t, { ...strict, dedup: 'true' }),
+      ringViews: {
+        stackQuery: (expr, t) => instantQuery(ring.queryUrl, expr, t, { ...strict, dedup: 'true' }),
+        replicas: (expr, t) => instantQuery(ring.queryUrl, expr, t, { ...strict, dedup: 'false' }),
+        outOfOrderDropped: () => ring.addresses.receivers.reduce((sum, r) => sum + outOfOrderDropped(ring.processes.get(r.name)?.output() ?? ''), 0),
+      },
       async stop() {
+        await audit.stop();
         await ring.stop();
         await rm(dir, { recursive: true, force: true });
       },
@@ -106,25 +143,45 @@ export interface Verification {
  * the receivers in the background, so the answer is polled until it matches or `waitMs` passes;
  * a mismatch that persists fails.
  */
-export async function verifyStore(
-  store: Store,
-  opts: { testid: string; metricNames: readonly string[]; fromMs: number; toMs: number; expected: Expected; waitMs?: number },
-): Promise<Verification> {
-  const range = `${Math.ceil((opts.toMs - opts.fromMs) / 1000) + 60}s`;
-  const at = opts.toMs / 1000 + 1;
+/** Samples a receiver logged as dropped out of order (`msg="Error on ingesting out-of-order samples" numDropped=N`). */
+export function outOfOrderDropped(log: string): number {
+  return [...log.matchAll(/out-of-order samples.*?numDropped=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+export interface TotalsQuery {
+  testid: string;
+  metricNames: readonly string[];
+  fromMs: number;
+  toMs: number;
+}
+
+/** Series, samples and the sum of every sample value under `testid` in [fromMs, toMs], as one query API sees them. */
+export async function storeTotals(query: QueryNumber, q: TotalsQuery): Promise<Expected> {
+  const range = `${Math.ceil((q.toMs - q.fromMs) / 1000) + 60}s`;
+  const at = q.toMs / 1000 + 1;
   // One term per metric name: `*_over_time` drops the name, and k6's metrics share their tag sets.
   const total = (aggregate: string, fn: string): string =>
-    opts.metricNames.map((m) => `(${aggregate}(${fn}(${m}{testid="${opts.testid}"}[${range}])) or vector(0))`).join(' + ');
+    q.metricNames.map((m) => `(${aggregate}(${fn}(${m}{testid="${q.testid}"}[${range}])) or vector(0))`).join(' + ');
+  return {
+    series: await query(total('count', 'last_over_time'), at),
+    samples: await query(total('sum', 'count_over_time'), at),
+    valueSum: await query(total('sum', 'sum_over_time'), at),
+  };
+}
+
+/**
+ * Ask the store for the series count, the sample count and the sum of every sample value under
+ * `testid` in [from, to], and compare with what the client counted as accepted. Query discovers
+ * the receivers in the background, so the answer is polled until it matches or `waitMs` passes;
+ * a mismatch that persists fails.
+ */
+export async function verifyStore(store: Store, opts: TotalsQuery & { expected: Expected; waitMs?: number }): Promise<Verification> {
   const deadline = Date.now() + (opts.waitMs ?? 30_000);
   let found: Expected = { series: Number.NaN, samples: Number.NaN, valueSum: Number.NaN };
   let problem = '';
   for (;;) {
     try {
-      found = {
-        series: await store.queryNumber(total('count', 'last_over_time'), at),
-        samples: await store.queryNumber(total('sum', 'count_over_time'), at),
-        valueSum: await store.queryNumber(total('sum', 'sum_over_time'), at),
-      };
+      found = await storeTotals(store.queryNumber, opts);
       const wrong = (Object.keys(found) as (keyof Expected)[]).filter((k) => found[k] !== opts.expected[k]);
       if (wrong.length === 0) return { ok: true, expected: opts.expected, found };
       problem = wrong.map((k) => `${k}: store ${found[k]}, accepted ${opts.expected[k]}`).join('; ');

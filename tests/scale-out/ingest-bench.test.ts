@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pushAll, renderIngestReport, runIngestBenchmark } from '../../bench/lib/ingest-run.ts';
-import { startStore, verifyStore, type StoreKind } from '../../bench/lib/ingest-stores.ts';
+import { outOfOrderDropped, startStore, verifyStore, type StoreKind } from '../../bench/lib/ingest-stores.ts';
 import { buildWorkload, workloadMetricNames, type Push } from '../../bench/lib/ingest-workload.ts';
 import { ownNetworkNamespace } from '../support/network-namespace.ts';
 
@@ -34,6 +34,15 @@ if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 300_000 })) {
         assert.deepEqual(run.verification?.found, { series: tiny.series, samples: tiny.series * (tiny.pushes + 1), valueSum: run.stats?.expected.valueSum });
         assert.ok(Number.isFinite(run.loadBefore) && Number.isFinite(run.loadAfter));
       }
+      const [prometheusRun, ringRun] = report.runs;
+      assert.equal(prometheusRun?.ringViews, undefined);
+      const views = ringRun?.ringViews;
+      assert.ok(views, 'the ring run records what its own Query shows and its replica copies');
+      const accepted = tiny.series * (tiny.pushes + 1);
+      assert.equal(views.replicas.series, tiny.series * 2, 'replication 2: every series on two receivers');
+      assert.ok(views.replicas.samples >= accepted && views.replicas.samples <= 2 * accepted, `replica copies ${views.replicas.samples}`);
+      assert.ok(views.stackQuery.samples <= accepted, `the stack's Query shows ${views.stackQuery.samples}`);
+      assert.ok(Number.isInteger(views.outOfOrderDropped) && views.outOfOrderDropped >= 0);
       assert.equal(report.ratios.length, 1);
       const ratio = report.ratios[0];
       assert.ok(ratio !== undefined && ratio > 0);
@@ -45,6 +54,17 @@ if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 300_000 })) {
       assert.match(text, /^\| 1 \| thanos-ring \| [\d,]+ \| 40 \/ 0 \|/m);
       assert.match(text, new RegExp(`accepted ${ratio.toFixed(2)}× the remote-write samples per second of one Prometheus`));
       assert.match(text, /Failed runs \(not in the rates\): none\./);
+      assert.match(text, new RegExp(`^\\| 1 \\| ${accepted.toLocaleString('en-US')} \\| ${accepted.toLocaleString('en-US')} \\| `, 'm'), 'the ring table row');
+    });
+
+    it('reads the samples a receiver logged as dropped out of order', () => {
+      const log = [
+        'ts=2026-11-30T16:47:21.191Z caller=intrumentation.go:71 level=warn component=receive msg="changing probe status" status=not-ready',
+        'ts=2026-11-30T16:48:00.660Z caller=writer_errors.go:134 level=warn component=receive component=receive-writer tenant=default-tenant msg="Error on ingesting out-of-order samples" numDropped=506',
+        'ts=2026-11-30T16:48:05.596Z caller=writer_errors.go:134 level=warn component=receive component=receive-writer tenant=default-tenant msg="Error on ingesting out-of-order samples" numDropped=486',
+      ].join('\n');
+      assert.equal(outOfOrderDropped(log), 992);
+      assert.equal(outOfOrderDropped(''), 0);
     });
 
     for (const kind of ['prometheus', 'thanos-ring'] as StoreKind[]) {
