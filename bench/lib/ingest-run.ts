@@ -169,7 +169,7 @@ export async function runStore(kind: StoreKind, round: number, workload: Workloa
       run.ringViews = {
         stackQuery: await storeTotals(store.ringViews.stackQuery, totals),
         replicas: await storeTotals(store.ringViews.replicas, totals),
-        outOfOrderDropped: store.ringViews.outOfOrderDropped(),
+        outOfOrderDropped: await store.ringViews.outOfOrderDropped(),
       };
     }
     run.ok = run.verification.ok;
@@ -223,6 +223,25 @@ export function describeRun(r: StoreRun): string {
   return `round ${r.round} ${r.store}: ${rate}${s ? `, pushes ${s.pushesOk} ok / ${s.pushesFailed} failed, p50 ${ms(s.p50Ms)} ms p99 ${ms(s.p99Ms)} ms` : ''}, load ${two(r.loadBefore)} -> ${two(r.loadAfter)}${r.problem ? ` (${r.problem})` : ''}`;
 }
 
+/** One line on the ring's replicas over all its runs: what is held, what its own Query shows, the copies refused. */
+function ringSummary(report: IngestReport): string {
+  const runs = report.runs.filter((r) => r.ringViews && r.stats);
+  if (runs.length === 0) return '- The ring: no run to describe.';
+  const range = (xs: number[]): string => {
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    return lo === hi ? int(lo) : `${int(lo)}–${int(hi)}`;
+  };
+  const accepted = (r: StoreRun): number => r.stats?.expected.samples ?? Number.NaN;
+  const held = runs.filter((r) => r.verification?.ok).length;
+  return [
+    `- The ring's replicas: ${held} of ${runs.length} runs held every accepted sample at least once (chain dedup);`,
+    `the stack's Query (penalty dedup) showed ${range(runs.map((r) => accepted(r) - (r.ringViews?.stackQuery.samples ?? Number.NaN)))} samples fewer than accepted;`,
+    `second copies missing: ${range(runs.map((r) => 2 * accepted(r) - (r.ringViews?.replicas.samples ?? Number.NaN)))} per run (of ${int(2 * accepted(runs[0] as StoreRun))}),`,
+    `refused by the receivers as out of order: ${range(runs.map((r) => r.ringViews?.outOfOrderDropped ?? Number.NaN))}.`,
+  ].join(' ');
+}
+
 /** The report's generated part: tables and the sentence a document may quote. */
 export function renderIngestReport(report: IngestReport): string[] {
   const w = report.workload;
@@ -263,7 +282,7 @@ export function renderIngestReport(report: IngestReport): string[] {
     "The stack's Query (tools/thanos-ring.ts) uses Thanos' default penalty deduplication; its answer, and the copies the",
     'receivers hold without deduplication (replication 2: two per accepted sample), from the same run:',
     '',
-    '| round | accepted samples (warm-up included) | held (chain dedup) | stack\'s Query shows (penalty dedup) | replica copies (no dedup) | receivers logged dropped out of order |',
+    '| round | accepted samples (warm-up included) | held (chain dedup) | stack\'s Query shows (penalty dedup) | replica copies (no dedup) | refused as out of order by the receivers (their `prometheus_tsdb_out_of_order_samples_total`) |',
     '| --- | --- | --- | --- | --- | --- |',
     ...ringRows,
     '',
@@ -272,6 +291,7 @@ export function renderIngestReport(report: IngestReport): string[] {
     `- ${storeLabel.prometheus}: ${sp(prom, int)} accepted samples/s (median, min–max).`,
     `- ${storeLabel['thanos-ring']}: ${sp(ring, int)} accepted samples/s.`,
     `- Ring / Prometheus, per round: ${report.ratios.map((r) => (r === undefined ? 'failed' : two(r))).join(', ')}; ${report.ratio ? `median ${two(report.ratio.median)} (${two(report.ratio.min)}–${two(report.ratio.max)})` : 'no ratio'}.`,
+    ringSummary(report),
     `- Failed runs (not in the rates): ${failedRuns.length === 0 ? 'none' : failedRuns.map((r) => `round ${r.round} ${r.store}: ${r.problem ?? ''}`).join('; ')}.`,
     '',
     ratioLine,

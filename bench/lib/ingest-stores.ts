@@ -7,10 +7,10 @@
  * The ring is asked through a second Thanos Query over the same receivers with
  * `--deduplication.func=chain` (1:1 merge of the replicas: a sample counts if any replica holds
  * it). The ring's own Query uses Thanos' default penalty deduplication, made for HA Prometheus
- * pairs that scrape at offset times: where one replica misses a sample (a receiver drops the
- * second copy as out of order when the router has already answered after 1 of 2 writes), it can
- * skip that sample although the other replica holds it. What the stack's Query shows and how many
- * replica copies exist are recorded beside the verification.
+ * pairs that scrape at offset times: where one replica misses a sample (under load a receiver
+ * refuses some second copies as out of order), it can skip that sample although the other
+ * replica holds it. What the stack's Query shows, how many replica copies exist and how many
+ * samples the receivers refused as out of order are recorded beside the verification.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,7 +32,7 @@ export interface Store {
   /** Instant query, one number (the first result's value; NaN when there is none): what verification asks. */
   queryNumber(expr: string, timeSeconds: number): Promise<number>;
   /** The ring only: the same through the ring's own Query (penalty dedup), and without dedup (every replica copy). */
-  ringViews?: { stackQuery: QueryNumber; replicas: QueryNumber; outOfOrderDropped: () => number };
+  ringViews?: { stackQuery: QueryNumber; replicas: QueryNumber; outOfOrderDropped: () => Promise<number> };
   stop(): Promise<void>;
 }
 
@@ -107,7 +107,11 @@ export async function startStore(kind: StoreKind): Promise<Store> {
       ringViews: {
         stackQuery: (expr, t) => instantQuery(ring.queryUrl, expr, t, { ...strict, dedup: 'true' }),
         replicas: (expr, t) => instantQuery(ring.queryUrl, expr, t, { ...strict, dedup: 'false' }),
-        outOfOrderDropped: () => ring.addresses.receivers.reduce((sum, r) => sum + outOfOrderDropped(ring.processes.get(r.name)?.output() ?? ''), 0),
+        async outOfOrderDropped() {
+          let sum = 0;
+          for (const r of ring.addresses.receivers) sum += outOfOrderSamples(await (await fetch(`http://${r.http}/metrics`, { signal: AbortSignal.timeout(10_000) })).text());
+          return sum;
+        },
       },
       async stop() {
         await audit.stop();
@@ -143,9 +147,9 @@ export interface Verification {
  * the receivers in the background, so the answer is polled until it matches or `waitMs` passes;
  * a mismatch that persists fails.
  */
-/** Samples a receiver logged as dropped out of order (`msg="Error on ingesting out-of-order samples" numDropped=N`). */
-export function outOfOrderDropped(log: string): number {
-  return [...log.matchAll(/out-of-order samples.*?numDropped=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+/** Samples a receiver's TSDBs refused as out of order: `prometheus_tsdb_out_of_order_samples_total` in its /metrics, every tenant and type. */
+export function outOfOrderSamples(metrics: string): number {
+  return [...metrics.matchAll(/^prometheus_tsdb_out_of_order_samples_total(?:\{[^}]*\})? (\S+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
 }
 
 export interface TotalsQuery {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pushAll, renderIngestReport, runIngestBenchmark } from '../../bench/lib/ingest-run.ts';
-import { outOfOrderDropped, startStore, verifyStore, type StoreKind } from '../../bench/lib/ingest-stores.ts';
+import { outOfOrderSamples, startStore, verifyStore, type StoreKind } from '../../bench/lib/ingest-stores.ts';
 import { buildWorkload, workloadMetricNames, type Push } from '../../bench/lib/ingest-workload.ts';
 import { ownNetworkNamespace } from '../support/network-namespace.ts';
 
@@ -57,14 +57,17 @@ if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 300_000 })) {
       assert.match(text, new RegExp(`^\\| 1 \\| ${accepted.toLocaleString('en-US')} \\| ${accepted.toLocaleString('en-US')} \\| `, 'm'), 'the ring table row');
     });
 
-    it('reads the samples a receiver logged as dropped out of order', () => {
-      const log = [
-        'ts=2026-11-30T16:47:21.191Z caller=intrumentation.go:71 level=warn component=receive msg="changing probe status" status=not-ready',
-        'ts=2026-11-30T16:48:00.660Z caller=writer_errors.go:134 level=warn component=receive component=receive-writer tenant=default-tenant msg="Error on ingesting out-of-order samples" numDropped=506',
-        'ts=2026-11-30T16:48:05.596Z caller=writer_errors.go:134 level=warn component=receive component=receive-writer tenant=default-tenant msg="Error on ingesting out-of-order samples" numDropped=486',
+    it("reads the samples a receiver's TSDBs refused as out of order from its metrics", () => {
+      const metrics = [
+        '# HELP prometheus_tsdb_out_of_order_samples_total Total number of out of order samples ingestion failed attempts due to out of order being disabled.',
+        '# TYPE prometheus_tsdb_out_of_order_samples_total counter',
+        'prometheus_tsdb_out_of_order_samples_total{tenant="default-tenant",type="float"} 1456',
+        'prometheus_tsdb_out_of_order_samples_total{tenant="default-tenant",type="histogram"} 4',
+        'prometheus_tsdb_out_of_bound_samples_total{tenant="default-tenant",type="float"} 7',
+        'prometheus_tsdb_head_samples_appended_total{tenant="default-tenant",type="float"} 477825',
       ].join('\n');
-      assert.equal(outOfOrderDropped(log), 992);
-      assert.equal(outOfOrderDropped(''), 0);
+      assert.equal(outOfOrderSamples(metrics), 1460);
+      assert.equal(outOfOrderSamples(''), 0);
     });
 
     for (const kind of ['prometheus', 'thanos-ring'] as StoreKind[]) {
