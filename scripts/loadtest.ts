@@ -12,6 +12,7 @@ import { createResultsDir } from './lib/results-dir.ts';
 import { baselinePath, parseLoadtestArgs, shortcutsFromK6Args, type LoadtestArgs, type Runner } from './lib/loadtest-args.ts';
 import { createInstanceDirs, instanceSegments, writeMergedSummary } from './lib/instances.ts';
 import type { HarnessOptions } from '../tools/k6-harness/index.ts';
+import { PUSH_FAILED_EXIT } from '../tools/k6-harness/exit-codes.ts';
 import { checkRemoteWrite, markSummary, type RemoteWriteResult } from './lib/remote-write-check.ts';
 import { loadDotEnv } from './stack/settings.ts';
 
@@ -118,7 +119,7 @@ async function main(): Promise<number> {
     const failed = result.remoteWrite.errors[0];
     const remoteWrite: RemoteWriteResult = failed
       ? { ok: false, detail: `${result.remoteWrite.errors.length} of the pushes to ${args.remoteWriteUrl} failed, the first: ${failed}` }
-      : await checkRemoteWrite(args.remoteWriteUrl, args.testid);
+      : await checkRemoteWrite(args.remoteWriteUrl, args.testid, args.queryUrl);
     return finish(result.passed ? 0 : 99, args.testid, remoteWrite);
   }
   const command = (p: LoadtestPlan): Command =>
@@ -133,7 +134,7 @@ async function main(): Promise<number> {
   // k6 (local, or the image run as this user) writes into a folder this user owns.
   createResultsDir(repoRoot, args.testid);
   const code = await run(cmd);
-  return finish(code, args.testid, await checkRemoteWrite(args.remoteWriteUrl, args.testid));
+  return finish(code, args.testid, await checkRemoteWrite(args.remoteWriteUrl, args.testid, args.queryUrl));
 }
 
 /** A harness instance in its own process, as a k6 instance would be. */
@@ -152,14 +153,20 @@ async function runInstances(args: LoadtestArgs, instances: InstanceSegment[], co
   const dir = createResultsDir(repoRoot, args.testid);
   createInstanceDirs(dir, instances);
   const codes = await Promise.all(commands.map(run));
-  const broken = codes.find((code) => code !== 0 && code !== 99);
+  // Harness instances exit PUSH_FAILED_EXIT when a push failed: they ran, so their summaries merge.
+  const pushFailed = instances.filter((_, i) => codes[i] === PUSH_FAILED_EXIT).map((instance) => instance.id);
+  const broken = codes.find((code) => code !== 0 && code !== 99 && code !== PUSH_FAILED_EXIT);
   if (broken !== undefined) {
     console.error(`loadtest: instance exit codes ${codes.join(', ')}: not every instance ran, so no merged summary`);
     return broken;
   }
   const merged = await writeMergedSummary(dir, instances);
   console.log(`loadtest: merged ${instances.length} instance summaries into ${dir}/summary.json (${merged.passed ? 'all thresholds pass' : 'thresholds crossed'})`);
-  return finish(merged.passed ? 0 : 99, args.testid, await checkRemoteWrite(args.remoteWriteUrl, args.testid));
+  const remoteWrite: RemoteWriteResult =
+    pushFailed.length > 0
+      ? { ok: false, detail: `pushes to ${args.remoteWriteUrl} failed in instance(s) ${pushFailed.join(', ')} (their errors are above)` }
+      : await checkRemoteWrite(args.remoteWriteUrl, args.testid, args.queryUrl);
+  return finish(merged.passed ? 0 : 99, args.testid, remoteWrite);
 }
 
 main().then(

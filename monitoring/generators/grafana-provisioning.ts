@@ -13,6 +13,18 @@ export const composeGrafanaDatasources: GrafanaDatasourceOptions = {
   alertmanagerUrl: `http://alertmanager:${ports.alertmanager}`,
 };
 
+/**
+ * Compose's copy (monitoring/grafana/compose-datasources/, mounted as Grafana's datasources folder)
+ * takes the Prometheus URL from Grafana's environment: Grafana expands $VAR and ${VAR} in
+ * provisioning files. docker-compose-monitoring.yaml sets it to Prometheus by default and
+ * `stack:up --scale-out` to Thanos Query. Native mode copies the literal file of provisioning/.
+ */
+export const grafanaPrometheusUrlVariable = 'GRAFANA_PROMETHEUS_URL';
+export const composeEnvGrafanaDatasources: GrafanaDatasourceOptions = {
+  ...composeGrafanaDatasources,
+  prometheusUrl: `\${${grafanaPrometheusUrlVariable}}`,
+};
+
 export function grafanaDatasources(options: GrafanaDatasourceOptions): Record<string, unknown> {
   return {
     apiVersion: 1,

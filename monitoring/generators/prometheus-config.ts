@@ -21,12 +21,25 @@ export interface PrometheusConfigOptions {
   metricsTargets?: readonly ResolvedTarget[];
   /** Backends whose grpc.health.v1 is probed through blackbox_exporter; none: no job. */
   grpcHealthTargets?: readonly ResolvedTarget[];
-  /** rule_files entries; relative paths resolve against the config file's directory. */
+  /**
+   * rule_files entries; relative paths resolve against the config file's directory. None: no
+   * rule_files and no alerting section (without rules Prometheus has no alert to send).
+   */
   ruleFiles: readonly string[];
+  /** remote_write targets: every scraped sample is also sent there (the scale-out mode's Thanos router). */
+  remoteWrite?: readonly RemoteWriteTarget[];
   scrapeInterval?: string;
   /** Must not exceed the scrape interval (Prometheus refuses the config otherwise). */
   scrapeTimeout?: string;
   evaluationInterval?: string;
+}
+
+export interface RemoteWriteTarget {
+  /** Names the queue in Prometheus' own metrics (prometheus_remote_storage_*{remote_name}). */
+  name: string;
+  url: string;
+  /** Extra request headers, e.g. a tenant (THANOS-TENANT) or a hosted store's org id. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 const composeDemo = targetPreset(defaultTargetPreset);
@@ -42,6 +55,15 @@ export const composePrometheusOptions: PrometheusConfigOptions = {
   grpcHealthTargets: resolveTargets(composeDemo.grpcHealth, { kind: 'compose-service' }),
   ruleFiles: ['rules/*.yml'],
 };
+
+/**
+ * The scale-out mode's Prometheus (docs/scale-out.md): the same scrape jobs, every sample written
+ * to the Thanos router, and no rules: Thanos Rule evaluates them through Thanos Query, which sees
+ * k6's samples too, and a second evaluator would record every rule twice.
+ */
+export function scaleOutPrometheusOptions(base: PrometheusConfigOptions, remoteWriteUrl: string): PrometheusConfigOptions {
+  return { ...base, ruleFiles: [], remoteWrite: [{ name: 'thanos-router', url: remoteWriteUrl }] };
+}
 
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 
@@ -93,16 +115,29 @@ export function prometheusConfig(options: PrometheusConfigOptions): Record<strin
     },
     { job_name: jobs.blackboxExporter, static_configs: [{ targets: [blackbox], labels: { service: blackboxExporterService } }] },
   ];
+  const alertmanager = requireHostPort('alertmanager', options.alertmanager);
+  const rules = options.ruleFiles.length === 0 ? {} : {
+    rule_files: [...options.ruleFiles],
+    alerting: { alertmanagers: [{ static_configs: [{ targets: [alertmanager] }] }] },
+  };
+  const remoteWrite = (options.remoteWrite ?? []).map((target) => {
+    if (!/^https?:\/\/[^/\s]+/.test(target.url)) throw new Error(`prometheus config: remote write ${target.name} needs an http(s) URL, got ${JSON.stringify(target.url)}`);
+    return {
+      name: target.name,
+      url: target.url,
+      ...(target.headers && Object.keys(target.headers).length > 0 ? { headers: { ...target.headers } } : {}),
+      // k6's trends and Prometheus' own histograms arrive as native histograms; keep them so.
+      send_native_histograms: true,
+    };
+  });
   return {
     global: {
       scrape_interval: options.scrapeInterval ?? scrapeTiming.interval,
       evaluation_interval: options.evaluationInterval ?? scrapeTiming.interval,
       scrape_timeout: options.scrapeTimeout ?? scrapeTiming.timeout,
     },
-    rule_files: [...options.ruleFiles],
-    alerting: {
-      alertmanagers: [{ static_configs: [{ targets: [requireHostPort('alertmanager', options.alertmanager)] }] }],
-    },
+    ...rules,
+    ...(remoteWrite.length === 0 ? {} : { remote_write: remoteWrite }),
     scrape_configs: [
       {
         // Multi-target pattern: one scrape of /probe?target=<name> per probed service.
@@ -123,7 +158,7 @@ export function prometheusConfig(options: PrometheusConfigOptions): Record<strin
       ...serviceMetrics,
       ...grpcHealth,
       { job_name: jobs.prometheus, static_configs: [{ targets: [requireHostPort('prometheus', options.prometheus)] }] },
-      { job_name: jobs.alertmanager, static_configs: [{ targets: [options.alertmanager] }] },
+      { job_name: jobs.alertmanager, static_configs: [{ targets: [alertmanager] }] },
     ],
   };
 }

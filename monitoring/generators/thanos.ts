@@ -127,6 +127,8 @@ export function ruleArgs(a: ThanosAddresses, opts: RuleOptions, bind: BindOf = a
     `--http-address=${bind(a.rule.http)}`,
     `--grpc-address=${bind(a.rule.grpc)}`,
     `--query=${queryUrl(a)}`,
+    // Alerts' "source" links open the expression in Query (the UI that sees every series).
+    `--alert.query-url=${queryUrl(a)}`,
     `--eval-interval=${scrapeTiming.interval}`,
     `--alertmanagers.url=${opts.alertmanagerUrl}`,
     `--remote-write.config-file=${opts.remoteWriteConfigPath}`,

@@ -9,6 +9,7 @@
  */
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { withoutServiceStarts } from './apt-guard.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -140,21 +141,9 @@ function provisionDebian(check: boolean): string[] {
   const command = `apt-get install -y --no-install-recommends ${debianPackages.join(' ')}`;
   if (check || process.getuid?.() !== 0) return [`Debian's ${missing.join(', ')} missing: sudo ${command}`];
   console.log(`Installing Debian's ${debianPackages.join(', ')} (fallback engines, docker-compose, blackbox_exporter) ...`);
-  run('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  run('sh', ['-c', command], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: 'inherit' });
+  withoutServiceStarts(() => {
+    run('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    run('sh', ['-c', command], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, stdio: 'inherit' });
+  });
   return [];
 }
-
-function main(): void {
-  const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } });
-  const started = Date.now();
-  const problems = [...provisionPinned(values.check), ...provisionDashboardCheck(values.check), ...provisionDebian(values.check)];
-  console.log(engineReport());
-  if (problems.length > 0) {
-    for (const problem of problems) console.error(`provision: ${problem}`);
-    process.exit(1);
-  }
-  console.log(`Engines ready in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
-}
-
-main();

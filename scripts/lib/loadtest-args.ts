@@ -2,16 +2,12 @@
 import { resolve } from 'node:path';
 import { ports } from '../../monitoring/config/stack.ts';
 import { TESTID_PATTERN } from '../../k6/lib/summary-format.ts';
+import { stackEndpoints } from '../stack/endpoints.ts';
 import { stackSettings } from '../stack/settings.ts';
 import { scenarios, type ScenarioName } from './k6-command.ts';
 
 /** Prometheus' remote-write receiver in the stack with the default ports. */
 export const DEFAULT_REMOTE_WRITE_URL = `http://127.0.0.1:${ports.prometheus}/api/v1/write`;
-
-/** The running stack's receiver: PROMETHEUS_PORT (environment or .env) moves it, as it moves the stack. */
-export function stackRemoteWriteUrl(env: NodeJS.ProcessEnv): string {
-  return `http://127.0.0.1:${stackSettings(env).ports.prometheus}/api/v1/write`;
-}
 
 export const LOADTEST_USAGE = `usage: npm run loadtest -- <order|payment|e2e> [options] [-- <k6 args>]
   --profile smoke|full      load profile (default full; smoke runs for seconds with a few VUs)
@@ -21,7 +17,9 @@ export const LOADTEST_USAGE = `usage: npm run loadtest -- <order|payment|e2e> [o
   --base-url URL            gateway origin (default $BASE_URL, else the script's: http://localhost:${ports.demoGateway})
   --remote-write URL        Prometheus remote write (default $K6_PROMETHEUS_RW_SERVER_URL, else the stack's:
                             http://127.0.0.1:$PROMETHEUS_PORT/api/v1/write, PROMETHEUS_PORT from the environment
-                            or .env, default ${ports.prometheus}); after the run it checks the metrics arrived
+                            or .env, default ${ports.prometheus}; the Thanos router after stack:up --scale-out)
+  --query-url URL           where the run's series are checked after it (default $PROMETHEUS_QUERY_URL, else the
+                            remote-write URL's own server; the stack's Thanos Query after stack:up --scale-out)
   --runner k6|docker|harness  force a runner (default: k6 on PATH, else docker, else an install hint)
   --harness                 same as --runner harness: the Node test harness (no k6 needed; see docs/k6.md)
   --time-scale N            harness only: multiply every duration by N (e.g. 0.1)
@@ -40,6 +38,8 @@ export interface LoadtestArgs {
   baseline: string | null;
   baseUrl: string | null;
   remoteWriteUrl: string;
+  /** Prometheus-compatible query API base URL, asked after the run whether its series arrived. */
+  queryUrl: string;
   runner: Runner | null;
   timeScale: number;
   instances: number;
@@ -58,7 +58,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv, now = 
   const values = new Map<string, string>();
   const flags = new Set<string>();
   const positional: string[] = [];
-  const withValue = ['--profile', '--label', '--testid', '--baseline', '--base-url', '--remote-write', '--runner', '--time-scale', '--instances'];
+  const withValue = ['--profile', '--label', '--testid', '--baseline', '--base-url', '--remote-write', '--query-url', '--runner', '--time-scale', '--instances'];
   for (let i = 0; i < own.length; i += 1) {
     const arg = own[i] ?? '';
     if (withValue.includes(arg)) {
@@ -98,6 +98,9 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv, now = 
     if (arg.startsWith('--execution-segment')) throw new Error(`${arg}: --instances sets the execution segments; do not pass them to k6 as well`);
   }
   const baseline = values.get('--baseline') ?? null;
+  const explicitWrite = values.get('--remote-write') ?? env.K6_PROMETHEUS_RW_SERVER_URL;
+  const stack = explicitWrite === undefined ? stackEndpoints(stackSettings(env)) : undefined;
+  const remoteWriteUrl = explicitWrite ?? stack?.remoteWriteUrl ?? '';
   return {
     scenario: scenario as ScenarioName,
     profile,
@@ -105,13 +108,26 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv, now = 
     testid,
     baseline,
     baseUrl: values.get('--base-url') ?? null,
-    remoteWriteUrl: values.get('--remote-write') ?? env.K6_PROMETHEUS_RW_SERVER_URL ?? stackRemoteWriteUrl(env),
+    remoteWriteUrl,
+    queryUrl: values.get('--query-url') ?? env.PROMETHEUS_QUERY_URL ?? stack?.queryUrl ?? serverOf(remoteWriteUrl),
     runner,
     timeScale,
     instances,
     dryRun: flags.has('--dry-run'),
     k6Args,
   };
+}
+
+/** http://host:port/api/v1/write -> http://host:port: a Prometheus answers queries where it receives writes. */
+export function serverOf(remoteWriteUrl: string): string {
+  try {
+    const url = new URL(remoteWriteUrl);
+    url.pathname = url.pathname.replace(/\/api\/v1\/write$/, '');
+    url.search = '';
+    return url.toString().replace(/\/$/, '');
+  } catch {
+    throw new Error(`--remote-write ${remoteWriteUrl}: not a URL`);
+  }
 }
 
 /** --baseline accepts a testid (results/<id>/summary.json) or a path to a summary.json. */

@@ -1,7 +1,7 @@
 /**
  * After a load test: did its metrics reach Prometheus? k6 logs failed remote writes and still
- * exits 0, so a run could look fine while no dashboard ever saw it. This asks Prometheus (the
- * query API beside the remote-write receiver) for the run's k6_http_reqs_total series, and marks
+ * exits 0, so a run could look fine while no dashboard ever saw it. This asks the query API
+ * (Prometheus beside its receiver, or Thanos Query over the ring) for the run's k6_http_reqs_total series, and marks
  * results/<testid>/summary.json and summary.md when they are missing.
  */
 import { existsSync } from 'node:fs';
@@ -14,16 +14,13 @@ export interface RemoteWriteResult {
   detail: string;
 }
 
-/** http://host:port/api/v1/write -> http://host:port/api/v1/query */
-export function queryUrlOf(remoteWriteUrl: string): string {
-  const url = new URL(remoteWriteUrl);
-  url.pathname = url.pathname.replace(/\/api\/v1\/write$/, '/api/v1/query');
-  return url.toString();
-}
-
-export async function checkRemoteWrite(remoteWriteUrl: string, testid: string): Promise<RemoteWriteResult> {
+/**
+ * Ask `queryBase` (a Prometheus or Thanos Query base URL) whether the run's series arrived
+ * through `remoteWriteUrl` (named in the result).
+ */
+export async function checkRemoteWrite(remoteWriteUrl: string, testid: string, queryBase: string): Promise<RemoteWriteResult> {
   const query = `count(k6_http_reqs_total{testid="${testid}"})`;
-  const url = `${queryUrlOf(remoteWriteUrl)}?query=${encodeURIComponent(query)}`;
+  const url = `${queryBase.replace(/\/$/, '')}/api/v1/query?query=${encodeURIComponent(query)}`;
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
     if (!res.ok) return { ok: false, detail: `Prometheus at ${url} answered HTTP ${res.status}` };

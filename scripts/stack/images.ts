@@ -38,6 +38,13 @@ export const imageUsers: Record<string, ImageUser> = {
     ownedDirs: [],
     source: 'prometheus/blackbox_exporter v0.27.0 Dockerfile: FROM quay.io/prometheus/busybox, no USER line (root, as the icmp prober needs); it keeps no data',
   },
+  'thanosio/thanos:v0.42.4': {
+    uid: 1001,
+    user: 'thanos',
+    ownedDirs: [],
+    source:
+      'thanos-io/thanos v0.42.4 Dockerfile: FROM quay.io/prometheus/busybox; adduser -D -H -u 1001 thanos (no home); COPY --chown=thanos /bin/thanos; USER 1001. It owns no data folder: the thanos-volumes job chowns the volumes',
+  },
   'grafana/k6:1.3.0': {
     uid: 12345,
     user: 'k6',

@@ -9,7 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { ports } from '../../monitoring/config/stack.ts';
 import { composeSinkTokenFile } from '../../monitoring/generators/alertmanager-config.ts';
-import { composePrometheusOptions, type PrometheusConfigOptions } from '../../monitoring/generators/prometheus-config.ts';
+import { composePrometheusOptions, scaleOutPrometheusOptions, type PrometheusConfigOptions } from '../../monitoring/generators/prometheus-config.ts';
 import { writeTargetConfigs } from './own-targets.ts';
 import { repoRoot, targetSelection, type StackSettings } from './settings.ts';
 
@@ -64,11 +64,14 @@ export function nativePrometheusOptions(settings: StackSettings): PrometheusConf
  * Prometheus and the exporter are rendered for the selected targets (preset, TARGET_HOST or
  * 127.0.0.1, the demo's port variables, POOL_TARGETS) by the generators of the committed files.
  */
-export function writeNativeConfigs(settings: StackSettings, env: NodeJS.ProcessEnv = process.env): NativeConfigPaths {
+export function writeNativeConfigs(settings: StackSettings, env: NodeJS.ProcessEnv = process.env, scaleOut: ScaleOutEndpoints | null = null): NativeConfigPaths {
   const dir = settings.stateDir;
   const map = addressMap(settings);
   mkdirSync(join(dir, 'logs'), { recursive: true });
-  const targets = writeTargetConfigs(targetSelection(settings, 'native', env), nativePrometheusOptions(settings), join(dir, 'targets'));
+  // Scale-out: Prometheus writes every sample to the ring and loads no rules (Thanos Rule evaluates them).
+  const base = nativePrometheusOptions(settings);
+  const promOptions = scaleOut ? scaleOutPrometheusOptions(base, scaleOut.remoteWriteUrl) : base;
+  const targets = writeTargetConfigs(targetSelection(settings, 'native', env), promOptions, join(dir, 'targets'));
   const prometheusConfig = join(dir, 'prometheus.yml');
   writeFileSync(prometheusConfig, readFileSync(targets.prometheusConfig, 'utf8'));
 
@@ -106,7 +109,7 @@ export function writeNativeConfigs(settings: StackSettings, env: NodeJS.ProcessE
         '/var/lib/grafana/dashboards',
         join(monitoringDir, 'grafana', 'dashboards'),
       );
-      writeFileSync(file, text);
+      writeFileSync(file, scaleOut && sub === 'datasources' ? throughQuery(text, scaleOut.queryUrl) : text);
     }
   }
 
@@ -118,6 +121,21 @@ export function writeNativeConfigs(settings: StackSettings, env: NodeJS.ProcessE
     blackboxConfig: join(monitoringDir, 'blackbox', 'blackbox.yml'),
     notifications: join(dir, 'notifications.jsonl'),
   };
+}
+
+/** The scale-out mode's store (monitoring/generators/thanos.ts): where to write, where to read. */
+export interface ScaleOutEndpoints {
+  /** The Thanos router's remote-write URL. */
+  remoteWriteUrl: string;
+  /** Thanos Query's HTTP API. */
+  queryUrl: string;
+}
+
+/** Scale-out: Grafana's Prometheus datasource is Thanos Query, so every dashboard query goes through it. */
+function throughQuery(datasourcesYaml: string, queryUrl: string): string {
+  const doc = YAML.parse(datasourcesYaml) as { datasources?: { type: string; url: string }[] };
+  for (const ds of doc.datasources ?? []) if (ds.type === 'prometheus') ds.url = queryUrl;
+  return `# Scale-out: the Prometheus datasource is Thanos Query.\n${YAML.stringify(doc)}`;
 }
 
 /** YAML files of a provisioning folder (none when the folder does not exist). */

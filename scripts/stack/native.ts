@@ -11,12 +11,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { nativeTool } from '../engines/engines.ts';
 import { canBind, describePortUser, foreignListeners } from '../../tools/listeners.ts';
 import { isAlive, startProcess, stopProcessGroup } from '../../tools/process.ts';
 import { ports, prometheusFlags } from '../../monitoring/config/stack.ts';
-import { writeNativeConfigs } from './native-config.ts';
+import { writeNativeConfigs, type ScaleOutEndpoints } from './native-config.ts';
+import { queryUrl, routerWriteUrl, thanosAddresses } from '../../monitoring/generators/thanos.ts';
+import { thanos } from '../../monitoring/config/thanos.ts';
+import { thanosProcessSpecs } from '../../tools/thanos-ring.ts';
 import { repoRoot, type StackSettings } from './settings.ts';
 import { endStackRun, stackRunId } from './stack-files.ts';
 
@@ -39,6 +42,8 @@ export interface StackState {
   startedAt: string;
   /** The stack run (stack-files.ts): the notification sink marks what it receives with it. */
   runId?: string;
+  /** Present when stack:up ran with --scale-out: load tests write to the ring and read through Query. */
+  scaleOut?: ScaleOutEndpoints;
   services: ServiceRecord[];
 }
 
@@ -50,6 +55,14 @@ export interface NativeUpOptions {
   demoEnv?: NodeJS.ProcessEnv;
   /** Called with a line of progress. */
   log?: (line: string) => void;
+  /** Also the Thanos store (router, Receive ×3, Query, Rule); Prometheus writes to it, Grafana reads Query. */
+  scaleOut?: boolean;
+}
+
+/** The native scale-out store's endpoints (fixed ports: monitoring/config/thanos.ts). */
+export function scaleOutEndpoints(): ScaleOutEndpoints {
+  const a = thanosAddresses();
+  return { remoteWriteUrl: routerWriteUrl(a), queryUrl: queryUrl(a) };
 }
 
 export const stateFile = (settings: StackSettings): string => join(settings.stateDir, 'stack.json');
@@ -85,7 +98,7 @@ export function isOurProcess(record: ServiceRecord): boolean {
 }
 
 /** Services that re-read their config on SIGHUP: stack:up signals the ones it keeps (Prometheus has no lifecycle API here). */
-const RELOAD_ON_SIGHUP = new Set(['prometheus', 'alertmanager', 'pool-exporter']);
+const RELOAD_ON_SIGHUP = new Set(['prometheus', 'alertmanager', 'pool-exporter', 'thanos-rule']);
 
 interface ServiceSpec {
   name: string;
@@ -110,7 +123,8 @@ function serviceSpecs(opts: NativeUpOptions, runId: string): { specs: ServiceSpe
   const { settings } = opts;
   const p = settings.ports;
   const dir = settings.stateDir;
-  const configs = writeNativeConfigs(settings);
+  const scaleOut = opts.scaleOut ? scaleOutEndpoints() : null;
+  const configs = writeNativeConfigs(settings, process.env, scaleOut);
   const notices: string[] = [];
   const specs: ServiceSpec[] = [];
 
@@ -177,6 +191,24 @@ function serviceSpecs(opts: NativeUpOptions, runId: string): { specs: ServiceSpe
     url: `http://127.0.0.1:${p.alertmanager}/`,
     healthUrl: `http://127.0.0.1:${p.alertmanager}/-/ready`,
   });
+
+  if (scaleOut) {
+    const binary = nativeTool('thanos').resolved.path;
+    const a = thanosAddresses();
+    const ring = thanosProcessSpecs(a, {
+      dir: join(dir, 'thanos'),
+      rule: { ruleFiles: [resolve(repoRoot, 'monitoring/prometheus/rules/*.yml')], alertmanagerUrl: `http://127.0.0.1:${p.alertmanager}` },
+    });
+    for (const t of ring) {
+      const home = t.name === 'thanos-query' ? `${queryUrl(a)}/` : t.name === 'thanos-receive-router' ? routerWriteUrl(a) : `${new URL(t.readyUrl).origin}/`;
+      specs.push({ name: t.name, command: binary, args: t.args, url: home, healthUrl: t.readyUrl, readyTimeoutMs: 60_000 });
+    }
+    notices.push(
+      `Scale-out: Thanos Receive ×${thanos.receivers} (replication ${thanos.replicationFactor}) behind a router, Query and Rule are up. ` +
+        `Prometheus and load tests write to ${scaleOut.remoteWriteUrl}; Grafana and the rules read ${scaleOut.queryUrl}. ` +
+        '`npm run loadtest` picks both up from the stack state.',
+    );
+  }
 
   const prometheus = nativeTool('prometheus');
   if (prometheus.notice) notices.push(prometheus.notice);
@@ -295,7 +327,13 @@ export async function nativeUp(opts: NativeUpOptions): Promise<NativeUpResult> {
     throw new Error(`${busy.join('\n')}\nStop that process or move ours (PROMETHEUS_PORT, ALERTMANAGER_PORT, ... in .env).`);
   }
 
-  const state: StackState = { mode: 'native', startedAt: existing?.startedAt ?? new Date().toISOString(), runId, services: [] };
+  const state: StackState = {
+    mode: 'native',
+    startedAt: existing?.startedAt ?? new Date().toISOString(),
+    runId,
+    ...(opts.scaleOut ? { scaleOut: scaleOutEndpoints() } : {}),
+    services: [],
+  };
   const actions: NativeUpResult['actions'] = [];
   const save = (): void => writeFileSync(stateFile(settings), `${JSON.stringify(state, null, 2)}\n`);
   // Services we run that this stack:up does not ask for (e.g. the demo without --demo) stay recorded, so stack:down stops them.

@@ -1,5 +1,5 @@
 /** npm run stack:status: what runs and whether it is healthy. Exit 1 when anything is down. */
-import { compose, composeCommand } from './compose.ts';
+import { compose, composeCommand, composeProfiles } from './compose.ts';
 import { nativeStatus } from './native.ts';
 import { loadDotEnv, stackSettings } from './settings.ts';
 
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   }
   const cmd = composeCommand();
   if (cmd) {
-    compose(cmd, ['ps'], ['demo', 'loadtest']);
+    compose(cmd, ['ps'], [...composeProfiles]);
     return;
   }
   console.log('The stack is not running (no native state, no Docker engine). Start it with `npm run stack:up`.');

@@ -1,6 +1,7 @@
 /**
- * npm run stack:up [-- --native] [--demo] [--targets demo|ecommerce-go-app] [--no-generate]
+ * npm run stack:up [-- --native] [--demo] [--scale-out] [--targets demo|ecommerce-go-app] [--no-generate]
  *
+ * --scale-out adds the distributed store (Thanos router, Receive ×3, Query, Rule: docs/scale-out.md).
  * Generates every config, then brings the stack up with docker compose, or natively from local
  * binaries when asked (--native) or when no Docker engine answers (with a notice).
  */
@@ -11,18 +12,20 @@ import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ports } from '../../monitoring/config/stack.ts';
 import { waitForHttp } from '../../tools/process.ts';
-import { compose, composeCommand } from './compose.ts';
+import { compose, composeCommand, composeEnvironment } from './compose.ts';
 import { nativeUp } from './native.ts';
-import { composePrometheusOptions } from '../../monitoring/generators/prometheus-config.ts';
+import { hostScaleOutEndpoints, recordScaleOut } from './endpoints.ts';
+import { thanos } from '../../monitoring/config/thanos.ts';
 import { targetPreset } from '../../monitoring/config/targets.ts';
-import { localConfigFileNames, writeTargetConfigs } from './own-targets.ts';
-import { loadDotEnv, needsLocalTargetConfigs, repoRoot, stackSettings, targetSelection, type StackSettings } from './settings.ts';
+import { loadDotEnv, repoRoot, stackSettings, type StackSettings } from './settings.ts';
 import { ensureSinkToken, ensureStackFiles, grafanaPasswordPath, newSinkToken, sinkTokenPath, stackRunId } from './stack-files.ts';
 
 const { values } = parseArgs({
   options: {
     native: { type: 'boolean', default: false },
     demo: { type: 'boolean', default: false },
+    /** The distributed remote-write store (Thanos, docs/scale-out.md): natively, or compose's `scale-out` profile. */
+    'scale-out': { type: 'boolean', default: false },
     'no-generate': { type: 'boolean', default: false },
     /** A preset of monitoring/config/targets.ts (demo, ecommerce-go-app); overrides TARGETS in .env. */
     targets: { type: 'string' },
@@ -72,11 +75,11 @@ async function main(): Promise<void> {
   }
 
   const composeCmd = values.native ? undefined : composeCommand();
-  if (composeCmd && needsLocalTargetConfigs(settings)) {
-    // Compose mounts monitoring/; the local files there replace the committed demo targets (native mode renders its own copies).
-    writeTargetConfigs(targetSelection(settings, 'compose'), composePrometheusOptions, resolve(repoRoot, 'monitoring'));
-    process.env.PROMETHEUS_CONFIG_FILE = localConfigFileNames.prometheus;
-    process.env.POOL_EXPORTER_CONFIG_FILE = localConfigFileNames.poolExporter;
+  const scaleOut = values['scale-out'];
+  if (composeCmd) {
+    // Compose mounts monitoring/: local target files there replace the committed demo targets (native
+    // mode renders its own copies); --scale-out picks the Prometheus config that writes to Thanos.
+    Object.assign(process.env, composeEnvironment(settings, { scaleOut }));
   }
   const own = settings.ownTargets;
   if (own) {
@@ -87,27 +90,36 @@ async function main(): Promise<void> {
   if (composeCmd) {
     // The sink marks notifications with the run id; RUNBOOK_BASE_URL (if any) reaches it through compose's environment.
     process.env.STACK_RUN_ID = stackRunId(settings);
-    const profiles = values.demo ? ['demo'] : [];
+    const profiles = [...(values.demo ? ['demo'] : []), ...(scaleOut ? ['scale-out'] : [])];
     const hasWait = composeCmd[0] === 'docker'; // compose v2; v1 (docker-compose) has no --wait
     compose(composeCmd, ['up', '-d', '--build', ...(hasWait ? ['--wait'] : [])], profiles);
     const p = ports; // compose publishes the default ports (docker-compose-monitoring.yaml)
     if (!hasWait) {
       const health = [`${p.prometheus}/-/ready`, `${p.alertmanager}/-/ready`, `${p.grafana}/api/health`, `${p.poolExporter}/-/healthy`, `${p.blackboxExporter}/-/healthy`];
+      if (scaleOut) health.push(`${thanos.ports.queryHttp}/-/ready`, `${thanos.ports.ruleHttp}/-/ready`);
       for (const path of health) await waitForHttp(`http://127.0.0.1:${path}`, { timeoutMs: 120_000 });
     }
     // Containers compose kept do not re-read the configs generated above: reload them (SIGHUP; no lifecycle API).
-    compose(composeCmd, ['kill', '-s', 'SIGHUP', 'prometheus', 'alertmanager', 'pool-exporter'], profiles);
+    compose(composeCmd, ['kill', '-s', 'SIGHUP', 'prometheus', 'alertmanager', 'pool-exporter', ...(scaleOut ? ['thanos-rule'] : [])], profiles);
+    recordScaleOut(settings, scaleOut ? hostScaleOutEndpoints : null);
     console.log(`\nStack is up (docker compose).
   Grafana            http://localhost:${p.grafana}
   Prometheus         http://localhost:${p.prometheus}
   Alertmanager       http://localhost:${p.alertmanager}
   Pool exporter      http://localhost:${p.poolExporter}
   Blackbox exporter  http://localhost:${p.blackboxExporter}
-  Notifications      http://localhost:${p.notificationSink}${values.demo ? `\n  Demo shop          http://localhost:${p.demoGateway}/api/v1/products` : ''}`);
+  Notifications      http://localhost:${p.notificationSink}${values.demo ? `\n  Demo shop          http://localhost:${p.demoGateway}/api/v1/products` : ''}${
+    scaleOut
+      ? `\n  Thanos Query       http://localhost:${thanos.ports.queryHttp}   (Grafana's Prometheus datasource)
+  Thanos Rule        http://localhost:${thanos.ports.ruleHttp}   (the rules and alerts; Prometheus loads none)
+  Remote write       http://localhost:${thanos.ports.routerRemoteWrite}/api/v1/receive   (Thanos router: Receive ×${thanos.receivers}, replication ${thanos.replicationFactor})`
+      : ''
+  }`);
     return;
   }
   if (!values.native) console.log('Notice: no Docker engine answers (`docker info` failed): starting the stack natively.');
-  const { state, notices, actions } = await nativeUp({ settings, demo: values.demo, log: (l) => console.log(l) });
+  const { state, notices, actions } = await nativeUp({ settings, demo: values.demo, scaleOut, log: (l) => console.log(l) });
+  recordScaleOut(settings, state.scaleOut ?? null);
   const changed = actions.filter((a) => a.action !== 'kept').map((a) => `${a.action} ${a.name}`);
   console.log(`\nStack is up (native; state in ${settings.stateDir}; ${changed.length > 0 ? changed.join(', ') : 'everything was already up'}).`);
   for (const s of state.services) console.log(`  ${s.name.padEnd(18)} ${s.url}   (pid ${s.pid}, log ${s.logFile})`);

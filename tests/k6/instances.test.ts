@@ -12,7 +12,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startDemoProcess, type DemoProcess } from '../../tools/demo-process.ts';
 import { startPrometheus, type TestPrometheus } from '../support/prometheus.ts';
-import { dashboardFileQueries } from '../support/dashboard-queries.ts';
+import { countingQueries, runTotal, summaryCount as count } from '../support/run-totals.ts';
 import { k6Custom, k6Remote } from '../../contract/metrics.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 import type { Comparison } from '../../scripts/lib/report.ts';
@@ -34,7 +34,6 @@ function runNode(script: string, args: string[]): Promise<{ code: number | null;
 }
 
 const readSummary = async (...path: string[]): Promise<RunSummary> => JSON.parse(await readFile(join(repo, 'results', ...path, 'summary.json'), 'utf8')) as RunSummary;
-const count = (s: RunSummary, metric: string): number => s.metrics[metric]?.values.count ?? NaN;
 
 describe('one test across 3 k6 instances (execution segments) vs the same load from one', () => {
   let prom: TestPrometheus;
@@ -42,6 +41,8 @@ describe('one test across 3 k6 instances (execution segments) vs the same load f
   const stamp = Date.now();
   const singleId = `instances-1-${stamp}`;
   const splitId = `instances-3-${stamp}`;
+  const refusedId = `instances-refused-${stamp}`;
+  let refused: { code: number | null; stdout: string; stderr: string };
   let single: RunSummary;
   let merged: RunSummary;
   let parts: RunSummary[];
@@ -58,6 +59,8 @@ describe('one test across 3 k6 instances (execution segments) vs the same load f
       assert.ok(out.code === 0 || out.code === 99, `loadtest ${testid} exited ${out.code}\n${out.stdout}\n${out.stderr}`);
     }
     endedAt = Date.now() / 1000;
+    // Every push refused (a path Prometheus does not serve): the instances still run and merge.
+    refused = await runNode('scripts/loadtest.ts', ['e2e', '--profile', 'smoke', '--harness', '--testid', refusedId, '--base-url', demo.baseUrl, '--remote-write', `${prom.url}/api/v1/no-such-receiver`, '--instances', '2', '--', '--vus', '2', '--iterations', '2']);
     single = await readSummary(singleId);
     merged = await readSummary(splitId);
     parts = await Promise.all(['k6-1', 'k6-2', 'k6-3'].map((id) => readSummary(splitId, 'instances', id)));
@@ -65,7 +68,7 @@ describe('one test across 3 k6 instances (execution segments) vs the same load f
   after(async () => {
     await demo?.stop();
     await prom?.stop();
-    for (const id of [singleId, splitId]) await rm(join(repo, 'results', id), { recursive: true, force: true });
+    for (const id of [singleId, splitId, refusedId]) await rm(join(repo, 'results', id), { recursive: true, force: true });
   });
 
   it('splits the iterations as k6 does (1 VU and 4 iterations each) and merges the summaries', () => {
@@ -90,40 +93,35 @@ describe('one test across 3 k6 instances (execution segments) vs the same load f
   });
 
   it("the dashboards' count queries give the instances' sum and the single run's totals", async () => {
-    const files = ['grpc-pool-loadtest.json', 'grpc-pool-overview.json'].map((f) => join(repo, 'monitoring/grafana/dashboards', f));
-    const queries = (await Promise.all(files.map(dashboardFileQueries))).flat();
-    // Whole-run counts: a counter's increase over $__range. increase() extrapolates to the window
-    // edges, so for exact totals the test reads the counter's last value through the same
-    // aggregation and selector: what is checked is how the query combines the instances.
-    const counting = queries.filter((q) => /^sum by \([^)]*\) \(increase\(k6_\w+_total\{[^}]*\}\[\$__range\]\)\)$/.test(q.expr));
-    const metrics = new Set(counting.map((q) => /increase\((k6_\w+_total)/.exec(q.expr)?.[1]));
-    assert.ok(metrics.has(k6Remote.counter('http_reqs')) && metrics.has(k6Remote.counter(k6Custom.fullFlowSuccess)), JSON.stringify([...metrics]));
-    const total = async (expr: string, testid: string, extra = ''): Promise<number> => {
-      const promql = expr
-        .replace(/increase\((k6_\w+_total)\{([^}]*)\}\[\$__range\]\)/, `max_over_time($1{$2${extra}}[10m])`)
-        .replaceAll('$testid', testid);
-      const rows = await prom.query(promql, endedAt);
-      return rows.reduce((s, r) => s + Number(r.value?.[1]), 0);
-    };
-    const summaryName: Record<string, string> = { [k6Remote.counter('http_reqs')]: 'http_reqs', [k6Remote.counter(k6Custom.fullFlowSuccess)]: k6Custom.fullFlowSuccess };
+    const counting = await countingQueries();
+    const metrics = new Set(counting.map((q) => q.summaryMetric));
+    assert.ok(metrics.has('http_reqs') && metrics.has(k6Custom.fullFlowSuccess), JSON.stringify([...metrics]));
     for (const q of counting) {
-      const metric = /increase\((k6_\w+_total)/.exec(q.expr)?.[1] ?? '';
-      const name = summaryName[metric];
-      if (name === undefined) continue;
-      const split = await total(q.expr, splitId);
-      assert.equal(split, parts.reduce((s, p) => s + count(p, name), 0), `${q.title}: ${q.expr}`);
-      assert.equal(split, count(merged, name), q.title);
-      assert.equal(await total(q.expr, singleId), count(single, name), q.title);
+      const split = await runTotal(prom, q.expr, splitId, endedAt);
+      assert.equal(split, parts.reduce((s, p) => s + count(p, q.summaryMetric), 0), `${q.title}: ${q.expr}`);
+      assert.equal(split, count(merged, q.summaryMetric), q.title);
+      assert.equal(await runTotal(prom, q.expr, singleId, endedAt), count(single, q.summaryMetric), q.title);
     }
     // Flows: the same 12 from one instance or three.
-    const flows = counting.find((q) => q.expr.includes(k6Remote.counter(k6Custom.fullFlowSuccess)));
+    const flows = counting.find((q) => q.summaryMetric === k6Custom.fullFlowSuccess);
     assert.ok(flows);
-    assert.equal(await total(flows.expr, splitId), await total(flows.expr, singleId));
+    assert.equal(await runTotal(prom, flows.expr, splitId, endedAt), await runTotal(prom, flows.expr, singleId, endedAt));
     // Requests: the same from one instance or three (3 VUs either way, each registering its own
     // account: vu.idInTest numbers the VUs across the instances, so no two share a user).
-    const requests = counting.find((q) => q.expr.includes(k6Remote.counter('http_reqs')));
+    const requests = counting.find((q) => q.summaryMetric === 'http_reqs');
     assert.ok(requests);
-    assert.equal(await total(requests.expr, splitId), await total(requests.expr, singleId));
+    assert.equal(await runTotal(prom, requests.expr, splitId, endedAt), await runTotal(prom, requests.expr, singleId, endedAt));
+  });
+
+  it("an instance's failed pushes fail the run, its merged summary marked", async () => {
+    // 3 (remote write failed), or 99 when a latency target was crossed too (that code wins, as for a single run).
+    assert.ok(refused.code === 3 || refused.code === 99, `exit ${refused.code}\n${refused.stdout}\n${refused.stderr}`);
+    assert.match(refused.stderr, /loadtest: remote write FAILED: pushes to .* failed in instance\(s\) k6-1, k6-2/);
+    assert.match(refused.stderr, /remote-write push\(es\) failed, the first: .*HTTP 404/);
+    const marked = await readSummary(refusedId);
+    assert.equal(marked.remoteWrite?.ok, false);
+    assert.match(marked.remoteWrite?.detail ?? '', /failed in instance\(s\) k6-1, k6-2/);
+    assert.equal(count(marked, 'iterations'), 2, 'the instances ran and merged');
   });
 
   it('npm run report compares the 3-instance run with the single one', async () => {

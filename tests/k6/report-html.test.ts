@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { k6TrendForTarget } from '../../monitoring/config/metrics.ts';
 import { latencyTargets, slo } from '../../monitoring/config/slo.ts';
+import { syntheticSummary } from './support/summaries.ts';
 import type { MetricSummary, RunSummary, TargetRow } from '../../k6/lib/summary-format.ts';
 import { renderPage } from '../support/chromium.ts';
 import { checkExampleBlocks, checkExampleFile, updateExamples } from '../support/doc-examples.ts';
@@ -24,25 +25,8 @@ const RERUN = 'npm test -- report-html';
 type Percentiles = [p50: number, p95: number, p99: number];
 
 function summary(testid: string, label: RunSummary['label'], trends: Record<string, Percentiles>, targets: TargetRow[] = []): RunSummary {
-  const metrics: Record<string, MetricSummary> = {};
-  for (const [metric, [med, p95, p99]] of Object.entries(trends)) {
-    metrics[metric] = { type: 'trend', contains: 'time', values: { med, 'p(95)': p95, 'p(99)': p99, count: 40 } };
-  }
-  metrics.errors = { type: 'rate', contains: 'default', values: { rate: 0, passes: 0, fails: 40 } };
-  return {
-    formatVersion: 1,
-    testid,
-    script: 'end-to-end-test',
-    label,
-    profile: 'smoke',
-    baseUrl: 'http://127.0.0.1:8000',
-    finishedAt: '2026-01-01T00:00:00.000Z',
-    testRunDurationMs: 30_000,
-    passed: targets.every((t) => t.pass),
-    baselineTestid: null,
-    targets,
-    metrics,
-  };
+  const values = Object.fromEntries(Object.entries(trends).map(([metric, [med, p95, p99]]) => [metric, { med, p95, p99 }]));
+  return syntheticSummary({ testid, label, trends: values, count: 40, targets, durationMs: 30_000 });
 }
 
 function runReport(resultsDir: string, baseline: string, pooled: string): { status: number | null; stdout: string; stderr: string } {

@@ -10,29 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareRuns, renderComparison } from '../../scripts/lib/report.ts';
 import { k6Custom } from '../../contract/metrics.ts';
+import { syntheticSummary } from './support/summaries.ts';
 import type { MetricSummary, RunSummary } from '../../k6/lib/summary-format.ts';
 
 const repo = join(import.meta.dirname, '../..');
 
 /** A summary whose trends have the given p95s (ms), 10 samples each, and `failed` of 100 calls failed. */
 function summary(testid: string, label: RunSummary['label'], p95: Record<string, number>, failed = 0): RunSummary {
-  const metrics: Record<string, MetricSummary> = {};
-  for (const [metric, value] of Object.entries(p95)) metrics[metric] = { type: 'trend', contains: 'time', values: { 'p(95)': value, count: 10 } };
-  metrics[k6Custom.errors] = { type: 'rate', contains: 'default', values: { rate: failed / 100, passes: failed, fails: 100 - failed } };
-  return {
-    formatVersion: 1,
-    testid,
-    script: 'end-to-end-test',
-    label,
-    profile: 'smoke',
-    baseUrl: 'http://127.0.0.1:8000',
-    finishedAt: '2026-01-01T00:00:00.000Z',
-    testRunDurationMs: 1_000,
-    passed: true,
-    baselineTestid: null,
-    targets: [],
-    metrics,
-  };
+  const trends = Object.fromEntries(Object.entries(p95).map(([metric, value]) => [metric, { p95: value }]));
+  return syntheticSummary({ testid, label, trends, count: 10, calls: 100, failed });
 }
 
 describe('report: regressions', () => {

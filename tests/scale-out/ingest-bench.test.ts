@@ -13,7 +13,7 @@ import { ownNetworkNamespace } from '../support/network-namespace.ts';
 
 const tiny = { series: 300, writers: 2, pushes: 20 } as const;
 
-if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 300_000 })) {
+if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 300_000, expectedPass: 4 })) {
   describe('bench:ingest at a tiny size', { timeout: 240_000 }, () => {
     it('runs a round on each store and reports rates the stores verified', async () => {
       const workload = buildWorkload(tiny);

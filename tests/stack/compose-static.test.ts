@@ -108,6 +108,35 @@ describe('static compose check', () => {
   });
 });
 
+describe('static compose check of the scale-out profile (Thanos runs as uid 1001 and owns no folder)', () => {
+  const withCompose = (composeText: string): Problem[] => checkCompose({ ...today, composeText });
+
+  it('catches a receiver whose new volume no root job hands over first (it would be root-owned)', () => {
+    const unprepared = today.composeText.replace(
+      '      - thanos-receive-1-data:/var/thanos/receive\n    depends_on:\n      thanos-volumes:\n        condition: service_completed_successfully\n',
+      '      - thanos-receive-1-data:/var/thanos/receive\n',
+    );
+    assert.notEqual(unprepared, today.composeText);
+    const problems = withCompose(unprepared);
+    assert.ok(found(problems, 'write-permission', 'thanos-receive-1', /writes \/var\/thanos\/receive on volume thanos-receive-1-data, created root-owned: thanosio\/thanos:v0\.42\.4 \(uid 1001\)/), show(problems));
+    assert.deepEqual(problems.map((p) => p.service), ['thanos-receive-1'], show(problems));
+  });
+
+  it("catches the job not mounting Rule's volume: it cannot hand over what it does not see", () => {
+    const missing = today.composeText.replace('      - thanos-rule-data:/data/thanos-rule\n', '');
+    assert.notEqual(missing, today.composeText);
+    assert.ok(found(withCompose(missing), 'write-permission', 'thanos-rule', /writes \/var\/thanos\/rule on volume thanos-rule-data, created root-owned/), show(withCompose(missing)));
+  });
+
+  it('flags a Thanos data path (--tsdb.path, --data-dir) that serviceWrites does not list', () => {
+    const moved = today.composeText.replace('--tsdb.path=/var/thanos/receive\n      - --grpc-address=0.0.0.0:10912', '--tsdb.path=/tsdb\n      - --grpc-address=0.0.0.0:10912');
+    assert.notEqual(moved, today.composeText);
+    assert.ok(found(withCompose(moved), 'write-permission', 'thanos-receive-2', /writes \/tsdb \(--tsdb\.path\)/), show(withCompose(moved)));
+    const rule = today.composeText.replace('--data-dir=/var/thanos/rule', '--data-dir=/rule');
+    assert.ok(found(withCompose(rule), 'write-permission', 'thanos-rule', /writes \/rule \(--data-dir\)/), show(withCompose(rule)));
+  });
+});
+
 describe('Compose v2 checks that v1.29 lacks', () => {
   it('refuses a dependency on a service only a profile enables, which docker-compose 1.29 config accepts', () => {
     const mutated = today.composeText.replace(

@@ -15,6 +15,8 @@ import { ports, prometheusFlags } from '../../monitoring/config/stack.ts';
 import { composeSinkTokenFile } from '../../monitoring/generators/alertmanager-config.ts';
 import { K6_IMAGE } from '../../scripts/lib/k6-command.ts';
 import { composeFile, repoRoot } from '../../scripts/stack/settings.ts';
+import { composeProfiles } from '../../scripts/stack/compose.ts';
+import { thanos } from '../../monitoring/config/thanos.ts';
 
 interface ComposeService {
   image?: string;
@@ -31,7 +33,7 @@ interface ComposeService {
 function composeConfig(env: NodeJS.ProcessEnv = {}): { services: Record<string, ComposeService> } {
   const out = execFileSync(
     'docker-compose',
-    ['-f', composeFile, '--profile', 'demo', '--profile', 'loadtest', 'config'],
+    ['-f', composeFile, ...composeProfiles.flatMap((p) => ['--profile', p]), 'config'],
     { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, ...env } },
   );
   return YAML.parse(out) as { services: Record<string, ComposeService> };
@@ -41,10 +43,13 @@ describe('docker-compose-monitoring.yaml', () => {
   const config = composeConfig();
   const services = Object.entries(config.services);
 
-  it('is accepted by docker-compose config with the demo and loadtest profiles', () => {
+  it('is accepted by docker-compose config with the demo, loadtest and scale-out profiles', () => {
     assert.deepEqual(
       Object.keys(config.services).sort(),
-      ['alertmanager', 'blackbox-exporter', 'demo', 'grafana', 'k6', 'k6-results', 'notification-sink', 'pool-exporter', 'prometheus'],
+      [
+        'alertmanager', 'blackbox-exporter', 'demo', 'grafana', 'k6', 'k6-results', 'notification-sink', 'pool-exporter', 'prometheus',
+        'thanos-query', 'thanos-receive-1', 'thanos-receive-2', 'thanos-receive-3', 'thanos-receive-router', 'thanos-rule', 'thanos-volumes',
+      ],
     );
   });
 
@@ -67,12 +72,14 @@ describe('docker-compose-monitoring.yaml', () => {
     }
   });
 
-  it('gives every long-running service a healthcheck and waits on health', () => {
+  it('gives every long-running service a healthcheck and waits on health (on one-shot jobs: their success)', () => {
+    const oneShot = new Set(['k6', 'k6-results', 'thanos-volumes']);
     for (const [name, svc] of services) {
-      if (name === 'k6' || name === 'k6-results') continue; // one-shot jobs
+      if (oneShot.has(name)) continue;
       assert.ok(svc.healthcheck?.test?.length, `${name} has no healthcheck`);
       for (const [dep, cond] of Object.entries(svc.depends_on ?? {})) {
-        assert.equal(cond.condition, 'service_healthy', `${name} depends on ${dep} without waiting for health`);
+        const wanted = oneShot.has(dep) ? 'service_completed_successfully' : 'service_healthy';
+        assert.equal(cond.condition, wanted, `${name} depends on ${dep} without waiting for ${oneShot.has(dep) ? 'its success' : 'health'}`);
       }
     }
   });
@@ -119,6 +126,9 @@ describe('docker-compose-monitoring.yaml', () => {
       'blackbox-exporter': ports.blackboxExporter,
       'notification-sink': ports.notificationSink,
       demo: ports.demoGateway,
+      'thanos-receive-router': thanos.ports.routerRemoteWrite,
+      'thanos-query': thanos.ports.queryHttp,
+      'thanos-rule': thanos.ports.ruleHttp,
     };
     for (const [name, port] of Object.entries(expected)) {
       const published = (config.services[name]?.ports ?? []).map(String);

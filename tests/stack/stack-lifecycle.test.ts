@@ -14,14 +14,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it, test } from 'node:test';
 import { ports } from '../../monitoring/config/stack.ts';
 import { describePortUser, foreignListeners } from '../../tools/listeners.ts';
 import { isAlive, startProcess, type RunningProcess } from '../../tools/process.ts';
 import type { StackState } from '../../scripts/stack/native.ts';
 import { repoRoot } from '../../scripts/stack/settings.ts';
-import { inOwnNetworkNamespace, runTestFileInNetworkNamespace, testCounts } from '../support/netns.ts';
+import { ownNetworkNamespace } from '../support/network-namespace.ts';
 
 const TIMEOUT_MS = 600_000;
 
@@ -40,14 +39,7 @@ async function startImpostor(port: number, host = '127.0.0.1'): Promise<RunningP
   return Object.assign(proc, { port: Number(found) });
 }
 
-if (!inOwnNetworkNamespace()) {
-  test('stack lifecycle (run in its own network namespace)', { timeout: TIMEOUT_MS + 30_000 }, async () => {
-    const { status, output } = await runTestFileInNetworkNamespace(fileURLToPath(import.meta.url), TIMEOUT_MS);
-    console.log(output);
-    assert.equal(status, 0, output.slice(-6000));
-    assert.deepEqual(testCounts(output), { pass: 6, fail: 0 }, 'every test of the namespace run ran and passed');
-  });
-
+if (!ownNetworkNamespace(import.meta.filename, { timeoutMs: TIMEOUT_MS + 30_000, expectedPass: 6 })) {
   test('a listener is told apart from the process group that should own its port', async () => {
     const impostor = await startImpostor(0);
     try {

@@ -4,11 +4,13 @@
  * up, nothing else on the machine can hold or take its ports, and it cannot disturb a stack a
  * developer runs. Why, and when port 0 is used instead: docs/testing.md.
  *
- *   const isolated = ownNetworkNamespace(import.meta.filename, { timeoutMs });
+ *   const isolated = ownNetworkNamespace(import.meta.filename, { timeoutMs, expectedPass: 6 });
  *   if (isolated) describe(...);   // the real tests, run again inside the namespace
+ *   else test(...);                // tests that need no namespace run outside it, as usual
  *
  * Outside the namespace the file registers one test that re-runs the file inside it and passes
- * or fails with it (its output is forwarded to stderr as it runs).
+ * or fails with it (its output is forwarded to stderr as it runs): the inner run must exit 0 and
+ * report passing tests (exactly `expectedPass` when given) and no failure.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -20,7 +22,14 @@ export { namespaceCommand };
 /** Set to the outer process' namespace id, so the inner run can prove it is elsewhere. */
 const OUTER_NETNS = 'TEST_OUTER_NETNS';
 
-export function ownNetworkNamespace(file: string, opts: { timeoutMs: number; env?: NodeJS.ProcessEnv }): boolean {
+export interface NamespaceOptions {
+  timeoutMs: number;
+  env?: NodeJS.ProcessEnv;
+  /** How many tests the inner run must pass: a test that stopped registering fails the file. */
+  expectedPass?: number;
+}
+
+export function ownNetworkNamespace(file: string, opts: NamespaceOptions): boolean {
   const outer = process.env[OUTER_NETNS];
   if (outer !== undefined) {
     assert.notEqual(currentNetns(), outer, 'this run should be in its own network namespace but shares the outer one');
@@ -54,6 +63,7 @@ export function ownNetworkNamespace(file: string, opts: { timeoutMs: number; env
     const totals = [...output.matchAll(/^ℹ (pass|fail) (\d+)$/gm)];
     const last = (what: string) => Number(totals.filter((m) => m[1] === what).at(-1)?.[2] ?? NaN);
     assert.ok(last('pass') > 0, 'the inner run reported passing tests');
+    if (opts.expectedPass !== undefined) assert.equal(last('pass'), opts.expectedPass, 'every test of the inner run ran and passed');
     assert.equal(last('fail'), 0, 'the inner run reported no failure');
   });
   return false;

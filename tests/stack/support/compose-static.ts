@@ -19,7 +19,8 @@ export interface Problem {
 
 /**
  * Paths each service writes at run time (its data). A new service must be added here; flags in
- * its command that name a data path (--storage.tsdb.path, --storage.path, --out) must be listed.
+ * its command that name a data path (--storage.tsdb.path, --storage.path, --tsdb.path, --data-dir,
+ * --out) must be listed.
  */
 export const serviceWrites: Record<string, string[]> = {
   prometheus: ['/prometheus'],
@@ -32,6 +33,14 @@ export const serviceWrites: Record<string, string[]> = {
   // blackbox_exporter keeps nothing on disk: it probes and answers.
   'blackbox-exporter': [],
   demo: [],
+  // The scale-out profile: each receiver's TSDB, Rule's WAL; the router and Query keep nothing.
+  'thanos-volumes': ['/data/thanos-receive-1', '/data/thanos-receive-2', '/data/thanos-receive-3', '/data/thanos-rule'],
+  'thanos-receive-1': ['/var/thanos/receive'],
+  'thanos-receive-2': ['/var/thanos/receive'],
+  'thanos-receive-3': ['/var/thanos/receive'],
+  'thanos-receive-router': [],
+  'thanos-query': [],
+  'thanos-rule': ['/var/thanos/rule'],
 };
 
 export interface ComposeInput {
@@ -190,8 +199,9 @@ export function checkCompose(input: ComposeInput): Problem[] {
       continue;
     }
     // A job this service waits for (service_completed_successfully) that runs as root and mounts
-    // the same host folder can make it writable first (k6-results for k6).
-    const rootJobsPreparing = (_name: string, service: Service, source: string): string[] =>
+    // the same host folder or volume can make it writable first (k6-results for k6, thanos-volumes
+    // for the Thanos services; tests/stack show their commands do).
+    const rootJobsPreparing = (service: Service, kind: Mount['kind'], source: string): string[] =>
       Object.entries(Array.isArray(service.depends_on) ? {} : (service.depends_on ?? {}))
         .filter(([, cond]) => (cond as { condition?: string }).condition === 'service_completed_successfully')
         .map(([dep]) => dep)
@@ -199,7 +209,7 @@ export function checkCompose(input: ComposeInput): Problem[] {
           const job = file.services[dep];
           if (!job) return false;
           const jobUser = runUser(dep, job, input);
-          return !('rule' in jobUser) && jobUser.uid === 0 && mountsOf(job, file, input.projectDir).some((m) => m.kind === 'bind' && m.source === source && !m.readOnly);
+          return !('rule' in jobUser) && jobUser.uid === 0 && mountsOf(job, file, input.projectDir).some((m) => m.kind === kind && m.source === source && !m.readOnly);
         });
     const owns = (path: string): boolean => user.uid === 0 || user.ownedDirs.some((d) => within(path, d));
 
@@ -211,7 +221,7 @@ export function checkCompose(input: ComposeInput): Problem[] {
     }
     const args = Array.isArray(svc.command) ? svc.command : (svc.command ?? '').split(/\s+/);
     args.forEach((arg, i) => {
-      const flag = /^--(storage\.tsdb\.path|storage\.path|out)(?:=(.*))?$/.exec(arg);
+      const flag = /^--(storage\.tsdb\.path|storage\.path|tsdb\.path|data-dir|out)(?:=(.*))?$/.exec(arg);
       if (!flag) return;
       const value = flag[2] ?? args[i + 1] ?? '';
       if (!value.startsWith('/')) return; // k6's --out=<output name> is no path
@@ -226,10 +236,10 @@ export function checkCompose(input: ComposeInput): Problem[] {
         add('write-permission', `writes ${path}, mounted read-only`);
       } else if (mount.kind === 'volume') {
         // A new named volume takes the owner of the image's directory at the mount point (root when absent).
-        if (!owns(mount.target)) add('write-permission', `writes ${path} on volume ${mount.source}, created root-owned: ${user.what} has no ${mount.target} of its own`);
+        if (!owns(mount.target) && rootJobsPreparing(svc, 'volume', mount.source).length === 0) add('write-permission', `writes ${path} on volume ${mount.source}, created root-owned: ${user.what} has no ${mount.target} of its own`);
       } else if (user.uid !== 0) {
         const created = stackFile(mount.source);
-        const preparedBy = rootJobsPreparing(name, svc, mount.source);
+        const preparedBy = rootJobsPreparing(svc, 'bind', mount.source);
         if (preparedBy.length === 0 && (!created || (created.mode & 0o002) === 0)) {
           add('write-permission', `writes ${path} on the bind mount ./${mount.source}, owned by the host user and not writable by uid ${user.uid}${created ? ` (mode ${created.mode.toString(8)})` : ''}`);
         }

@@ -1,0 +1,36 @@
+/**
+ * `npm run loadtest` finds the scale-out store by itself: stack:up --scale-out records the router
+ * and Query (scripts/stack/endpoints.ts), the load test's defaults follow, explicit URLs win, and
+ * without the record it is the stack's Prometheus.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, it } from 'node:test';
+import { parseLoadtestArgs } from '../../scripts/lib/loadtest-args.ts';
+import { hostScaleOutEndpoints, recordScaleOut } from '../../scripts/stack/endpoints.ts';
+import { scaleOutEndpoints } from '../../scripts/stack/native.ts';
+import { stackSettings } from '../../scripts/stack/settings.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'endpoints-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const env = { STACK_STATE_DIR: dir, PROMETHEUS_PORT: '19090' };
+const args = (...extra: string[]) => parseLoadtestArgs(['e2e', ...extra], env);
+
+it('defaults to the stack Prometheus, to the recorded scale-out store after stack:up --scale-out', () => {
+  assert.equal(args().remoteWriteUrl, 'http://127.0.0.1:19090/api/v1/write');
+  assert.equal(args().queryUrl, 'http://127.0.0.1:19090');
+  recordScaleOut(stackSettings(env), hostScaleOutEndpoints);
+  assert.equal(args().remoteWriteUrl, hostScaleOutEndpoints.remoteWriteUrl);
+  assert.equal(args().queryUrl, hostScaleOutEndpoints.queryUrl);
+  // Explicit URLs win; a given write URL is checked on its own server unless --query-url says otherwise.
+  assert.deepEqual([args('--remote-write', 'http://10.0.0.1:9090/api/v1/write').queryUrl], ['http://10.0.0.1:9090']);
+  assert.equal(args('--query-url', 'http://q:1').queryUrl, 'http://q:1');
+  recordScaleOut(stackSettings(env), null);
+  assert.equal(args().remoteWriteUrl, 'http://127.0.0.1:19090/api/v1/write');
+});
+
+it('compose publishes the store where the native mode runs it', () => {
+  assert.deepEqual(hostScaleOutEndpoints, scaleOutEndpoints());
+});

@@ -1,0 +1,24 @@
+/**
+ * docs/scale-out.md quotes the store's version, replication and addresses: they must be those of
+ * monitoring/config/thanos.ts and monitoring/generators/thanos.ts.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { thanos } from '../../monitoring/config/thanos.ts';
+import { thanosAddresses } from '../../monitoring/generators/thanos.ts';
+
+const doc = readFileSync(join(import.meta.dirname, '../../docs/scale-out.md'), 'utf8');
+const row = (process: string): string => doc.split('\n').find((line) => line.startsWith(`| \`${process}\``)) ?? '';
+
+it("docs/scale-out.md's store table and build notes match the config", () => {
+  const a = thanosAddresses();
+  assert.match(row('thanos-receive-router'), new RegExp(`\\| ${a.router.remoteWrite.replaceAll('.', '\\.')} \\|$`));
+  assert.match(row('thanos-query'), new RegExp(`\\| ${a.query.http.replaceAll('.', '\\.')} \\|$`));
+  assert.match(row('thanos-rule'), new RegExp(`\\| ${a.rule.http.replaceAll('.', '\\.')} \\|$`));
+  const grpc = a.receivers.map((r) => r.grpc.split(':')[1]);
+  assert.match(row(`thanos-receive-1..${thanos.receivers}`), new RegExp(`gRPC 127\\.0\\.0\\.1:${grpc[0]}\\.\\.${grpc.at(-1)} \\|$`));
+  assert.match(row(`thanos-receive-1..${thanos.receivers}`), new RegExp(`replication factor ${thanos.replicationFactor}, .*replica label \`${thanos.replicaLabel}\``));
+  assert.match(doc, new RegExp(`builds Thanos ${thanos.version.replaceAll('.', '\\.')} from its Go module`));
+});
