@@ -5,7 +5,7 @@
  * and to the Thanos ring through its router, in alternating order, fresh stores every round;
  * each round is verified against what the store holds. Writes bench/results/ingest-bench.md.
  *
- *   npm run bench:ingest [-- --rounds 5] [--series 6000] [--writers 4] [--pushes 200] [--out FILE]
+ *   npm run bench:ingest [-- --rounds 5] [--series 6000] [--writers 4] [--pushes 400] [--out FILE]
  *
  * The ring binds fixed ports (monitoring/config/thanos.ts), so the benchmark re-runs itself in its
  * own network namespace (unshare -n, lo up). Needs `npm run provision` (Prometheus, Thanos).
@@ -28,7 +28,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     series: { type: 'string', default: '6000' },
     writers: { type: 'string', default: '4' },
-    pushes: { type: 'string', default: '200' },
+    pushes: { type: 'string', default: '400' },
     out: { type: 'string', default: join(import.meta.dirname, 'results', 'ingest-bench.md') },
   },
 });
