@@ -28,6 +28,8 @@ export interface ThanosProcessSpec {
   args: string[];
   /** Answers 200 once the process serves. */
   readyUrl: string;
+  /** What a person opens: its UI, or the router's write URL. */
+  url: string;
 }
 
 export interface ThanosSpecOptions {
@@ -46,9 +48,10 @@ export function thanosProcessSpecs(a: ThanosAddresses, opts: ThanosSpecOptions):
     name: r.name,
     args: receiverArgs(r, join(opts.dir, r.name)),
     readyUrl: `http://${r.http}/-/ready`,
+    url: `http://${r.http}/`,
   }));
-  specs.push({ name: 'thanos-receive-router', args: routerArgs(a, hashringsPath), readyUrl: `http://${a.router.http}/-/ready` });
-  specs.push({ name: 'thanos-query', args: queryArgs(a), readyUrl: `http://${a.query.http}/-/ready` });
+  specs.push({ name: 'thanos-receive-router', args: routerArgs(a, hashringsPath), readyUrl: `http://${a.router.http}/-/ready`, url: routerWriteUrl(a) });
+  specs.push({ name: 'thanos-query', args: queryArgs(a), readyUrl: `http://${a.query.http}/-/ready`, url: `${queryUrl(a)}/` });
   if (opts.rule) {
     const remoteWriteConfigPath = join(opts.dir, 'rule-remote-write.yml');
     writeFileSync(remoteWriteConfigPath, YAML.stringify(ruleRemoteWriteConfig(a)));
@@ -56,6 +59,7 @@ export function thanosProcessSpecs(a: ThanosAddresses, opts: ThanosSpecOptions):
       name: 'thanos-rule',
       args: ruleArgs(a, { dataDir: join(opts.dir, 'thanos-rule'), ruleFiles: opts.rule.ruleFiles, alertmanagerUrl: opts.rule.alertmanagerUrl, remoteWriteConfigPath }),
       readyUrl: `http://${a.rule.http}/-/ready`,
+      url: `http://${a.rule.http}/`,
     });
   }
   return specs;

@@ -199,10 +199,7 @@ function serviceSpecs(opts: NativeUpOptions, runId: string): { specs: ServiceSpe
       dir: join(dir, 'thanos'),
       rule: { ruleFiles: [resolve(repoRoot, 'monitoring/prometheus/rules/*.yml')], alertmanagerUrl: `http://127.0.0.1:${p.alertmanager}` },
     });
-    for (const t of ring) {
-      const home = t.name === 'thanos-query' ? `${queryUrl(a)}/` : t.name === 'thanos-receive-router' ? routerWriteUrl(a) : `${new URL(t.readyUrl).origin}/`;
-      specs.push({ name: t.name, command: binary, args: t.args, url: home, healthUrl: t.readyUrl, readyTimeoutMs: 60_000 });
-    }
+    for (const t of ring) specs.push({ name: t.name, command: binary, args: t.args, url: t.url, healthUrl: t.readyUrl, readyTimeoutMs: 60_000 });
     notices.push(
       `Scale-out: Thanos Receive ×${thanos.receivers} (replication ${thanos.replicationFactor}) behind a router, Query and Rule are up. ` +
         `Prometheus and load tests write to ${scaleOut.remoteWriteUrl}; Grafana and the rules read ${scaleOut.queryUrl}. ` +
