@@ -102,7 +102,7 @@ const text = [
   '  through a second Thanos Query over the same receivers with `--deduplication.func=chain` (replicas merged 1:1: a',
   '  sample counts when any receiver holds it), partial responses refused. All three must equal what the client counted',
   '  as accepted; a run that does not is marked failed and its rate is not used. For the ring, what the stack\'s own Query',
-  '  (default penalty deduplication) shows and the replica copies (no deduplication) are recorded beside it.',
+  '  shows and the replica copies (no deduplication) are recorded beside it.',
   `- ${rounds} rounds, the order alternating (odd rounds Prometheus first). Ratio = ring / Prometheus accepted samples/s`,
   '  within one round; the 1-minute load average is read before each store starts and after its pushes.',
   '',

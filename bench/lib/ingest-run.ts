@@ -123,7 +123,7 @@ export interface StoreRun {
   loadAfter: number;
   stats?: PushStats;
   verification?: Verification;
-  /** The ring only: what its own Query (penalty dedup) shows, and every replica copy (no dedup). */
+  /** The ring only: what its own Query shows, and every replica copy (no dedup). */
   ringViews?: { stackQuery: Expected; replicas: Expected; outOfOrderDropped: number };
   /** Counts as a rate only when the store holds exactly what was accepted. */
   ok: boolean;
@@ -236,7 +236,7 @@ function ringSummary(report: IngestReport): string {
   const held = runs.filter((r) => r.verification?.ok).length;
   return [
     `- The ring's replicas: ${held} of ${runs.length} runs held every accepted sample at least once (chain dedup);`,
-    `the stack's Query (penalty dedup) showed ${range(runs.map((r) => accepted(r) - (r.ringViews?.stackQuery.samples ?? Number.NaN)))} samples fewer than accepted;`,
+    `the stack's Query showed ${range(runs.map((r) => accepted(r) - (r.ringViews?.stackQuery.samples ?? Number.NaN)))} samples fewer than accepted;`,
     `second copies missing: ${range(runs.map((r) => 2 * accepted(r) - (r.ringViews?.replicas.samples ?? Number.NaN)))} per run (of ${int(2 * accepted(runs[0] as StoreRun))}),`,
     `refused by the receivers as out of order: ${range(runs.map((r) => r.ringViews?.outOfOrderDropped ?? Number.NaN))}.`,
   ].join(' ');
@@ -279,10 +279,10 @@ export function renderIngestReport(report: IngestReport): string[] {
     '### The ring: what its own Query shows, and its replica copies',
     '',
     'Verification reads the ring through a Query with `--deduplication.func=chain` (a sample counts when any replica holds it).',
-    "The stack's Query (tools/thanos-ring.ts) uses Thanos' default penalty deduplication; its answer, and the copies the",
+    "The stack's own Query (its flags: monitoring/generators/thanos.ts, chain deduplication); its answer, and the copies the",
     'receivers hold without deduplication (replication 2: two per accepted sample), from the same run:',
     '',
-    '| round | accepted samples (warm-up included) | held (chain dedup) | stack\'s Query shows (penalty dedup) | replica copies (no dedup) | refused as out of order by the receivers (their `prometheus_tsdb_out_of_order_samples_total`) |',
+    '| round | accepted samples (warm-up included) | held (chain dedup) | stack\'s Query shows | replica copies (no dedup) | refused as out of order by the receivers (their `prometheus_tsdb_out_of_order_samples_total`) |',
     '| --- | --- | --- | --- | --- | --- |',
     ...ringRows,
     '',

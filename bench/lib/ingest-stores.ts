@@ -4,13 +4,13 @@
  * the Thanos ring (router + Receive ×3, replication 2, + Query) on its fixed ports, so the caller
  * runs in its own network namespace. After a round, the store is asked what it holds.
  *
- * The ring is asked through a second Thanos Query over the same receivers with
- * `--deduplication.func=chain` (1:1 merge of the replicas: a sample counts if any replica holds
- * it). The ring's own Query uses Thanos' default penalty deduplication, made for HA Prometheus
- * pairs that scrape at offset times: where one replica misses a sample (under load a receiver
- * refuses some second copies as out of order), it can skip that sample although the other
- * replica holds it. What the stack's Query shows, how many replica copies exist and how many
- * samples the receivers refused as out of order are recorded beside the verification.
+ * The ring is asked through a second Thanos Query over the same receivers, started here with
+ * `--deduplication.func=chain` whatever the stack's Query uses (1:1 merge of the replicas: a
+ * sample counts if any replica holds it), so the verification does not depend on the settings
+ * under test. What the stack's own Query shows (its settings: monitoring/generators/thanos.ts),
+ * how many replica copies exist and how many samples the receivers refused as out of order are
+ * recorded beside it: bench/results/ingest-bench-penalty-no-ooo-window.md is the run that showed
+ * why the stack's Query deduplicates with chain and its receivers accept late samples.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,7 +31,7 @@ export interface Store {
   writeUrl: string;
   /** Instant query, one number (the first result's value; NaN when there is none): what verification asks. */
   queryNumber(expr: string, timeSeconds: number): Promise<number>;
-  /** The ring only: the same through the ring's own Query (penalty dedup), and without dedup (every replica copy). */
+  /** The ring only: the same through the ring's own Query, and without dedup (every replica copy). */
   ringViews?: { stackQuery: QueryNumber; replicas: QueryNumber; outOfOrderDropped: () => Promise<number> };
   stop(): Promise<void>;
 }
@@ -90,7 +90,8 @@ export async function startStore(kind: StoreKind): Promise<Store> {
       audit = await startProcess({
         name: 'thanos-query-chain-dedup',
         command: binary,
-        args: [...queryArgs({ ...ring.addresses, query: AUDIT_QUERY }), '--deduplication.func=chain'],
+        // Chain, stated here as well: the audit must not follow the stack's setting.
+        args: [...queryArgs({ ...ring.addresses, query: AUDIT_QUERY }).filter((arg) => !arg.startsWith('--deduplication.func=')), '--deduplication.func=chain'],
         readyUrl: `http://${AUDIT_QUERY.http}/-/ready`,
         readyTimeoutMs: 60_000,
       });
