@@ -12,6 +12,8 @@ export const thanos = {
   receivers: 3,
   /** Each series on 2 receivers. Thanos' write quorum for 2 is 1 (pkg/receive/handler.go), so one may be down. */
   replicationFactor: 2,
+  /** How late a sample may reach a receiver and still be stored (a replica's copy can trail the next push). */
+  outOfOrderWindow: '10m',
   /** External label that tells a series' replicas apart; Query deduplicates on it. */
   replicaLabel: 'receive_replica',
   /** Tenant of writes that carry no THANOS-TENANT header (Thanos' default), a label on every series. */

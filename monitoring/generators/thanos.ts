@@ -93,6 +93,10 @@ export function receiverArgs(r: ReceiverAddresses, tsdbPath: string, bind: BindO
     `--receive.capnproto-address=${bind(r.capnproto)}`,
     `--label=${thanos.replicaLabel}="${r.name}"`,
     '--tsdb.retention=15d',
+    // The router answers once 1 of the 2 copies is written (quorum 1); the other copy may reach its
+    // receiver after the series' next push and would be refused as out of order (measured:
+    // bench/results/ingest-bench.md). A window for late samples keeps both copies.
+    `--tsdb.out-of-order.time-window=${thanos.outOfOrderWindow}`,
   ];
 }
 
@@ -102,6 +106,10 @@ export function queryArgs(a: ThanosAddresses, bind: BindOf = asIs): string[] {
     `--http-address=${bind(a.query.http)}`,
     `--grpc-address=${bind(a.query.grpc)}`,
     `--query.replica-label=${thanos.replicaLabel}`,
+    // Chain: every sample any replica holds, once. The default (penalty) was made for two
+    // Prometheus scraping at different times, and dropped accepted samples of interleaved
+    // receiver replicas (bench/results/ingest-bench.md).
+    '--deduplication.func=chain',
     ...a.receivers.map((r) => `--endpoint=${r.grpc}`),
   ];
 }

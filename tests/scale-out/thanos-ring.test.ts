@@ -88,5 +88,19 @@ if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 240_000 })) {
       const samples = await queryUntil(`count_over_time(${metric}[5m])`, (r) => r.length === SERIES && sumOf(r) === SERIES * 6);
       assert.equal(sumOf(samples), SERIES * 6, 'every series has all 6 samples');
     });
+
+    it("a receiver stores a copy that arrives after the series' newer sample (the out-of-order window)", async () => {
+      // The router answers after 1 of 2 copies; the other may reach its receiver after the
+      // series' next push. Written straight to a living receiver here: newer first, then older.
+      const receiver = ring.addresses.receivers[0];
+      assert.ok(receiver);
+      const url = `http://${receiver.remoteWrite}/api/v1/receive`;
+      const labels = { __name__: 'scale_out_late_copy_total', series: 'late' };
+      const now = Date.now();
+      await remoteWrite(url, { floats: [{ labels, value: 2, timestampMs: now }] });
+      await remoteWrite(url, { floats: [{ labels, value: 1, timestampMs: now - 5_000 }] });
+      const rows = await queryUntil('count_over_time(scale_out_late_copy_total[5m])', (r) => sumOf(r) === 2);
+      assert.equal(sumOf(rows), 2, 'both samples stored, the late one included');
+    });
   });
 }

@@ -14,24 +14,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
 import { it } from 'node:test';
+import { currentNetns, namespaceCommand } from '../../tools/network-namespace.ts';
+
+export { namespaceCommand };
 
 /** Set to the outer process' namespace id, so the inner run can prove it is elsewhere. */
 const OUTER_NETNS = 'TEST_OUTER_NETNS';
-
-function currentNetns(): string {
-  return readlinkSync('/proc/self/ns/net');
-}
-
-/** unshare -n (as root) or unshare -rn (a user namespace) with loopback brought up. */
-export function namespaceCommand(argv: string[]): { command: string; args: string[] } {
-  const asRoot = process.getuid?.() === 0;
-  return {
-    command: 'unshare',
-    args: [...(asRoot ? ['--net'] : ['--map-root-user', '--net']), '--', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', ...argv],
-  };
-}
 
 export interface NamespaceOptions {
   timeoutMs: number;
