@@ -13,6 +13,7 @@ import { poolExporterConfig } from './generators/pool-exporter-config.ts';
 import { composePrometheusOptions, prometheusConfig } from './generators/prometheus-config.ts';
 import { ruleTestFiles } from './rules/rule-tests/index.ts';
 import { ruleFiles } from './rules/index.ts';
+import { thanosRuleFile } from './generators/thanos.ts';
 import { defaultSlo, type SloConfig } from './config/slo-config.ts';
 import { generatedYaml } from './lib/yaml.ts';
 import { composeHashrings, composeRuleRemoteWrite, composeScaleOutPrometheusOptions } from './generators/thanos-compose.ts';
@@ -31,6 +32,7 @@ export function buildArtifacts(slo: SloConfig = defaultSlo): Artifact[] {
   };
   for (const [name, file] of Object.entries(ruleFiles(slo))) {
     add(`monitoring/prometheus/rules/${name}`, generatedYaml(file, 'monitoring/rules'));
+    add(`monitoring/thanos/rules/${name}`, generatedYaml(thanosRuleFile(file), 'monitoring/rules, monitoring/generators/thanos.ts'));
   }
   for (const [name, file] of Object.entries(ruleTestFiles(slo))) {
     add(`monitoring/prometheus/tests/${name}`, generatedYaml(file, 'monitoring/rules/rule-tests'));

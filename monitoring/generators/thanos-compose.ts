@@ -19,7 +19,7 @@ export const composeBind: BindOf = (address) => `0.0.0.0:${address.slice(address
 export const composeThanosPaths = {
   /** ./monitoring/thanos, read-only: hashrings.json and rule-remote-write.yml. */
   configDir: '/etc/thanos/config',
-  /** ./monitoring/prometheus/rules, read-only: the rule files Thanos Rule evaluates. */
+  /** ./monitoring/thanos/rules, read-only: the rule files as Thanos Rule evaluates them (thanosRuleFile). */
   rulesDir: '/etc/thanos/rules',
   /** Each receiver's TSDB, on its own volume. */
   receiveTsdb: '/var/thanos/receive',

@@ -12,6 +12,7 @@
  */
 import { hashringFile, receiverName, thanos, type ThanosPorts } from '../config/thanos.ts';
 import { scrapeTiming } from '../config/stack.ts';
+import type { RuleFile } from '../rules/types.ts';
 
 export interface ReceiverAddresses {
   name: string;
@@ -147,4 +148,16 @@ export function ruleArgs(a: ThanosAddresses, opts: RuleOptions, bind: BindOf = a
 /** Thanos Rule's remote-write config (Prometheus' remote_write format). */
 export function ruleRemoteWriteConfig(a: ThanosAddresses): Record<string, unknown> {
   return { remote_write: [{ name: 'thanos-router', url: routerWriteUrl(a), send_native_histograms: true }] };
+}
+
+/**
+ * The stack's rule files as Thanos Rule loads them: the same groups, each with
+ * `partial_response_strategy: warn` (a Thanos field; Prometheus refuses it, hence own files). With
+ * the default, abort, every evaluation fails while Query still asks a dead receiver (until it
+ * drops it, seconds later): measured in tests/scale-out/scale-out-e2e.test.ts, no recording and
+ * no alert in that gap. With replication 2 one dead receiver's series are on another, so the
+ * partial answer is whole; two dead receivers would make it incomplete, and Rule logs a warning.
+ */
+export function thanosRuleFile(file: RuleFile): Record<string, unknown> {
+  return { groups: file.groups.map((group) => ({ name: group.name, partial_response_strategy: 'warn', rules: group.rules })) };
 }

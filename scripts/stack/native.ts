@@ -197,7 +197,7 @@ function serviceSpecs(opts: NativeUpOptions, runId: string): { specs: ServiceSpe
     const a = thanosAddresses();
     const ring = thanosProcessSpecs(a, {
       dir: join(dir, 'thanos'),
-      rule: { ruleFiles: [resolve(repoRoot, 'monitoring/prometheus/rules/*.yml')], alertmanagerUrl: `http://127.0.0.1:${p.alertmanager}` },
+      rule: { ruleFiles: [resolve(repoRoot, 'monitoring/thanos/rules/*.yml')], alertmanagerUrl: `http://127.0.0.1:${p.alertmanager}` },
     });
     for (const t of ring) specs.push({ name: t.name, command: binary, args: t.args, url: t.url, healthUrl: t.readyUrl, readyTimeoutMs: 60_000 });
     notices.push(

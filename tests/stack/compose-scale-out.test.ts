@@ -172,9 +172,11 @@ describe('prometheus-scale-out.yml', () => {
   it("has rule files Thanos Rule (the pinned build) accepts: the ones compose mounts at its --rule-file", () => {
     const ruleFile = generated['thanos-rule']?.find((a) => a.startsWith('--rule-file='));
     assert.equal(ruleFile, `--rule-file=${composeThanosPaths.rulesDir}/*.yml`);
-    const rules = readdirSync(resolve(repoRoot, 'monitoring/prometheus/rules')).filter((f) => f.endsWith('.yml'));
-    assert.ok(rules.length > 0);
-    const result = spawnSync(bin('thanos'), ['tools', 'rules-check', ...rules.map((f) => `--rules=monitoring/prometheus/rules/${f}`)], { cwd: repoRoot, encoding: 'utf8' });
+    const rules = readdirSync(resolve(repoRoot, 'monitoring/thanos/rules')).filter((f) => f.endsWith('.yml'));
+    // The same files as Prometheus', each group with Thanos' partial_response_strategy.
+    assert.deepEqual(rules, readdirSync(resolve(repoRoot, 'monitoring/prometheus/rules')).filter((f) => f.endsWith('.yml')));
+    for (const f of rules) assert.match(readFileSync(resolve(repoRoot, 'monitoring/thanos/rules', f), 'utf8'), /partial_response_strategy: warn/);
+    const result = spawnSync(bin('thanos'), ['tools', 'rules-check', ...rules.map((f) => `--rules=monitoring/thanos/rules/${f}`)], { cwd: repoRoot, encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
     assert.equal((result.stderr.match(/result=SUCCESS/g) ?? []).length, rules.length, result.stderr);
   });
