@@ -12,7 +12,6 @@
  */
 import { hashringFile, receiverName, thanos, type ThanosPorts } from '../config/thanos.ts';
 import { scrapeTiming } from '../config/stack.ts';
-import type { RuleFile } from '../rules/types.ts';
 
 export interface ReceiverAddresses {
   name: string;
@@ -158,6 +157,6 @@ export function ruleRemoteWriteConfig(a: ThanosAddresses): Record<string, unknow
  * no alert in that gap. With replication 2 one dead receiver's series are on another, so the
  * partial answer is whole; two dead receivers would make it incomplete, and Rule logs a warning.
  */
-export function thanosRuleFile(file: RuleFile): Record<string, unknown> {
+export function thanosRuleFile(file: { groups: readonly { name: string; rules: readonly unknown[] }[] }): Record<string, unknown> {
   return { groups: file.groups.map((group) => ({ name: group.name, partial_response_strategy: 'warn', rules: group.rules })) };
 }
