@@ -29,12 +29,15 @@ export const newSinkToken = (): string => `${randomBytes(24).toString('base64url
 
 /** Optional notification secrets: compose needs every secret's source file, so unset ones are empty. */
 export const optionalSecretFiles = ['secrets/slack_api_url', 'secrets/smtp_password'] as const;
+/** Prometheus' remote_write credentials (REMOTE_WRITE_*_FILE in .env moves them); empty unless used. */
+export const remoteWriteSecretFiles = ['secrets/remote_write_password', 'secrets/remote_write_bearer_token'] as const;
 
 export const stackFiles: readonly StackFile[] = [
   { path: 'secrets', kind: 'dir', mode: 0o700, why: 'holds the secret files; no other host user may enter it' },
   { path: grafanaPasswordPath, kind: 'file', mode: 0o644, why: 'compose secret for Grafana (uid 472)' },
   { path: sinkTokenPath, kind: 'file', mode: 0o644, why: 'compose secret for Alertmanager (uid 65534) and the notification sink (node, uid 1000): the webhook token' },
   ...optionalSecretFiles.map((path) => ({ path, kind: 'file' as const, mode: 0o644, why: 'compose secret for Alertmanager (uid 65534); empty unless .env turns Slack/email on' })),
+  ...remoteWriteSecretFiles.map((path) => ({ path, kind: 'file' as const, mode: 0o644, why: "compose secret for Prometheus (uid 65534): its remote_write credentials; empty unless .env sets REMOTE_WRITE_*" })),
   // Created as the user, not root-owned by Docker; the compose k6-results job (root) then makes
   // results/<testid>/ writable for k6 (uid 12345).
   { path: 'results', kind: 'dir', mode: 0o755, why: 'k6 summaries from the compose k6 service' },

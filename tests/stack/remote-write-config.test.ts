@@ -17,6 +17,7 @@ import { composePrometheusOptions, prometheusConfig } from '../../monitoring/gen
 import { writeNativeConfigs } from '../../scripts/stack/native-config.ts';
 import { writeTargetConfigs } from '../../scripts/stack/own-targets.ts';
 import { composeRemoteWriteSecrets } from '../../scripts/stack/remote-write-settings.ts';
+import { remoteWriteSecretFiles } from '../../scripts/stack/stack-files.ts';
 import { needsLocalTargetConfigs, repoRoot, stackSettings, targetSelection } from '../../scripts/stack/settings.ts';
 import { bin, fallbackTool } from '../support/engines.ts';
 import { prometheusClient, startPrometheus, type PrometheusClient } from '../support/prometheus.ts';
@@ -134,4 +135,19 @@ describe("Prometheus' own remote write (auth, headers)", () => {
       await store.stop();
     }
   });
+});
+
+it("compose gives Prometheus the secrets its remote_write config names, from files stack:up creates", () => {
+  const compose = YAML.parse(readFileSync(join(repoRoot, 'docker-compose-monitoring.yaml'), 'utf8')) as {
+    services: Record<string, { secrets?: string[] }>;
+    secrets: Record<string, { file: string }>;
+  };
+  const mounted = compose.services.prometheus?.secrets ?? [];
+  for (const path of Object.values(composeRemoteWriteSecrets)) {
+    const name = path.replace('/run/secrets/', '');
+    assert.ok(mounted.includes(name), `prometheus does not mount the secret ${name}`);
+    const source = compose.secrets[name]?.file ?? '';
+    const defaultFile = /^\$\{[A-Z_]+:-\.\/(.+)\}$/.exec(source)?.[1];
+    assert.ok(defaultFile && (remoteWriteSecretFiles as readonly string[]).includes(defaultFile), `${name}: ${source} is not a file stack:up creates`);
+  }
 });
