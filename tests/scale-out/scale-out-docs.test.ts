@@ -22,3 +22,10 @@ it("docs/scale-out.md's store table and build notes match the config", () => {
   assert.match(row(`thanos-receive-1..${thanos.receivers}`), new RegExp(`replication factor ${thanos.replicationFactor}, .*replica label \`${thanos.replicaLabel}\``));
   assert.match(doc, new RegExp(`builds Thanos ${thanos.version.replaceAll('.', '\\.')} from its Go module`));
 });
+
+it("docs/scale-out.md quotes the ingest benchmark's recorded result", () => {
+  const results = readFileSync(join(import.meta.dirname, '../../bench/results/ingest-bench.md'), 'utf8').trim().split('\n');
+  const sentence = results.at(-1) ?? '';
+  assert.match(sentence, /^On this 2-core machine the Thanos ring .* accepted [\d.]+× the remote-write samples per second of one Prometheus/);
+  assert.ok(doc.includes(`> ${sentence}`), `docs/scale-out.md must quote bench/results/ingest-bench.md's result:\n${sentence}`);
+});
