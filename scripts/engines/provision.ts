@@ -147,3 +147,17 @@ function provisionDebian(check: boolean): string[] {
   });
   return [];
 }
+
+function main(): void {
+  const { values } = parseArgs({ options: { check: { type: 'boolean', default: false } } });
+  const started = Date.now();
+  const problems = [...provisionPinned(values.check), ...provisionDashboardCheck(values.check), ...provisionDebian(values.check)];
+  console.log(engineReport());
+  if (problems.length > 0) {
+    for (const problem of problems) console.error(`provision: ${problem}`);
+    process.exit(1);
+  }
+  console.log(`Engines ready in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+}
+
+main();
