@@ -32,9 +32,15 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Headers the remote-write protocol itself sets (or auth does): a configured one would break or hide it. */
 const RESERVED_HEADERS = ['authorization', 'content-encoding', 'content-type', 'content-length', 'host', 'user-agent', 'x-prometheus-remote-write-version'];
 
-/** Headers whose values are credentials by their name: masked wherever a command line or a log shows them. */
+/**
+ * Tenant headers, which carry an id and no credential: shown as they are. Every other header's
+ * value is masked wherever a command line or a log shows it (a name cannot tell a credential:
+ * X-Access-Key, X-License-Key, ...).
+ */
+const PLAIN_HEADERS = ['thanos-tenant', 'x-scope-orgid'];
+
 export function isSecretHeader(name: string): boolean {
-  return /authorization|token|secret|password|api[-_]?key|cookie/i.test(name);
+  return !PLAIN_HEADERS.includes(name.toLowerCase());
 }
 
 /** A header name that may be configured; throws naming `where` otherwise. */

@@ -51,20 +51,20 @@ describe('remote-write auth and headers', () => {
   });
 
   it('--dry-run names every setting under its k6 variable and masks the credentials, for every runner', () => {
-    const auth = ['--remote-write-header', 'THANOS-TENANT: team-a', '--remote-write-header', `X-Api-Key: ${API_KEY}`, '--remote-write-user', 'alice', '--remote-write-password-file', passwordFile];
+    const auth = ['--remote-write-header', 'THANOS-TENANT: team-a', '--remote-write-header', `X-Access-Key: ${API_KEY}`, '--remote-write-user', 'alice', '--remote-write-password-file', passwordFile];
     const k6 = loadtest(['order', '--runner', 'k6', '--testid', 'auth-1', '--dry-run', ...auth]);
     assert.equal(k6.status, 0, k6.stderr);
-    assert.match(k6.stdout, /^loadtest: K6_PROMETHEUS_RW_SERVER_URL=\S+ K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true K6_PROMETHEUS_RW_USERNAME=alice K6_PROMETHEUS_RW_PASSWORD='\*\*\*' K6_PROMETHEUS_RW_HEADERS_THANOS-TENANT=team-a K6_PROMETHEUS_RW_HEADERS_X-Api-Key='\*\*\*' k6 run /m);
-    assert.match(k6.stdout, /^loadtest: after the run, checks the run's series at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query \(with header THANOS-TENANT, header X-Api-Key, basic auth as alice, as the remote write\)$/m);
+    assert.match(k6.stdout, /^loadtest: K6_PROMETHEUS_RW_SERVER_URL=\S+ K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true K6_PROMETHEUS_RW_USERNAME=alice K6_PROMETHEUS_RW_PASSWORD='\*\*\*' K6_PROMETHEUS_RW_HEADERS_THANOS-TENANT=team-a K6_PROMETHEUS_RW_HEADERS_X-Access-Key='\*\*\*' k6 run /m);
+    assert.match(k6.stdout, /^loadtest: after the run, checks the run's series at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query \(with header THANOS-TENANT, header X-Access-Key, basic auth as alice, as the remote write\)$/m);
 
     const docker = loadtest(['order', '--runner', 'docker', '--testid', 'auth-2', '--dry-run', ...auth]);
     assert.equal(docker.status, 0, docker.stderr);
     // Credentials reach the container as `-e NAME` (docker copies the value from its environment).
-    assert.match(docker.stdout, / -e K6_PROMETHEUS_RW_USERNAME=alice -e K6_PROMETHEUS_RW_PASSWORD -e K6_PROMETHEUS_RW_HEADERS_THANOS-TENANT=team-a -e K6_PROMETHEUS_RW_HEADERS_X-Api-Key grafana\/k6/);
+    assert.match(docker.stdout, / -e K6_PROMETHEUS_RW_USERNAME=alice -e K6_PROMETHEUS_RW_PASSWORD -e K6_PROMETHEUS_RW_HEADERS_THANOS-TENANT=team-a -e K6_PROMETHEUS_RW_HEADERS_X-Access-Key grafana\/k6/);
 
     const harness = loadtest(['order', '--harness', '--testid', 'auth-3', '--dry-run', ...auth]);
     assert.equal(harness.status, 0, harness.stderr);
-    assert.match(harness.stdout, /"remoteWriteAuth":\{"headers":\{"THANOS-TENANT":"team-a","X-Api-Key":"\*\*\*"\},"basicAuth":\{"username":"alice","password":"\*\*\*"\}\}/);
+    assert.match(harness.stdout, /"remoteWriteAuth":\{"headers":\{"THANOS-TENANT":"team-a","X-Access-Key":"\*\*\*"\},"basicAuth":\{"username":"alice","password":"\*\*\*"\}\}/);
 
     const instances = loadtest(['order', '--harness', '--instances', '2', '--testid', 'auth-4', '--dry-run', '--remote-write-bearer-token-file', tokenFile]);
     assert.equal(instances.status, 0, instances.stderr);
