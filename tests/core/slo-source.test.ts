@@ -47,8 +47,11 @@ test('full-flow p95 250 -> 275 ms: dashboards, alert and its unit test follow', 
     'monitoring/prometheus/rules/loadtest-alerts.yml',
     'monitoring/prometheus/tests/loadtest-alerts.test.yml',
     'monitoring/prometheus/tests/loadtest-native-histograms.test.yml',
+    // Thanos Rule's copy of the rule file (scale-out mode: docs/scale-out.md).
+    'monitoring/thanos/rules/loadtest-alerts.yml',
   ]);
   assert.match(diff.get('monitoring/prometheus/rules/loadtest-alerts.yml') ?? '', /testid:k6_full_flow_duration_seconds:p95_rate1m >= 0\.275 and on \(testid\)/);
+  assert.match(diff.get('monitoring/thanos/rules/loadtest-alerts.yml') ?? '', /testid:k6_full_flow_duration_seconds:p95_rate1m >= 0\.275 and on \(testid\)/);
   assert.ok(thresholdValues(diff.get('monitoring/grafana/dashboards/grpc-pool-loadtest.json') ?? '').includes(0.275));
   assert.ok(!thresholdValues(diff.get('monitoring/grafana/dashboards/grpc-pool-loadtest.json') ?? '').includes(0.25));
 });
