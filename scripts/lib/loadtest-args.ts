@@ -22,7 +22,8 @@ export const LOADTEST_USAGE = `usage: npm run loadtest -- <order|payment|e2e> [o
                             or .env, default ${ports.prometheus}; the Thanos router after stack:up --scale-out)
   --query-url URL           where the run's series are checked after it: a Prometheus-compatible API base, e.g.
                             https://…/api/prom (default $PROMETHEUS_QUERY_URL, else the remote-write URL's own
-                            server; the stack's Thanos Query after stack:up --scale-out)
+                            server when it ends in /api/v1/write, else required; the stack's Thanos Query after
+                            stack:up --scale-out)
   --remote-write-header 'Name: value'  an extra header on every remote write and on the check, e.g.
                             'THANOS-TENANT: team-a' or 'X-Scope-OrgID: team-a' (repeatable; also from
                             K6_PROMETHEUS_RW_HEADERS_<Name> and K6_PROMETHEUS_RW_HTTP_HEADERS, as k6 reads them)
@@ -199,14 +200,19 @@ function remoteWriteAuthOf(values: Map<string, string>, headerArgs: string[], en
 
 /** http://host:port/api/v1/write -> http://host:port: a Prometheus answers queries where it receives writes. */
 export function serverOf(remoteWriteUrl: string): string {
+  let url: URL;
   try {
-    const url = new URL(remoteWriteUrl);
-    url.pathname = url.pathname.replace(/\/api\/v1\/write$/, '');
-    url.search = '';
-    return url.toString().replace(/\/$/, '');
+    url = new URL(remoteWriteUrl);
   } catch {
     throw new Error(`--remote-write ${remoteWriteUrl}: not a URL`);
   }
+  if (!/\/api\/v1\/write$/.test(url.pathname)) {
+    // Thanos' router (/api/v1/receive), Mimir (/api/v1/push), a hosted store: queries are answered elsewhere.
+    throw new Error(`--remote-write ${remoteWriteUrl} is not a Prometheus receiver (/api/v1/write), so it cannot be asked whether the run's series arrived: name the query API with --query-url URL (or PROMETHEUS_QUERY_URL)`);
+  }
+  url.pathname = url.pathname.replace(/\/api\/v1\/write$/, '');
+  url.search = '';
+  return url.toString().replace(/\/$/, '');
 }
 
 /** --baseline accepts a testid (results/<id>/summary.json) or a path to a summary.json. */

@@ -99,7 +99,9 @@ export function writeNativeConfigs(settings: StackSettings, env: NodeJS.ProcessE
   writeFileSync(alertmanagerConfig, `# Native copy of ${amSource}, addresses rewritten.\n${YAML.stringify(am)}`);
 
   // Grafana provisioning: same files; dashboards are read from this checkout.
-  const grafanaProvisioning = join(dir, 'grafana', 'provisioning');
+  // One folder per mode: Grafana reads provisioning only when it starts, and stack:up restarts a
+  // kept Grafana only when its command line changes, which names this folder.
+  const grafanaProvisioning = join(dir, 'grafana', scaleOut ? 'provisioning-scale-out' : 'provisioning');
   cpSync(join(monitoringDir, 'grafana', 'provisioning'), grafanaProvisioning, { recursive: true });
   for (const sub of ['datasources', 'dashboards']) {
     const subDir = join(grafanaProvisioning, sub);

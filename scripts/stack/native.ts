@@ -59,6 +59,9 @@ export interface NativeUpOptions {
   scaleOut?: boolean;
 }
 
+/** The scale-out store's processes (tools/thanos-ring.ts names them all thanos-*). */
+export const isScaleOutService = (name: string): boolean => name.startsWith('thanos-');
+
 /** The native scale-out store's endpoints (fixed ports: monitoring/config/thanos.ts). */
 export function scaleOutEndpoints(): ScaleOutEndpoints {
   const a = thanosAddresses();
@@ -228,7 +231,12 @@ function serviceSpecs(opts: NativeUpOptions, runId: string): { specs: ServiceSpe
     specs.push({
       name: 'grafana',
       command: grafana,
-      args: [...(isServerSubcommand ? ['server'] : []), `--homepath=${process.env.GRAFANA_HOME ?? '/usr/share/grafana'}`],
+      args: [
+        ...(isServerSubcommand ? ['server'] : []),
+        `--homepath=${process.env.GRAFANA_HOME ?? '/usr/share/grafana'}`,
+        // On the command line (as well as GF_PATHS_PROVISIONING) so that a mode change restarts Grafana.
+        `cfg:default.paths.provisioning=${configs.grafanaProvisioning}`,
+      ],
       env: {
         ...process.env,
         GF_PATHS_PROVISIONING: configs.grafanaProvisioning,
@@ -254,7 +262,7 @@ function serviceSpecs(opts: NativeUpOptions, runId: string): { specs: ServiceSpe
   return { specs, notices };
 }
 
-export type ServiceAction = 'kept' | 'started' | 'restarted';
+export type ServiceAction = 'kept' | 'started' | 'restarted' | 'stopped';
 
 export interface NativeUpResult {
   state: StackState;
@@ -334,7 +342,16 @@ export async function nativeUp(opts: NativeUpOptions): Promise<NativeUpResult> {
   const actions: NativeUpResult['actions'] = [];
   const save = (): void => writeFileSync(stateFile(settings), `${JSON.stringify(state, null, 2)}\n`);
   // Services we run that this stack:up does not ask for (e.g. the demo without --demo) stay recorded, so stack:down stops them.
+  // Not the scale-out store: without --scale-out Prometheus evaluates the rules again, and a Thanos
+  // Rule left running would evaluate them too, over a Query that no longer gets Prometheus' samples
+  // (absent() alerts would fire falsely).
   for (const record of existing?.services ?? []) {
+    if (!specs.some((s) => s.name === record.name) && isScaleOutService(record.name) && isOurProcess(record)) {
+      await stopProcessGroup(record.pid);
+      actions.push({ name: record.name, action: 'stopped', reason: 'stack:up without --scale-out' });
+      log(`${record.name} (pid ${record.pid}) stopped: stack:up without --scale-out`);
+      continue;
+    }
     if (!specs.some((s) => s.name === record.name) && isOurProcess(record)) {
       state.services.push(record);
       notices.push(`${record.name} (pid ${record.pid}) keeps running from an earlier stack:up; stack:down stops it.`);

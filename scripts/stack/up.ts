@@ -15,6 +15,7 @@ import { waitForHttp } from '../../tools/process.ts';
 import { compose, composeCommand, composeEnvironment } from './compose.ts';
 import { nativeUp } from './native.ts';
 import { hostScaleOutEndpoints, recordScaleOut } from './endpoints.ts';
+import { composeThanosCommands } from '../../monitoring/generators/thanos-compose.ts';
 import { thanos } from '../../monitoring/config/thanos.ts';
 import { targetPreset } from '../../monitoring/config/targets.ts';
 import { loadDotEnv, repoRoot, stackSettings, type StackSettings } from './settings.ts';
@@ -101,6 +102,11 @@ async function main(): Promise<void> {
     }
     // Containers compose kept do not re-read the configs generated above: reload them (SIGHUP; no lifecycle API).
     compose(composeCmd, ['kill', '-s', 'SIGHUP', 'prometheus', 'alertmanager', 'pool-exporter', ...(scaleOut ? ['thanos-rule'] : [])], profiles);
+    if (!scaleOut) {
+      // Without --scale-out Prometheus evaluates the rules again: a Thanos Rule left running from an
+      // earlier --scale-out would evaluate them too (compose's up does not stop other profiles' services).
+      compose(composeCmd, ['stop', ...Object.keys(composeThanosCommands())], ['scale-out']);
+    }
     recordScaleOut(settings, scaleOut ? hostScaleOutEndpoints : null);
     console.log(`\nStack is up (docker compose).
   Grafana            http://localhost:${p.grafana}

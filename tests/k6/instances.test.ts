@@ -60,7 +60,7 @@ describe('one test across 3 k6 instances (execution segments) vs the same load f
     }
     endedAt = Date.now() / 1000;
     // Every push refused (a path Prometheus does not serve): the instances still run and merge.
-    refused = await runNode('scripts/loadtest.ts', ['e2e', '--profile', 'smoke', '--harness', '--testid', refusedId, '--base-url', demo.baseUrl, '--remote-write', `${prom.url}/api/v1/no-such-receiver`, '--instances', '2', '--', '--vus', '2', '--iterations', '2']);
+    refused = await runNode('scripts/loadtest.ts', ['e2e', '--profile', 'smoke', '--harness', '--testid', refusedId, '--base-url', demo.baseUrl, '--remote-write', `${prom.url}/api/v1/no-such-receiver`, '--query-url', prom.url, '--instances', '2', '--', '--vus', '2', '--iterations', '2']);
     single = await readSummary(singleId);
     merged = await readSummary(splitId);
     parts = await Promise.all(['k6-1', 'k6-2', 'k6-3'].map((id) => readSummary(splitId, 'instances', id)));

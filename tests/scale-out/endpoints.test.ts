@@ -34,3 +34,9 @@ it('defaults to the stack Prometheus, to the recorded scale-out store after stac
 it('compose publishes the store where the native mode runs it', () => {
   assert.deepEqual(hostScaleOutEndpoints, scaleOutEndpoints());
 });
+
+it('asks for --query-url when the write URL is not a Prometheus receiver (the Thanos router, Mimir)', () => {
+  assert.throws(() => args('--remote-write', hostScaleOutEndpoints.remoteWriteUrl), /is not a Prometheus receiver \(\/api\/v1\/write\).*--query-url/);
+  assert.equal(args('--remote-write', hostScaleOutEndpoints.remoteWriteUrl, '--query-url', hostScaleOutEndpoints.queryUrl).queryUrl, hostScaleOutEndpoints.queryUrl);
+  assert.throws(() => parseLoadtestArgs(['e2e'], { ...env, K6_PROMETHEUS_RW_SERVER_URL: 'http://mimir:8080/api/v1/push' }), /--query-url/);
+});

@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,7 +117,7 @@ if (isolated) {
     });
 
     it('Grafana reads Query, Prometheus writes to the ring and loads no rules', () => {
-      const ds = YAML.parse(readFileSync(join(stateDir, 'grafana/provisioning/datasources/datasources.yml'), 'utf8')) as { datasources: { type: string; url: string }[] };
+      const ds = YAML.parse(readFileSync(join(stateDir, 'grafana/provisioning-scale-out/datasources/datasources.yml'), 'utf8')) as { datasources: { type: string; url: string }[] };
       assert.deepEqual(ds.datasources.filter((d) => d.type === 'prometheus').map((d) => d.url), [state.scaleOut?.queryUrl]);
       const prom = YAML.parse(readFileSync(join(stateDir, 'prometheus.yml'), 'utf8')) as { rule_files?: unknown; remote_write?: { url: string }[] };
       assert.equal(prom.rule_files, undefined);
@@ -237,6 +237,32 @@ if (isolated) {
       fault('payment', 'up');
       const resolved = await waitNotified('resolved', upAt);
       timings.push(`payment up -> resolved GrpcBackendDown delivered: ${((Date.parse(resolved.receivedAt) - upAt) / 1000).toFixed(1)} s`);
+    });
+
+    it('stack:up without --scale-out stops the store and gives the rules back to Prometheus', async () => {
+      const up = runEntry('scripts/stack/up.ts', ['--native', '--demo', '--no-generate']);
+      assert.equal(up.status, 0, up.output);
+      const ring = state.services.filter((s) => s.name.startsWith('thanos-'));
+      assert.equal(ring.length, 6, ring.map((s) => s.name).join(', '));
+      for (const service of ring) {
+        assert.match(up.output, new RegExp(`${service.name} \\(pid ${service.pid}\\) stopped: stack:up without --scale-out`));
+        assert.equal(isAlive(service.pid), false, `${service.name} still runs`);
+      }
+      const after = JSON.parse(readFileSync(join(stateDir, 'stack.json'), 'utf8')) as StackState;
+      assert.equal(after.scaleOut, undefined);
+      assert.deepEqual(after.services.filter((s) => s.name.startsWith('thanos-')), []);
+      assert.equal(existsSync(join(stateDir, 'scale-out.json')), false, 'load tests go back to Prometheus');
+      // Prometheus kept its process and reloaded its config (SIGHUP): its rules are back.
+      const prometheus = after.services.find((s) => s.name === 'prometheus');
+      assert.ok(prometheus);
+      const promUrl = new URL(prometheus.healthUrl).origin;
+      const until = Date.now() + 30_000;
+      let groups = 0;
+      while (Date.now() < until && groups === 0) {
+        groups = ((await (await fetch(`${promUrl}/api/v1/rules`)).json()) as { data: { groups: unknown[] } }).data.groups.length;
+        if (groups === 0) await sleep(500);
+      }
+      assert.ok(groups > 0, 'Prometheus evaluates the rules again');
     });
   });
 }
