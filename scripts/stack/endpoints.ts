@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { thanos } from '../../monitoring/config/thanos.ts';
+import { queryUrl, routerWriteUrl, thanosAddresses } from '../../monitoring/generators/thanos.ts';
 import type { StackSettings } from './settings.ts';
 
 export interface StackEndpoints {
@@ -18,10 +18,10 @@ export interface StackEndpoints {
 
 const file = (settings: StackSettings): string => join(settings.stateDir, 'scale-out.json');
 
-/** The scale-out store as the host sees it (compose publishes the native ports). */
+/** The scale-out store as the host sees it: the native processes, and compose's published ports (the same numbers). */
 export const hostScaleOutEndpoints: StackEndpoints = {
-  remoteWriteUrl: `http://127.0.0.1:${thanos.ports.routerRemoteWrite}/api/v1/receive`,
-  queryUrl: `http://127.0.0.1:${thanos.ports.queryHttp}`,
+  remoteWriteUrl: routerWriteUrl(thanosAddresses()),
+  queryUrl: queryUrl(thanosAddresses()),
 };
 
 export function recordScaleOut(settings: StackSettings, endpoints: StackEndpoints | null): void {

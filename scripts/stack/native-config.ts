@@ -10,6 +10,7 @@ import YAML from 'yaml';
 import { ports } from '../../monitoring/config/stack.ts';
 import { composeSinkTokenFile } from '../../monitoring/generators/alertmanager-config.ts';
 import { composePrometheusOptions, scaleOutPrometheusOptions, type PrometheusConfigOptions } from '../../monitoring/generators/prometheus-config.ts';
+import type { StackEndpoints } from './endpoints.ts';
 import { writeTargetConfigs } from './own-targets.ts';
 import { repoRoot, targetSelection, type StackSettings } from './settings.ts';
 
@@ -64,7 +65,7 @@ export function nativePrometheusOptions(settings: StackSettings): PrometheusConf
  * Prometheus and the exporter are rendered for the selected targets (preset, TARGET_HOST or
  * 127.0.0.1, the demo's port variables, POOL_TARGETS) by the generators of the committed files.
  */
-export function writeNativeConfigs(settings: StackSettings, env: NodeJS.ProcessEnv = process.env, scaleOut: ScaleOutEndpoints | null = null): NativeConfigPaths {
+export function writeNativeConfigs(settings: StackSettings, env: NodeJS.ProcessEnv = process.env, scaleOut: StackEndpoints | null = null): NativeConfigPaths {
   const dir = settings.stateDir;
   const map = addressMap(settings);
   mkdirSync(join(dir, 'logs'), { recursive: true });
@@ -123,14 +124,6 @@ export function writeNativeConfigs(settings: StackSettings, env: NodeJS.ProcessE
     blackboxConfig: join(monitoringDir, 'blackbox', 'blackbox.yml'),
     notifications: join(dir, 'notifications.jsonl'),
   };
-}
-
-/** The scale-out mode's store (monitoring/generators/thanos.ts): where to write, where to read. */
-export interface ScaleOutEndpoints {
-  /** The Thanos router's remote-write URL. */
-  remoteWriteUrl: string;
-  /** Thanos Query's HTTP API. */
-  queryUrl: string;
 }
 
 /** Scale-out: Grafana's Prometheus datasource is Thanos Query, so every dashboard query goes through it. */

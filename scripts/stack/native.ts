@@ -16,8 +16,9 @@ import { nativeTool } from '../engines/engines.ts';
 import { canBind, describePortUser, foreignListeners } from '../../tools/listeners.ts';
 import { isAlive, startProcess, stopProcessGroup } from '../../tools/process.ts';
 import { ports, prometheusFlags } from '../../monitoring/config/stack.ts';
-import { writeNativeConfigs, type ScaleOutEndpoints } from './native-config.ts';
-import { queryUrl, routerWriteUrl, thanosAddresses } from '../../monitoring/generators/thanos.ts';
+import { writeNativeConfigs } from './native-config.ts';
+import { hostScaleOutEndpoints, type StackEndpoints } from './endpoints.ts';
+import { thanosAddresses } from '../../monitoring/generators/thanos.ts';
 import { thanos } from '../../monitoring/config/thanos.ts';
 import { thanosProcessSpecs } from '../../tools/thanos-ring.ts';
 import { repoRoot, type StackSettings } from './settings.ts';
@@ -43,7 +44,7 @@ export interface StackState {
   /** The stack run (stack-files.ts): the notification sink marks what it receives with it. */
   runId?: string;
   /** Present when stack:up ran with --scale-out: load tests write to the ring and read through Query. */
-  scaleOut?: ScaleOutEndpoints;
+  scaleOut?: StackEndpoints;
   services: ServiceRecord[];
 }
 
@@ -62,11 +63,6 @@ export interface NativeUpOptions {
 /** The scale-out store's processes (tools/thanos-ring.ts names them all thanos-*). */
 export const isScaleOutService = (name: string): boolean => name.startsWith('thanos-');
 
-/** The native scale-out store's endpoints (fixed ports: monitoring/config/thanos.ts). */
-export function scaleOutEndpoints(): ScaleOutEndpoints {
-  const a = thanosAddresses();
-  return { remoteWriteUrl: routerWriteUrl(a), queryUrl: queryUrl(a) };
-}
 
 export const stateFile = (settings: StackSettings): string => join(settings.stateDir, 'stack.json');
 
@@ -126,7 +122,7 @@ function serviceSpecs(opts: NativeUpOptions, runId: string): { specs: ServiceSpe
   const { settings } = opts;
   const p = settings.ports;
   const dir = settings.stateDir;
-  const scaleOut = opts.scaleOut ? scaleOutEndpoints() : null;
+  const scaleOut = opts.scaleOut ? hostScaleOutEndpoints : null;
   const configs = writeNativeConfigs(settings, process.env, scaleOut);
   const notices: string[] = [];
   const specs: ServiceSpec[] = [];
@@ -336,7 +332,7 @@ export async function nativeUp(opts: NativeUpOptions): Promise<NativeUpResult> {
     mode: 'native',
     startedAt: existing?.startedAt ?? new Date().toISOString(),
     runId,
-    ...(opts.scaleOut ? { scaleOut: scaleOutEndpoints() } : {}),
+    ...(opts.scaleOut ? { scaleOut: hostScaleOutEndpoints } : {}),
     services: [],
   };
   const actions: NativeUpResult['actions'] = [];

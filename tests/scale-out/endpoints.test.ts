@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { parseLoadtestArgs } from '../../scripts/lib/loadtest-args.ts';
 import { hostScaleOutEndpoints, recordScaleOut } from '../../scripts/stack/endpoints.ts';
-import { scaleOutEndpoints } from '../../scripts/stack/native.ts';
+import YAML from 'yaml';
+import { readFileSync } from 'node:fs';
 import { stackSettings } from '../../scripts/stack/settings.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'endpoints-'));
@@ -31,8 +32,12 @@ it('defaults to the stack Prometheus, to the recorded scale-out store after stac
   assert.equal(args().remoteWriteUrl, 'http://127.0.0.1:19090/api/v1/write');
 });
 
-it('compose publishes the store where the native mode runs it', () => {
-  assert.deepEqual(hostScaleOutEndpoints, scaleOutEndpoints());
+it('compose publishes the router and Query on the ports the host-side endpoints name', () => {
+  const compose = YAML.parse(readFileSync(join(import.meta.dirname, '../../docker-compose-monitoring.yaml'), 'utf8')) as { services: Record<string, { ports?: string[] }> };
+  const published = (service: string): string[] => (compose.services[service]?.ports ?? []).map((p) => p.replace(/^\$\{STACK_BIND:-127\.0\.0\.1\}:/, ''));
+  const port = (url: string): string => new URL(url).port;
+  assert.ok(published('thanos-receive-router').includes(`${port(hostScaleOutEndpoints.remoteWriteUrl)}:${port(hostScaleOutEndpoints.remoteWriteUrl)}`));
+  assert.ok(published('thanos-query').includes(`${port(hostScaleOutEndpoints.queryUrl)}:${port(hostScaleOutEndpoints.queryUrl)}`));
 });
 
 it('asks for --query-url when the write URL is not a Prometheus receiver (the Thanos router, Mimir)', () => {

@@ -29,7 +29,7 @@ const repo = join(import.meta.dirname, '../..');
 /** A second Query, tenancy enforced, beside the ring's (free ports in this namespace). */
 const enforcing = { http: '127.0.0.1:10944', grpc: '127.0.0.1:10943' };
 
-if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 300_000 })) {
+if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 300_000, expectedPass: 2 })) {
   describe('a tenant header through npm run loadtest into the Thanos ring', { timeout: 240_000 }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'thanos-tenant-'));
     const testid = `tenant-${Date.now()}`;

@@ -31,7 +31,7 @@ import { prometheusClient, type PrometheusClient } from '../support/prometheus.t
 import { countingQueries, runTotal, summaryCount } from '../support/run-totals.ts';
 
 const TIMEOUT_MS = 420_000;
-const isolated = ownNetworkNamespace(import.meta.filename, { timeoutMs: TIMEOUT_MS + 60_000 });
+const isolated = ownNetworkNamespace(import.meta.filename, { timeoutMs: TIMEOUT_MS + 60_000, expectedPass: 8 });
 
 if (isolated) {
   describe('stack:up --native --scale-out + a 3-instance load test, a receiver killed mid-run', { timeout: TIMEOUT_MS }, () => {

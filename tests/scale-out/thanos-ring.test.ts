@@ -28,7 +28,7 @@ const batch = (base: number, timestampMs: number): FloatSample[] =>
 const sumOf = (rows: PromSample[]): number => rows.reduce((s, r) => s + Number(r.value?.[1]), 0);
 const expectedSum = (base: number): number => SERIES * base + (SERIES * (SERIES - 1)) / 2;
 
-if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 240_000 })) {
+if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 240_000, expectedPass: 3 })) {
   describe(`Thanos Receive ×${thanos.receivers}, replication ${thanos.replicationFactor}, behind a router, and Query`, { timeout: 200_000 }, () => {
     let ring: ThanosRing;
     const dir = mkdtempSync(join(tmpdir(), 'thanos-ring-'));

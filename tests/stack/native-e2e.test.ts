@@ -44,7 +44,7 @@ import { createResultsDir } from '../../scripts/lib/results-dir.ts';
 
 // Long: the backend-down step holds for 3 minutes, the load steps repeat runs until alerts fire.
 const TIMEOUT_MS = 1_500_000;
-const isolated = ownNetworkNamespace(import.meta.filename, { timeoutMs: TIMEOUT_MS + 60_000 });
+const isolated = ownNetworkNamespace(import.meta.filename, { timeoutMs: TIMEOUT_MS + 60_000, expectedPass: 12 });
 const stateDir = isolated ? mkdtempSync(join(tmpdir(), 'native-stack-')) : '';
 const timings: { step: string; seconds: number }[] = [];
 
