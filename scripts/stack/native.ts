@@ -18,6 +18,7 @@ import { isAlive, startProcess, stopProcessGroup } from '../../tools/process.ts'
 import { ports, prometheusFlags } from '../../monitoring/config/stack.ts';
 import { writeNativeConfigs } from './native-config.ts';
 import { hostScaleOutEndpoints, type StackEndpoints } from './endpoints.ts';
+import { prometheusReloadedSince } from './prometheus-reload.ts';
 import { thanosAddresses } from '../../monitoring/generators/thanos.ts';
 import { thanos } from '../../monitoring/config/thanos.ts';
 import { thanosProcessSpecs } from '../../tools/thanos-ring.ts';
@@ -340,20 +341,20 @@ export async function nativeUp(opts: NativeUpOptions): Promise<NativeUpResult> {
   // Services we run that this stack:up does not ask for (e.g. the demo without --demo) stay recorded, so stack:down stops them.
   // Not the scale-out store: without --scale-out Prometheus evaluates the rules again, and a Thanos
   // Rule left running would evaluate them too, over a Query that no longer gets Prometheus' samples
-  // (absent() alerts would fire falsely).
+  // (absent() alerts would fire falsely). Stopped at the end, once Prometheus has dropped its
+  // remote write to the router (below).
+  const retiring: ServiceRecord[] = [];
   for (const record of existing?.services ?? []) {
-    if (!specs.some((s) => s.name === record.name) && isScaleOutService(record.name) && isOurProcess(record)) {
-      await stopProcessGroup(record.pid);
-      actions.push({ name: record.name, action: 'stopped', reason: 'stack:up without --scale-out' });
-      log(`${record.name} (pid ${record.pid}) stopped: stack:up without --scale-out`);
-      continue;
-    }
     if (!specs.some((s) => s.name === record.name) && isOurProcess(record)) {
+      if (isScaleOutService(record.name)) {
+        retiring.push(record);
+        continue;
+      }
       state.services.push(record);
       notices.push(`${record.name} (pid ${record.pid}) keeps running from an earlier stack:up; stack:down stops it.`);
     }
   }
-  // Kept services are recorded before anything starts, so a failed start below still leaves them for stack:down.
+  const reloadsSince = Math.floor(Date.now() / 1000);
   for (const { spec, record, reason } of plan) {
     if (reason !== undefined || !record) continue;
     const reload = RELOAD_ON_SIGHUP.has(spec.name);
@@ -414,6 +415,18 @@ export async function nativeUp(opts: NativeUpOptions): Promise<NativeUpResult> {
       endStackRun(settings);
     }
     throw err;
+  }
+  if (retiring.length > 0) {
+    // Prometheus reloads asynchronously after SIGHUP; when its new config drops the remote write,
+    // it first flushes what is queued for the router, and with the router gone that reload hangs
+    // until the flush deadline (a minute). So the store stops once the reload has completed.
+    const reloaded = await prometheusReloadedSince(`http://127.0.0.1:${settings.ports.prometheus}`, reloadsSince);
+    if (!reloaded) notices.push('Prometheus had not finished reloading its config when the Thanos store was stopped: its last samples for the ring may be lost.');
+    for (const record of retiring) {
+      await stopProcessGroup(record.pid);
+      actions.push({ name: record.name, action: 'stopped', reason: 'stack:up without --scale-out' });
+      log(`${record.name} (pid ${record.pid}) stopped: stack:up without --scale-out`);
+    }
   }
   save();
   return { state, notices, actions };

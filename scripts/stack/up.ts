@@ -15,6 +15,7 @@ import { waitForHttp } from '../../tools/process.ts';
 import { compose, composeCommand, composeEnvironment } from './compose.ts';
 import { nativeUp } from './native.ts';
 import { hostScaleOutEndpoints, recordScaleOut } from './endpoints.ts';
+import { prometheusReloadedSince } from './prometheus-reload.ts';
 import { composeThanosCommands } from '../../monitoring/generators/thanos-compose.ts';
 import { thanos } from '../../monitoring/config/thanos.ts';
 import { targetPreset } from '../../monitoring/config/targets.ts';
@@ -101,10 +102,13 @@ async function main(): Promise<void> {
       for (const path of health) await waitForHttp(`http://127.0.0.1:${path}`, { timeoutMs: 120_000 });
     }
     // Containers compose kept do not re-read the configs generated above: reload them (SIGHUP; no lifecycle API).
+    const reloadsSince = Math.floor(Date.now() / 1000);
     compose(composeCmd, ['kill', '-s', 'SIGHUP', 'prometheus', 'alertmanager', 'pool-exporter', ...(scaleOut ? ['thanos-rule'] : [])], profiles);
     if (!scaleOut) {
       // Without --scale-out Prometheus evaluates the rules again: a Thanos Rule left running from an
-      // earlier --scale-out would evaluate them too (compose's up does not stop other profiles' services).
+      // earlier --scale-out would evaluate them too (compose's up does not stop other profiles'
+      // services). Once Prometheus' reload (SIGHUP above) no longer writes to the router.
+      await prometheusReloadedSince(`http://127.0.0.1:${p.prometheus}`, reloadsSince);
       compose(composeCmd, ['stop', ...Object.keys(composeThanosCommands())], ['scale-out']);
     }
     recordScaleOut(settings, scaleOut ? hostScaleOutEndpoints : null);

@@ -176,14 +176,21 @@ if (isolated) {
     });
     it('every dashboard query runs through Query, and those on this run return data (after Rule recorded it)', async () => {
       const dashboardsDir = join(repoRoot, 'monitoring/grafana/dashboards');
-      // Up to now, as a dashboard shows it: Rule records the run's last seconds after the run.
-      const end = Math.ceil(Date.now() / 1000);
-      const start = Math.floor(startedAt) - 60;
-      const empty: string[] = [];
-      let checked = 0;
+      const queries: { where: string; expr: string }[] = [];
       for (const file of readdirSync(dashboardsDir).filter((f) => f.endsWith('.json'))) {
         const dashboard = JSON.parse(readFileSync(join(dashboardsDir, file), 'utf8')) as BuiltDashboard;
-        for (const { where, expr } of dashboardExpressions(dashboard)) {
+        for (const { where, expr } of dashboardExpressions(dashboard)) queries.push({ where: `${file} ${where}`, expr });
+      }
+      assert.ok(queries.length >= 30, `only ${queries.length} queries found`);
+      // Data this healthy, baseline-less run need not have: gRPC errors, the time saved against a
+      // baseline run (loadtest --baseline), firing alerts. tests/stack/native-e2e.test.ts has runs with all three.
+      const cannotHaveData = /status="error"|k6_connection_pool_time_saved_ms|ALERTS\{alertstate="firing"\}/;
+      const emptyNow = async (): Promise<string[]> => {
+        // Up to now, as a dashboard shows it: Rule records the run's last seconds after the run.
+        const end = Math.ceil(Date.now() / 1000);
+        const start = Math.floor(startedAt) - 60;
+        const empty: string[] = [];
+        for (const { where, expr } of queries) {
           // The one run is both sides of the before/after panels.
           const concrete = substituteVariables(
             expr
@@ -191,18 +198,22 @@ if (isolated) {
               .replace(/\$__range/g, `${end - start}s`)
               .replace(/\$__rate_interval/g, '1m'),
           );
-          const rows = await query.queryRange(concrete, start, end, 15).catch((err: Error) => assert.fail(`${file} ${where}: ${err.message} in ${concrete}`));
-          checked += 1;
-          if (rows.length === 0) empty.push(`${file} ${where}: ${concrete}`);
+          const rows = await query.queryRange(concrete, start, end, 15).catch((err: Error) => assert.fail(`${where}: ${err.message} in ${concrete}`));
+          if (rows.length === 0 && !cannotHaveData.test(concrete)) empty.push(`${where}: ${concrete}`);
         }
+        return empty;
+      };
+      // On a starved machine Query can miss its receivers' health checks and answer without them
+      // (a partial, here empty, answer) until the next check: ask again for up to a minute.
+      let empty = await emptyNow();
+      const until = Date.now() + 60_000;
+      while (empty.length > 0 && Date.now() < until) {
+        await sleep(2_000);
+        empty = await emptyNow();
       }
-      assert.ok(checked >= 30, `only ${checked} queries found`);
-      // Data this healthy, baseline-less run need not have: gRPC errors, the time saved against a
-      // baseline run (loadtest --baseline), firing alerts. tests/stack/native-e2e.test.ts has runs with all three.
-      const cannotHaveData = /status="error"|k6_connection_pool_time_saved_ms|ALERTS\{alertstate="firing"\}/;
-      assert.deepEqual(empty.filter((q) => !cannotHaveData.test(q)), [], `queries without data through Thanos Query:\n${empty.join('\n')}`);
+      const stores = empty.length > 0 ? JSON.stringify(await query.api('stores')) : '';
+      assert.deepEqual(empty, [], `queries without data through Thanos Query (its stores: ${stores}):\n${empty.join('\n')}`);
     });
-
 
     it('alerts go from Thanos Rule through Alertmanager to the sink: payment stopped, then back', async () => {
       const sink = state.services.find((s) => s.name === 'notification-sink');
@@ -245,7 +256,8 @@ if (isolated) {
       const ring = state.services.filter((s) => s.name.startsWith('thanos-'));
       assert.equal(ring.length, 6, ring.map((s) => s.name).join(', '));
       for (const service of ring) {
-        assert.match(up.output, new RegExp(`${service.name} \\(pid ${service.pid}\\) stopped: stack:up without --scale-out`));
+        // The receiver killed mid-run is gone already; every other one is stopped now.
+        if (service.name !== victim) assert.match(up.output, new RegExp(`${service.name} \\(pid ${service.pid}\\) stopped: stack:up without --scale-out`));
         assert.equal(isAlive(service.pid), false, `${service.name} still runs`);
       }
       const after = JSON.parse(readFileSync(join(stateDir, 'stack.json'), 'utf8')) as StackState;
@@ -262,7 +274,13 @@ if (isolated) {
         groups = ((await (await fetch(`${promUrl}/api/v1/rules`)).json()) as { data: { groups: unknown[] } }).data.groups.length;
         if (groups === 0) await sleep(500);
       }
-      assert.ok(groups > 0, 'Prometheus evaluates the rules again');
+      if (groups === 0) {
+        const metrics = await (await fetch(`${promUrl}/metrics`)).text();
+        const reload = /^prometheus_config_last_reload_successful \S+$/m.exec(metrics)?.[0];
+        const config = readFileSync(join(stateDir, 'prometheus.yml'), 'utf8');
+        const log = readFileSync(join(stateDir, 'logs', 'prometheus.log'), 'utf8').split('\n').slice(-8).join('\n');
+        assert.fail(`Prometheus evaluates no rules after stack:up without --scale-out (${reload}; rule_files in its config: ${/rule_files/.test(config)}):\n${up.output}\n${log}`);
+      }
     });
   });
 }
