@@ -7,6 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import YAML from 'yaml';
 import {
   hashrings,
@@ -87,9 +88,33 @@ export async function startThanosRing(opts: ThanosSpecOptions & { binary: string
     for (const spec of thanosProcessSpecs(a, opts)) {
       processes.set(spec.name, await startProcess({ name: spec.name, command: binary, args: spec.args, readyUrl: spec.readyUrl, readyTimeoutMs: 60_000 }));
     }
+    await waitForQueryEndpoints(queryUrl(a), a.receivers.map((r) => r.grpc));
   } catch (err) {
     await stop();
     throw err;
   }
   return { addresses: a, writeUrl: routerWriteUrl(a), queryUrl: queryUrl(a), processes, stop };
+}
+
+/**
+ * Wait until the Thanos Query at `queryBase` lists every one of `endpoints` (gRPC addresses) as a
+ * healthy store. Query is ready before it has connected them; until then it answers from fewer
+ * receivers, or none.
+ */
+export async function waitForQueryEndpoints(queryBase: string, endpoints: readonly string[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let missing: string[] = [...endpoints];
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${queryBase}/api/v1/stores`, { signal: AbortSignal.timeout(5_000) });
+      const body = (await res.json()) as { data?: Record<string, { name: string; lastError: string | null }[]> };
+      const healthy = new Set(Object.values(body.data ?? {}).flat().filter((s) => s.lastError === null).map((s) => s.name));
+      missing = endpoints.filter((e) => !healthy.has(e));
+      if (missing.length === 0) return;
+    } catch {
+      // Not answering yet: ask again.
+    }
+    await sleep(250);
+  }
+  throw new Error(`Thanos Query at ${queryBase} did not connect ${missing.join(', ')} within ${timeoutMs / 1000} s`);
 }

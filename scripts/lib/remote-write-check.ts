@@ -3,12 +3,13 @@
  * exits 0, so a run could look fine while no dashboard ever saw it. This asks the query API
  * (Prometheus beside its receiver, Thanos Query over the ring, a hosted store's: --query-url) for
  * the run's k6_http_reqs_total series, with the remote write's auth and headers (a tenant header
- * decides what a multi-tenant store shows), and marks
+ * decides what a multi-tenant store shows), waiting a while for them to become queryable, and marks
  * results/<testid>/summary.json and summary.md when they are missing.
  */
 import { existsSync } from 'node:fs';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 import { authHeaders, type RemoteWriteAuth } from '../../tools/remote-write-auth.ts';
 
@@ -23,23 +24,44 @@ export function queryEndpoint(queryBase: string): string {
 }
 
 /**
+ * How long the check waits for a run's first series to become queryable. A store answers only
+ * after it has taken the writes in: Thanos Query once it has connected its receivers, a hosted
+ * store after its ingestion delay. Refusals and unreachable APIs are not waited for.
+ */
+export const ARRIVAL_WAIT_MS = 30_000;
+const POLL_MS = 1_000;
+
+interface QueryBody {
+  data?: { result?: { value?: [number, string] }[] };
+  /** Thanos Query's partial responses (a receiver it cannot reach yet). */
+  warnings?: string[];
+}
+
+/**
  * Ask `queryBase` (a Prometheus or Thanos Query base URL) whether the run's series arrived
  * through `remoteWriteUrl` (named in the result), with the remote write's auth and headers.
+ * An empty answer is asked again until `waitMs` has passed.
  */
-export async function checkRemoteWrite(remoteWriteUrl: string, testid: string, queryBase: string, auth?: RemoteWriteAuth): Promise<RemoteWriteResult> {
+export async function checkRemoteWrite(remoteWriteUrl: string, testid: string, queryBase: string, auth?: RemoteWriteAuth, waitMs = ARRIVAL_WAIT_MS): Promise<RemoteWriteResult> {
   const query = `count(k6_http_reqs_total{testid="${testid}"})`;
   const url = `${queryEndpoint(queryBase)}?query=${encodeURIComponent(query)}`;
+  const deadline = Date.now() + waitMs;
   try {
-    const res = await fetch(url, { headers: authHeaders(auth), signal: AbortSignal.timeout(10_000) });
-    if (res.status === 401 || res.status === 403) {
-      return { ok: false, detail: `Prometheus at ${url} answered HTTP ${res.status}: the check's query was refused (it sends the remote write's auth and headers)` };
+    for (;;) {
+      const res = await fetch(url, { headers: authHeaders(auth), signal: AbortSignal.timeout(10_000) });
+      if (res.status === 401 || res.status === 403) {
+        return { ok: false, detail: `Prometheus at ${url} answered HTTP ${res.status}: the check's query was refused (it sends the remote write's auth and headers)` };
+      }
+      if (!res.ok) return { ok: false, detail: `Prometheus at ${url} answered HTTP ${res.status}` };
+      const body = (await res.json()) as QueryBody;
+      const series = Number(body.data?.result?.[0]?.value?.[1] ?? 0);
+      if (series > 0) return { ok: true, detail: `${series} k6_http_reqs_total series for testid ${testid} in Prometheus (${remoteWriteUrl})` };
+      if (Date.now() >= deadline) {
+        const warnings = body.warnings?.length ? `; the query API warned: ${body.warnings.join('; ')}` : '';
+        return { ok: false, detail: `Prometheus has no k6_http_reqs_total series for testid ${testid} after ${Math.round(waitMs / 1000)} s: nothing arrived through ${remoteWriteUrl}${warnings}` };
+      }
+      await sleep(Math.min(POLL_MS, deadline - Date.now()));
     }
-    if (!res.ok) return { ok: false, detail: `Prometheus at ${url} answered HTTP ${res.status}` };
-    const body = (await res.json()) as { data?: { result?: { value?: [number, string] }[] } };
-    const series = Number(body.data?.result?.[0]?.value?.[1] ?? 0);
-    return series > 0
-      ? { ok: true, detail: `${series} k6_http_reqs_total series for testid ${testid} in Prometheus (${remoteWriteUrl})` }
-      : { ok: false, detail: `Prometheus has no k6_http_reqs_total series for testid ${testid}: nothing arrived through ${remoteWriteUrl}` };
   } catch (err) {
     return { ok: false, detail: `cannot ask Prometheus whether the metrics arrived (${url}): ${err instanceof Error ? err.message : String(err)}` };
   }

@@ -9,7 +9,6 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runHarness } from '../../tools/k6-harness/index.ts';
-import { sendRequest, vuAgent } from '../../tools/k6-harness/http-client.ts';
 import { TrendSink } from '../../tools/k6-harness/sinks.ts';
 import { MetricsStore } from '../../tools/k6-harness/metrics-store.ts';
 import { parseThresholds } from '../../tools/k6-harness/thresholds.ts';
@@ -140,22 +139,6 @@ describe('k6 harness semantics', () => {
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
-  });
-
-  it('records a refused connection as k6 does: status 0, error 1212, duration = sending + waiting + receiving', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const address = closed.address();
-    assert.ok(address && typeof address === 'object');
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const agents = { http: vuAgent(false), https: vuAgent(true) };
-    const result = await sendRequest({ method: 'GET', url: `http://127.0.0.1:${address.port}/`, headers: {}, body: null, timeoutMs: 5_000 }, agents);
-    assert.equal(result.status, 0);
-    assert.equal(result.errorCode, 1212);
-    const t = result.timings;
-    assert.equal(t.duration, t.sending + t.waiting + t.receiving);
-    assert.equal(t.waiting, 0);
-    assert.equal(t.receiving, 0);
   });
 
   it('computes percentiles, thresholds, ramps and names as k6 does', () => {
