@@ -31,6 +31,8 @@ export interface ThanosProcessSpec {
   readyUrl: string;
   /** What a person opens: its UI, or the router's write URL. */
   url: string;
+  /** Every host:port it listens on (HTTP, gRPC, remote write, Cap'n Proto): all must be free before it starts. */
+  listens: string[];
 }
 
 export interface ThanosSpecOptions {
@@ -50,9 +52,10 @@ export function thanosProcessSpecs(a: ThanosAddresses, opts: ThanosSpecOptions):
     args: receiverArgs(r, join(opts.dir, r.name)),
     readyUrl: `http://${r.http}/-/ready`,
     url: `http://${r.http}/`,
+    listens: [r.http, r.grpc, r.remoteWrite, r.capnproto],
   }));
-  specs.push({ name: 'thanos-receive-router', args: routerArgs(a, hashringsPath), readyUrl: `http://${a.router.http}/-/ready`, url: routerWriteUrl(a) });
-  specs.push({ name: 'thanos-query', args: queryArgs(a), readyUrl: `http://${a.query.http}/-/ready`, url: `${queryUrl(a)}/` });
+  specs.push({ name: 'thanos-receive-router', args: routerArgs(a, hashringsPath), readyUrl: `http://${a.router.http}/-/ready`, url: routerWriteUrl(a), listens: Object.values(a.router) });
+  specs.push({ name: 'thanos-query', args: queryArgs(a), readyUrl: `http://${a.query.http}/-/ready`, url: `${queryUrl(a)}/`, listens: Object.values(a.query) });
   if (opts.rule) {
     const remoteWriteConfigPath = join(opts.dir, 'rule-remote-write.yml');
     writeFileSync(remoteWriteConfigPath, YAML.stringify(ruleRemoteWriteConfig(a)));
@@ -61,6 +64,7 @@ export function thanosProcessSpecs(a: ThanosAddresses, opts: ThanosSpecOptions):
       args: ruleArgs(a, { dataDir: join(opts.dir, 'thanos-rule'), ruleFiles: opts.rule.ruleFiles, alertmanagerUrl: opts.rule.alertmanagerUrl, remoteWriteConfigPath }),
       readyUrl: `http://${a.rule.http}/-/ready`,
       url: `http://${a.rule.http}/`,
+      listens: Object.values(a.rule),
     });
   }
   return specs;

@@ -110,6 +110,8 @@ interface ServiceSpec {
   /** Answers 2xx while the process serves, even when it is not ready (the demo with an injected fault); default healthUrl. */
   liveUrl?: string;
   readyTimeoutMs?: number;
+  /** Ports it listens on besides healthUrl's (Thanos' gRPC, remote-write, Cap'n Proto), fixed: not movable through .env. */
+  fixedPorts?: number[];
 }
 
 function nodeService(name: string, entry: string, args: string[], url: string, healthUrl: string): ServiceSpec {
@@ -199,7 +201,10 @@ function serviceSpecs(opts: NativeUpOptions, runId: string): { specs: ServiceSpe
       dir: join(dir, 'thanos'),
       rule: { ruleFiles: [resolve(repoRoot, 'monitoring/thanos/rules/*.yml')], alertmanagerUrl: `http://127.0.0.1:${p.alertmanager}` },
     });
-    for (const t of ring) specs.push({ name: t.name, command: binary, args: t.args, url: t.url, healthUrl: t.readyUrl, readyTimeoutMs: 60_000 });
+    for (const t of ring) {
+      const fixedPorts = t.listens.map((hostPort) => Number(hostPort.split(':').at(-1)));
+      specs.push({ name: t.name, command: binary, args: t.args, url: t.url, healthUrl: t.readyUrl, readyTimeoutMs: 60_000, fixedPorts });
+    }
     notices.push(
       `Scale-out: Thanos Receive ×${thanos.receivers} (replication ${thanos.replicationFactor}) behind a router, Query and Rule are up. ` +
         `Prometheus and load tests write to ${scaleOut.remoteWriteUrl}; Grafana and the rules read ${scaleOut.queryUrl}. ` +
@@ -318,15 +323,21 @@ export async function nativeUp(opts: NativeUpOptions): Promise<NativeUpResult> {
     if (record && isOurProcess(record)) await stopProcessGroup(record.pid);
   }
   const busy: string[] = [];
+  let fixedBusy = false;
   for (const { spec } of replaced) {
-    if (!(await canBind(portOf(spec)))) busy.push(`${describePortUser(portOf(spec))}: ${spec.name} cannot listen there`);
+    for (const port of new Set([portOf(spec), ...(spec.fixedPorts ?? [])])) {
+      if (await canBind(port)) continue;
+      busy.push(`${describePortUser(port)}: ${spec.name} cannot listen there`);
+      fixedBusy ||= spec.fixedPorts?.includes(port) ?? false;
+    }
   }
   if (busy.length > 0) {
     if (!plan.some((p) => p.reason === undefined) && !(existing?.services ?? []).some(isOurProcess)) {
       rmSync(stateFile(settings), { force: true }); // nothing of ours runs: no stack, no run
       endStackRun(settings);
     }
-    throw new Error(`${busy.join('\n')}\nStop that process or move ours (PROMETHEUS_PORT, ALERTMANAGER_PORT, ... in .env).`);
+    const fixed = fixedBusy ? ' The scale-out store\'s ports are fixed (monitoring/config/thanos.ts: its members know each other by them).' : '';
+    throw new Error(`${busy.join('\n')}\nStop that process or move ours (PROMETHEUS_PORT, ALERTMANAGER_PORT, ... in .env).${fixed}`);
   }
 
   const state: StackState = {

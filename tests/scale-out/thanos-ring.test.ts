@@ -9,11 +9,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { thanos } from '../../monitoring/config/thanos.ts';
 import { remoteWrite, type FloatSample } from '../../tools/remote-write.ts';
-import { startThanosRing, type ThanosRing } from '../../tools/thanos-ring.ts';
+import { startThanosRing, thanosProcessSpecs, type ThanosRing } from '../../tools/thanos-ring.ts';
+import { thanosAddresses } from '../../monitoring/generators/thanos.ts';
 import { bin } from '../support/engines.ts';
 import { ownNetworkNamespace } from '../support/network-namespace.ts';
 import { prometheusClient, type PromSample } from '../support/prometheus.ts';
@@ -102,5 +103,22 @@ if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 240_000, expectedPass
       const rows = await queryUntil('count_over_time(scale_out_late_copy_total[5m])', (r) => sumOf(r) === 2);
       assert.equal(sumOf(rows), 2, 'both samples stored, the late one included');
     });
+  });
+} else {
+  test("each process's listed ports are the addresses on its command line (the native busy-port check frees exactly these)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'thanos-specs-'));
+    try {
+      const specs = thanosProcessSpecs(thanosAddresses(), { dir, rule: { ruleFiles: ['rules.yml'], alertmanagerUrl: 'http://127.0.0.1:9093' } });
+      assert.equal(specs.length, thanos.receivers + 3);
+      for (const spec of specs) {
+        const bound = spec.args.flatMap((arg) => /^--[\w.-]*address=(.+)$/.exec(arg)?.[1] ?? []);
+        assert.deepEqual([...spec.listens].sort(), bound.sort(), spec.name);
+        assert.equal(new Set(bound).size, bound.length, `${spec.name} binds each address once`);
+      }
+      const all = specs.flatMap((s) => s.listens);
+      assert.equal(new Set(all).size, all.length, 'no two processes share a port');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 }

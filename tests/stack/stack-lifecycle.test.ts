@@ -4,7 +4,8 @@
  *  - stack:up after a `kill -9` of one component starts that one and keeps the rest (the demo's
  *    fault state survives), and reloads the configs of what it keeps by SIGHUP;
  *  - a moved port restarts only that service, and the kept Prometheus follows it (SIGHUP);
- *  - a busy port is reported first, with the pid and name of its holder, and nothing starts;
+ *  - a busy port is reported first, with the pid and name of its holder, and nothing starts (any
+ *    port of the scale-out store too, not only its HTTP ports);
  *  - no web page can shut Prometheus down (no lifecycle API);
  *  - the sink requires the stack's token and marks notifications with the stack run.
  */
@@ -16,6 +17,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it, test } from 'node:test';
 import { ports } from '../../monitoring/config/stack.ts';
+import { thanosAddresses } from '../../monitoring/generators/thanos.ts';
 import { describePortUser, foreignListeners } from '../../tools/listeners.ts';
 import { isAlive, startProcess, type RunningProcess } from '../../tools/process.ts';
 import type { StackState } from '../../scripts/stack/native.ts';
@@ -39,7 +41,7 @@ async function startImpostor(port: number, host = '127.0.0.1'): Promise<RunningP
   return Object.assign(proc, { port: Number(found) });
 }
 
-if (!ownNetworkNamespace(import.meta.filename, { timeoutMs: TIMEOUT_MS + 30_000, expectedPass: 6 })) {
+if (!ownNetworkNamespace(import.meta.filename, { timeoutMs: TIMEOUT_MS + 30_000, expectedPass: 7 })) {
   test('a listener is told apart from the process group that should own its port', async () => {
     const impostor = await startImpostor(0);
     try {
@@ -193,6 +195,22 @@ if (!ownNetworkNamespace(import.meta.filename, { timeoutMs: TIMEOUT_MS + 30_000,
         assert.equal(firstError, `stack:up: port ${ports.alertmanager} is in use by pid ${impostor.pid} (node): alertmanager cannot listen there`, up.output);
         assert.equal(existsSync(join(stateDir, 'stack.json')), false, 'no state: nothing was started');
         await assert.rejects(fetch(`${sink}/-/healthy`), 'the sink must not have been started');
+      } finally {
+        await impostor.stop();
+      }
+    });
+
+    it("a busy port of the scale-out store that is not its HTTP port (a receiver's gRPC) is reported too, and nothing starts", async () => {
+      const grpc = Number(thanosAddresses().receivers[0]?.grpc.split(':')[1]);
+      const impostor = await startImpostor(grpc);
+      try {
+        const up = run('scripts/stack/up.ts', ['--native', '--scale-out', '--no-generate']);
+        assert.notEqual(up.status, 0, up.output);
+        const firstError = up.output.split('\n').find((l) => l.startsWith('stack:up:')) ?? '';
+        assert.equal(firstError, `stack:up: port ${grpc} is in use by pid ${impostor.pid} (node): thanos-receive-1 cannot listen there`, up.output);
+        assert.match(up.output, /The scale-out store's ports are fixed/);
+        assert.equal(existsSync(join(stateDir, 'stack.json')), false, 'no state: nothing was started');
+        await assert.rejects(fetch(`${prom}/-/ready`), 'Prometheus must not have been started');
       } finally {
         await impostor.stop();
       }
