@@ -35,5 +35,10 @@ export const kubernetes = {
     /** Where the runners remote-write: Prometheus' receiver in the cluster. */
     remoteWriteUrl: `http://prometheus-operated:${ports.prometheus}/api/v1/write`,
     scriptsConfigMap: 'k6-scripts',
+    /**
+     * A Secret you create when the store wants auth or a tenant (k6's own variables as keys:
+     * K6_PROMETHEUS_RW_USERNAME, _PASSWORD, _BEARER_TOKEN, _HTTP_HEADERS); optional for the runners.
+     */
+    remoteWriteSecret: 'k6-remote-write',
   },
 } as const;

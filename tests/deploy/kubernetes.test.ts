@@ -17,6 +17,7 @@ import { dashboards } from '../../monitoring/dashboards/index.ts';
 import { jobs } from '../../monitoring/config/stack.ts';
 import { kubernetes } from '../../monitoring/config/kubernetes.ts';
 import { alertmanagerConfig } from '../../monitoring/generators/alertmanager-config.ts';
+import { isK6AuthEnv } from '../../tools/remote-write-auth.ts';
 
 const dir = join(import.meta.dirname, '../../deploy/kubernetes');
 
@@ -130,7 +131,7 @@ describe('deploy/kubernetes', () => {
   });
 
   it('runs the k6 test as a TestRun: the script in the ConfigMap, parallelism, remote write, one instance per runner', () => {
-    const run = one('TestRun').spec as { parallelism: number; script: { configMap: { name: string; file: string } }; arguments: string; runner: { env: { name: string; value?: string; valueFrom?: unknown }[] } };
+    const run = one('TestRun').spec as { parallelism: number; script: { configMap: { name: string; file: string } }; arguments: string; runner: { env: { name: string; value?: string; valueFrom?: unknown }[]; envFrom?: unknown[] } };
     const scripts = one('ConfigMap', run.script.configMap.name);
     const script = scripts.data?.[run.script.configMap.file];
     assert.ok(script, `${run.script.configMap.file} in ConfigMap ${run.script.configMap.name}`);
@@ -146,5 +147,8 @@ describe('deploy/kubernetes', () => {
     assert.equal(env.get('K6_PROMETHEUS_RW_SERVER_URL')?.value, kubernetes.k6.remoteWriteUrl);
     assert.equal(env.get('K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM')?.value, 'true');
     assert.deepEqual(env.get('INSTANCE')?.valueFrom, { fieldRef: { fieldPath: 'metadata.name' } });
+    // Auth and headers from an optional Secret (k6 reads its own variables), never written into the TestRun.
+    assert.deepEqual(run.runner.envFrom, [{ secretRef: { name: kubernetes.k6.remoteWriteSecret, optional: true } }]);
+    assert.deepEqual(run.runner.env.map((e) => e.name).filter(isK6AuthEnv), []);
   });
 });

@@ -17,6 +17,7 @@ import { K6_IMAGE } from '../../scripts/lib/k6-command.ts';
 import { composeFile, repoRoot } from '../../scripts/stack/settings.ts';
 import { composeProfiles } from '../../scripts/stack/compose.ts';
 import { thanos } from '../../monitoring/config/thanos.ts';
+import { isK6AuthEnv, k6RemoteWriteEnvNames, remoteWriteAuthFromK6Env } from '../../tools/remote-write-auth.ts';
 
 interface ComposeService {
   image?: string;
@@ -138,6 +139,19 @@ describe('docker-compose-monitoring.yaml', () => {
 
   it('runs the same k6 image as `npm run loadtest`', () => {
     assert.equal(config.services.k6?.image, K6_IMAGE);
+  });
+
+  it("passes k6's remote-write auth and header variables from the shell, only when set there", () => {
+    const n = k6RemoteWriteEnvNames;
+    const passed = [n.username, n.password, n.bearerToken, n.headerList];
+    const env = config.services.k6?.environment ?? {};
+    // Every auth variable but the per-header prefix (a compose file cannot name what it does not know).
+    assert.deepEqual(Object.keys(env).filter(isK6AuthEnv).sort(), [...passed].sort());
+    for (const name of passed) assert.equal(env[name], null, `${name} is passed through, with no value of its own`);
+    const set = composeConfig({ [n.username]: 'bob', [n.headerList]: 'THANOS-TENANT:team-a' }).services.k6?.environment ?? {};
+    assert.equal(set[n.username], 'bob');
+    assert.equal(set[n.headerList], 'THANOS-TENANT:team-a');
+    assert.deepEqual(remoteWriteAuthFromK6Env({ [n.username]: 'bob', [n.headerList]: String(set[n.headerList]) }), { headers: { 'THANOS-TENANT': 'team-a' }, basicAuth: { username: 'bob', password: '' } });
   });
 
   it('creates results/<testid>/ writable for the k6 image user (uid 12345) before k6 starts', async () => {

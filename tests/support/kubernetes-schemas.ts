@@ -18,6 +18,8 @@ const envVar = closed(
   { name: str, value: str, valueFrom: closed({ fieldRef: closed({ fieldPath: str }, ['fieldPath']) }) },
   ['name'],
 );
+const localRef = closed({ name: dnsName, optional: { type: 'boolean' } }, ['name']);
+const envFromSource = closed({ prefix: str, configMapRef: localRef, secretRef: localRef });
 const container = closed(
   {
     name: str,
@@ -73,7 +75,8 @@ export const kubernetesSchemas: Record<string, Schema> = {
           parallelism: { type: 'integer', minimum: 1 },
           script: closed({ configMap: closed({ name: str, file: str }, ['name', 'file']) }, ['configMap']),
           arguments: str,
-          runner: closed({ env: { type: 'array', items: envVar } }),
+          // envFrom as in the k6-operator's TestRun CRD (config/crd/bases/k6.io_testruns.yaml: corev1.EnvFromSource).
+          runner: closed({ env: { type: 'array', items: envVar }, envFrom: { type: 'array', items: envFromSource } }),
         },
         ['parallelism', 'script'],
       ),

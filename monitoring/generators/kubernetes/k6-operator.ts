@@ -75,7 +75,8 @@ export function k6TestRun(): K8sObject {
       parallelism: k6.parallelism,
       script: { configMap: { name: k6.scriptsConfigMap, file: bundleName(scenarios[k6.scenario]) } },
       arguments: `-o experimental-prometheus-rw --tag testid=${k6.testid}`,
-      runner: { env },
+      // Remote-write auth and headers from k6.remoteWriteSecret when it exists: no credential in the TestRun.
+      runner: { env, envFrom: [{ secretRef: { name: k6.remoteWriteSecret, optional: true } }] },
     },
   });
 }
