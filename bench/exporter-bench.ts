@@ -20,8 +20,10 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { poolMetric } from '../contract/metrics.ts';
 import { listeningLine, startListeningProcess, type RunningProcess } from '../tools/process.ts';
 import { startReportingPort } from './lib/reported-port.ts';
+import { formatMs, scrape, ScrapeTally, type AnswerCheck, type ScrapeStats } from './lib/scrape.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULT_FILE = new URL('./results/exporter-bench.md', import.meta.url);
@@ -120,39 +122,21 @@ function jsonExporterConfig(): string {
 }
 
 // ---- load ----
-interface Stats {
-  probes: number;
-  errors: number;
-  p50Ms: number;
-  p99Ms: number;
-  perSecond: number;
-  bytes: number;
-}
+/** A check per exporter: what its /probe answers when the probe failed (bench/lib/scrape.ts). */
+const CHECK = {
+  'pool-exporter': { kind: 'probe-success', metric: poolMetric.probeSuccess },
+  // No probe_success: a failed fetch answers 503, a document that is not JSON 200 with an empty
+  // body; every module of the generated config has this metric.
+  json_exporter: { kind: 'has-sample', metric: 'grpc_pool_manager_status' },
+} as const satisfies Record<string, AnswerCheck>;
 
-const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-
-function scrapeOnce(url: string, agent: http.Agent): Promise<{ ms: number; ok: boolean; bytes: number }> {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const req = http.get(url, { agent, headers: { 'X-Prometheus-Scrape-Timeout-Seconds': '10' } }, (res) => {
-      let bytes = 0;
-      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      res.on('end', () => resolve({ ms: performance.now() - started, ok: res.statusCode === 200, bytes }));
-      res.on('error', () => resolve({ ms: performance.now() - started, ok: false, bytes }));
-    });
-    req.on('error', () => resolve({ ms: performance.now() - started, ok: false, bytes: 0 }));
-    req.setTimeout(30_000, () => req.destroy());
-  });
-}
-
-async function load(url: string, concurrency: number, opts: { maxMs: number; maxProbes: number; minProbes?: number; warmup: number }): Promise<Stats> {
+async function load(url: string, check: AnswerCheck, concurrency: number, opts: { maxMs: number; maxProbes: number; minProbes?: number; warmup: number }): Promise<ScrapeStats> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const scrapeOpts = { agent, check, scrapeTimeoutSeconds: 10, requestTimeoutMs: 30_000 };
   for (let i = 0; i < opts.warmup; i += concurrency) {
-    await Promise.all(Array.from({ length: concurrency }, () => scrapeOnce(url, agent)));
+    await Promise.all(Array.from({ length: concurrency }, () => scrape(url, scrapeOpts)));
   }
-  const latencies: number[] = [];
-  let errors = 0;
-  let bytes = 0;
+  const tally = new ScrapeTally();
   let issued = 0;
   const started = performance.now();
   const deadline = started + opts.maxMs;
@@ -160,17 +144,13 @@ async function load(url: string, concurrency: number, opts: { maxMs: number; max
     Array.from({ length: concurrency }, async () => {
       while (issued < opts.maxProbes && (performance.now() < deadline || issued < (opts.minProbes ?? 0))) {
         issued++;
-        const r = await scrapeOnce(url, agent);
-        latencies.push(r.ms);
-        bytes = r.bytes;
-        if (!r.ok) errors++;
+        tally.add(await scrape(url, scrapeOpts));
       }
     }),
   );
   const elapsedS = (performance.now() - started) / 1000;
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return { probes: latencies.length, errors, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), perSecond: latencies.length / elapsedS, bytes };
+  return tally.summary(elapsedS);
 }
 
 // ---- run ----
@@ -270,26 +250,26 @@ then run:  JSON_EXPORTER_BIN=/opt/bench-bin/json_exporter JSON_EXPORTER_VERSION=
       }
     }
 
-    const latency: { c: number; e: Exporter; s: Stats }[] = [];
+    const latency: { c: number; e: Exporter; s: ScrapeStats }[] = [];
     for (const c of CONCURRENCY) {
       const order: Exporter[] = c === 10 ? ['json_exporter', 'pool-exporter'] : ['pool-exporter', 'json_exporter'];
       for (const e of order) {
-        const s = await load(urlOf[e](6), c, { maxMs: SECONDS * 1000, maxProbes: MAX_REQUESTS, warmup: WARMUP_REQUESTS });
+        const s = await load(urlOf[e](6), CHECK[e], c, { maxMs: SECONDS * 1000, maxProbes: MAX_REQUESTS, warmup: WARMUP_REQUESTS });
         latency.push({ c, e, s });
-        console.log(`6 pools, ${c} concurrent: ${e} p50 ${s.p50Ms.toFixed(2)} ms p99 ${s.p99Ms.toFixed(2)} ms ${s.perSecond.toFixed(0)}/s (${s.probes} probes, ${s.errors} errors)`);
+        console.log(`6 pools, ${c} concurrent: ${e} p50 ${s.p50Ms.toFixed(2)} ms p99 ${s.p99Ms.toFixed(2)} ms ${s.perSecond.toFixed(0)}/s (${s.succeeded} probes, ${s.errors} errors${s.firstFailure ? `, first: ${s.firstFailure}` : ''})`);
       }
     }
-    const scaling: { n: number; e: Exporter; s: Stats }[] = [];
+    const scaling: { n: number; e: Exporter; s: ScrapeStats }[] = [];
     for (const n of POOL_COUNTS) {
       for (const e of Object.keys(urlOf) as Exporter[]) {
-        const s = await load(urlOf[e](n), 1, { maxMs: SCALING_MAX_MS, maxProbes: SCALING_MAX_PROBES, minProbes: MIN_SCALING_PROBES, warmup: n === 600 ? 1 : 20 });
+        const s = await load(urlOf[e](n), CHECK[e], 1, { maxMs: SCALING_MAX_MS, maxProbes: SCALING_MAX_PROBES, minProbes: MIN_SCALING_PROBES, warmup: n === 600 ? 1 : 20 });
         scaling.push({ n, e, s });
-        console.log(`${n} pools, 1 at a time: ${e} p50 ${s.p50Ms.toFixed(2)} ms (${s.probes} probes, ${s.errors} errors, ${s.bytes} bytes)`);
+        console.log(`${n} pools, 1 at a time: ${e} p50 ${s.p50Ms.toFixed(2)} ms (${s.succeeded} probes, ${s.errors} errors, ${s.bytes} bytes${s.firstFailure ? `, first: ${s.firstFailure}` : ''})`);
       }
     }
     const floorUrl = `http://127.0.0.1:${theirs}/probe?module=floor&target=${encodeURIComponent(`http://127.0.0.1:${payloadPort}/pools/6`)}`;
-    const floor = await load(floorUrl, 1, { maxMs: SCALING_MAX_MS, maxProbes: SCALING_MAX_PROBES, warmup: 20 });
-    const floor50 = await load(floorUrl, 50, { maxMs: SECONDS * 1000, maxProbes: MAX_REQUESTS, warmup: WARMUP_REQUESTS });
+    const floor = await load(floorUrl, CHECK.json_exporter, 1, { maxMs: SCALING_MAX_MS, maxProbes: SCALING_MAX_PROBES, warmup: 20 });
+    const floor50 = await load(floorUrl, CHECK.json_exporter, 50, { maxMs: SECONDS * 1000, maxProbes: MAX_REQUESTS, warmup: WARMUP_REQUESTS });
     console.log(`json_exporter floor (one metric), 6 pools: p50 ${floor.p50Ms.toFixed(2)} ms; at 50 concurrent ${floor50.perSecond.toFixed(0)}/s`);
     facts.push(`- loadavg at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     writeResults(facts, latency, scaling, series, floor, floor50);
@@ -301,15 +281,17 @@ then run:  JSON_EXPORTER_BIN=/opt/bench-bin/json_exporter JSON_EXPORTER_VERSION=
 
 function writeResults(
   facts: string[],
-  latency: { c: number; e: string; s: Stats }[],
-  scaling: { n: number; e: string; s: Stats }[],
+  latency: { c: number; e: string; s: ScrapeStats }[],
+  scaling: { n: number; e: string; s: ScrapeStats }[],
   series: Record<string, number>,
-  floor: Stats,
-  floor50: Stats,
+  floor: ScrapeStats,
+  floor50: ScrapeStats,
 ): void {
-  const ratio = (a: number, b: number): string => (a / b < 0.1 ? (a / b).toPrecision(2) : (a / b).toFixed(2));
-  const f = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-  const pick = <T extends { e: string; s: Stats }>(rows: T[], e: string, match: (r: T) => boolean): Stats | undefined => rows.find((r) => r.e === e && match(r))?.s;
+  const ratio = (a: number, b: number): string => (!Number.isFinite(a / b) ? '-' : a / b < 0.1 ? (a / b).toPrecision(2) : (a / b).toFixed(2));
+  const failures = (rows: { e: string; s: ScrapeStats }[]): string[] =>
+    rows.filter((r) => r.s.firstFailure !== undefined).map((r) => `${r.e}: ${r.s.errors} (first: ${r.s.firstFailure})`);
+  const f = formatMs;
+  const pick = <T extends { e: string; s: ScrapeStats }>(rows: T[], e: string, match: (r: T) => boolean): ScrapeStats | undefined => rows.find((r) => r.e === e && match(r))?.s;
   const out = [
     '<!-- bench:begin (written by `npm run bench:exporter`; edit outside the markers) -->',
     '### Machine',
@@ -318,30 +300,33 @@ function writeResults(
     '',
     '### Latency and throughput, 6 pools (the contract\'s healthy.json)',
     '',
-    '| concurrent scrapes | pool-exporter p50 / p99 (ms) | json_exporter p50 / p99 (ms) | p50 ratio (ours / theirs) | pool-exporter probes/s | json_exporter probes/s |',
-    '| --- | --- | --- | --- | --- | --- |',
+    'Latencies and rates count successful probes only; a probe whose answer is not a success (pool exporter: `probe_success` not 1; json_exporter: not 200, or no sample) is an error.',
+    '',
+    '| concurrent scrapes | pool-exporter p50 / p99 (ms) | json_exporter p50 / p99 (ms) | p50 ratio (ours / theirs) | pool-exporter probes/s | json_exporter probes/s | errors (ours / theirs) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...CONCURRENCY.map((c) => {
       const a = pick(latency, 'pool-exporter', (r) => r.c === c);
       const b = pick(latency, 'json_exporter', (r) => r.c === c);
-      if (!a || !b) return `| ${c} | - | - | - | - | - |`;
-      return `| ${c} | ${f(a.p50Ms)} / ${f(a.p99Ms)} | ${f(b.p50Ms)} / ${f(b.p99Ms)} | ${ratio(a.p50Ms, b.p50Ms)} | ${a.perSecond.toFixed(0)} | ${b.perSecond.toFixed(0)} |`;
+      if (!a || !b) return `| ${c} | - | - | - | - | - | - |`;
+      return `| ${c} | ${f(a.p50Ms)} / ${f(a.p99Ms)} | ${f(b.p50Ms)} / ${f(b.p99Ms)} | ${ratio(a.p50Ms, b.p50Ms)} | ${a.perSecond.toFixed(0)} | ${b.perSecond.toFixed(0)} | ${a.errors} / ${b.errors} |`;
     }),
     '',
     '### Cost of one probe as the document grows (1 scrape at a time)',
     '',
-    '| pools | pool-exporter p50 (ms) | json_exporter p50 (ms) | ratio (ours / theirs) | series pool-exporter / json_exporter | probes measured (ours / theirs) |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| pools | pool-exporter p50 (ms) | json_exporter p50 (ms) | ratio (ours / theirs) | series pool-exporter / json_exporter | successful probes (ours / theirs) | errors (ours / theirs) |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...POOL_COUNTS.map((n) => {
       const a = pick(scaling, 'pool-exporter', (r) => r.n === n);
       const b = pick(scaling, 'json_exporter', (r) => r.n === n);
-      if (!a || !b) return `| ${n} | - | - | - | - | - |`;
-      return `| ${n} | ${f(a.p50Ms)} | ${f(b.p50Ms)} | ${ratio(a.p50Ms, b.p50Ms)} | ${series[`pool-exporter/${n}`]} / ${series[`json_exporter/${n}`]} | ${a.probes} / ${b.probes} |`;
+      if (!a || !b) return `| ${n} | - | - | - | - | - | - |`;
+      return `| ${n} | ${f(a.p50Ms)} | ${f(b.p50Ms)} | ${ratio(a.p50Ms, b.p50Ms)} | ${series[`pool-exporter/${n}`]} / ${series[`json_exporter/${n}`]} | ${a.succeeded} / ${b.succeeded} | ${a.errors} / ${b.errors} |`;
     }),
-    `| 6, json_exporter with one metric only (its fixed cost per probe) | | ${f(floor.p50Ms)} | | | ${floor.probes} |`,
+    `| 6, json_exporter with one metric only (its fixed cost per probe) | | ${f(floor.p50Ms)} | | | ${floor.succeeded} | ${floor.errors} |`,
     '',
-    `json_exporter with one metric only, 50 concurrent scrapes: p50 ${f(floor50.p50Ms)} ms, p99 ${f(floor50.p99Ms)} ms, ${floor50.perSecond.toFixed(0)} probes/s (its engine on both cores, without the per-pool entries).`,
+    `json_exporter with one metric only, 50 concurrent scrapes: p50 ${f(floor50.p50Ms)} ms, p99 ${f(floor50.p99Ms)} ms, ${floor50.perSecond.toFixed(0)} probes/s, ${floor50.errors} errors (its engine on both cores, without the per-pool entries).`,
     '',
-    `Errors (non-200 answers): ${[...latency, ...scaling].reduce((sum, r) => sum + r.s.errors, 0) + floor.errors + floor50.errors}.`,
+    `Errors in all: ${[...latency, ...scaling].reduce((sum, r) => sum + r.s.errors, 0) + floor.errors + floor50.errors}.`,
+    ...failures([...latency, ...scaling, { e: 'json_exporter floor', s: floor }, { e: 'json_exporter floor, 50 concurrent', s: floor50 }]).map((line) => `- ${line}`),
     '<!-- bench:end -->',
   ].join('\n');
   let text = '';

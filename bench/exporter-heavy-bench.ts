@@ -20,8 +20,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { poolMetric } from '../contract/metrics.ts';
 import type { RunningProcess } from '../tools/process.ts';
 import { startReportingPort } from './lib/reported-port.ts';
+import { formatMs, scrape, ScrapeTally, type AnswerCheck, type ScrapeOptions, type ScrapeStats } from './lib/scrape.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULT_FILE = new URL('./results/exporter-bench.md', import.meta.url);
@@ -108,90 +110,48 @@ async function serveBaseline(target: string): Promise<void> {
 }
 
 // ---- load ----
-interface Stats {
-  probes: number;
-  errors: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  perSecond: number;
-  bytes: number;
-}
+/** The exporter's /probe says a failure (a probe past its deadline too) in probe_success. */
+const PROBE_CHECK: AnswerCheck = { kind: 'probe-success', metric: poolMetric.probeSuccess };
+const STATUS_CHECK: AnswerCheck = { kind: 'status' };
+/** The baseline answers one line, `pools <n>`: a sample of `pools`. */
+const BASELINE_CHECK: AnswerCheck = { kind: 'has-sample', metric: 'pools' };
 
-const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-
-function scrapeOnce(url: string, agent: http.Agent): Promise<{ ms: number; ok: boolean; bytes: number }> {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const req = http.get(url, { agent, headers: { 'X-Prometheus-Scrape-Timeout-Seconds': String(SCRAPE_TIMEOUT_S) } }, (res) => {
-      let bytes = 0;
-      let success = true;
-      res.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        // A probe that ran out of time answers 200 with probe_success 0: an error here.
-        if (bytes < 200 && chunk.includes('probe_success 0')) success = false;
-      });
-      res.on('end', () => resolve({ ms: performance.now() - started, ok: res.statusCode === 200 && success, bytes }));
-      res.on('error', () => resolve({ ms: performance.now() - started, ok: false, bytes }));
-    });
-    req.on('error', () => resolve({ ms: performance.now() - started, ok: false, bytes: 0 }));
-    req.setTimeout(60_000, () => req.destroy());
-  });
-}
-
-function summarize(latencies: number[], errors: number, elapsedS: number, bytes: number): Stats {
-  latencies.sort((a, b) => a - b);
-  return {
-    probes: latencies.length,
-    errors,
-    p50Ms: quantile(latencies, 0.5),
-    p99Ms: quantile(latencies, 0.99),
-    maxMs: latencies[latencies.length - 1] ?? Number.NaN,
-    perSecond: latencies.length / elapsedS,
-    bytes,
-  };
-}
+const scrapeOptions = (agent: http.Agent, check: AnswerCheck): ScrapeOptions => ({ agent, check, scrapeTimeoutSeconds: SCRAPE_TIMEOUT_S, requestTimeoutMs: 60_000 });
 
 /** `concurrency` clients in a loop for `ms`, bounded by MAX_PROBES. */
-async function load(url: string, concurrency: number, ms: number): Promise<Stats> {
+async function load(url: string, check: AnswerCheck, concurrency: number, ms: number): Promise<ScrapeStats> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const latencies: number[] = [];
-  let errors = 0;
-  let bytes = 0;
+  const opts = scrapeOptions(agent, check);
+  const tally = new ScrapeTally();
   let issued = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (issued < MAX_PROBES && performance.now() - started < ms) {
         issued++;
-        const r = await scrapeOnce(url, agent);
-        latencies.push(r.ms);
-        bytes = r.bytes;
-        if (!r.ok) errors++;
+        tally.add(await scrape(url, opts));
       }
     }),
   );
   const elapsedS = (performance.now() - started) / 1000;
   agent.destroy();
-  return summarize(latencies, errors, elapsedS, bytes);
+  return tally.summary(elapsedS);
 }
 
-/** One request after another (each on a new connection) until `until` resolves: a bystander's view. */
-async function sideProbe(url: string, until: Promise<unknown>): Promise<Stats> {
+/** One request after another until `until` resolves: a bystander's view. */
+async function sideProbe(url: string, check: AnswerCheck, until: Promise<unknown>): Promise<ScrapeStats> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const latencies: number[] = [];
-  let errors = 0;
+  const opts = scrapeOptions(agent, check);
+  const tally = new ScrapeTally();
   let done = false;
   void until.then(() => (done = true));
   const started = performance.now();
   while (!done) {
-    const r = await scrapeOnce(url, agent);
-    latencies.push(r.ms);
-    if (!r.ok) errors++;
+    tally.add(await scrape(url, opts));
     await sleep(50);
   }
   agent.destroy();
-  return summarize(latencies, errors, (performance.now() - started) / 1000, 0);
+  return tally.summary((performance.now() - started) / 1000);
 }
 
 // ---- run ----
@@ -199,10 +159,10 @@ const startChild = (name: string, args: string[], logDir: string) => startReport
 
 interface Round {
   round: number;
-  baseline: Stats;
-  exporter: Stats;
-  healthy: Stats;
-  light: Stats;
+  baseline: ScrapeStats;
+  exporter: ScrapeStats;
+  healthy: ScrapeStats;
+  light: ScrapeStats;
   loadStart: number[];
   loadEnd: number[];
 }
@@ -240,8 +200,11 @@ async function main(): Promise<void> {
     const series = (await (await fetch(url.heavy)).text()).split('\n').filter((l) => l.startsWith('grpc_pool_size{')).length;
     if (series !== HEAVY_POOLS) throw new Error(`the exporter gave ${series} grpc_pool_size series for ${HEAVY_POOLS} pools`);
     const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-    for (const target of [url.baseline, url.heavy]) {
-      for (let i = 0; i < WARMUP_PROBES; i += CONCURRENCY) await Promise.all(Array.from({ length: CONCURRENCY }, () => scrapeOnce(target, agent)));
+    for (const [target, check] of [
+      [url.baseline, BASELINE_CHECK],
+      [url.heavy, PROBE_CHECK],
+    ] as const) {
+      for (let i = 0; i < WARMUP_PROBES; i += CONCURRENCY) await Promise.all(Array.from({ length: CONCURRENCY }, () => scrape(target, scrapeOptions(agent, check))));
     }
     agent.destroy();
 
@@ -249,14 +212,14 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round++) {
       const loadStart = loadavg();
       // Alternate which one goes first, so that neither always meets a warmer machine.
-      const runBaseline = () => load(url.baseline, CONCURRENCY, SECONDS * 1000);
-      const runExporter = async (): Promise<[Stats, Stats, Stats]> => {
-        const heavy = load(url.heavy, CONCURRENCY, SECONDS * 1000);
-        const [exporterStats, healthy, light] = await Promise.all([heavy, sideProbe(url.healthy, heavy), sideProbe(url.light, heavy)]);
+      const runBaseline = () => load(url.baseline, BASELINE_CHECK, CONCURRENCY, SECONDS * 1000);
+      const runExporter = async (): Promise<[ScrapeStats, ScrapeStats, ScrapeStats]> => {
+        const heavy = load(url.heavy, PROBE_CHECK, CONCURRENCY, SECONDS * 1000);
+        const [exporterStats, healthy, light] = await Promise.all([heavy, sideProbe(url.healthy, STATUS_CHECK, heavy), sideProbe(url.light, PROBE_CHECK, heavy)]);
         return [exporterStats, healthy, light];
       };
-      let baselineStats: Stats;
-      let exporterStats: [Stats, Stats, Stats];
+      let baselineStats: ScrapeStats;
+      let exporterStats: [ScrapeStats, ScrapeStats, ScrapeStats];
       if (round % 2 === 1) {
         baselineStats = await runBaseline();
         exporterStats = await runExporter();
@@ -267,7 +230,7 @@ async function main(): Promise<void> {
       const [exp, healthy, light] = exporterStats;
       rounds.push({ round, baseline: baselineStats, exporter: exp, healthy, light, loadStart, loadEnd: loadavg() });
       console.log(
-        `round ${round}: baseline p50 ${baselineStats.p50Ms.toFixed(1)} ms ${baselineStats.perSecond.toFixed(1)}/s; exporter p50 ${exp.p50Ms.toFixed(1)} ms p99 ${exp.p99Ms.toFixed(1)} ms ${exp.perSecond.toFixed(1)}/s (${exp.errors} errors); /-/healthy p50 ${healthy.p50Ms.toFixed(1)} max ${healthy.maxMs.toFixed(1)} ms; 6-pool target p50 ${light.p50Ms.toFixed(1)} max ${light.maxMs.toFixed(1)} ms`,
+        `round ${round}: baseline p50 ${baselineStats.p50Ms.toFixed(1)} ms ${baselineStats.perSecond.toFixed(1)}/s; exporter p50 ${exp.p50Ms.toFixed(1)} ms p99 ${exp.p99Ms.toFixed(1)} ms ${exp.perSecond.toFixed(1)}/s (${exp.errors} errors${exp.firstFailure ? `, first: ${exp.firstFailure}` : ''}); /-/healthy p50 ${healthy.p50Ms.toFixed(1)} max ${healthy.maxMs.toFixed(1)} ms; 6-pool target p50 ${light.p50Ms.toFixed(1)} max ${light.maxMs.toFixed(1)} ms; bystander errors ${healthy.errors} / ${light.errors}`,
       );
     }
     writeResults(rounds);
@@ -283,7 +246,8 @@ const BEGIN = `<!-- heavy:${SLUG}:begin`;
 const END = `<!-- heavy:${SLUG}:end -->`;
 
 function writeResults(rounds: Round[]): void {
-  const f = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+  const f = formatMs;
+  const r2 = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '-');
   const load = (l: number[]): string => l.map((x) => x.toFixed(2)).join(' ');
   const pkg = (name: string): string => (JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
   const mean = (pick: (r: Round) => number): number => rounds.reduce((sum, r) => sum + pick(r), 0) / rounds.length;
@@ -295,15 +259,16 @@ function writeResults(rounds: Round[]): void {
     `- exporter: ${EXPORTER_MAIN === join(REPO_ROOT, 'exporters/pool-exporter/src/main.ts') ? 'exporters/pool-exporter/src/main.ts of this checkout' : LABEL}; ${SECONDS} s per round and server, ${ROUNDS} rounds, ${WARMUP_PROBES} warm-up probes each first; scrape timeout header ${SCRAPE_TIMEOUT_S} s`,
     `- the document: ${Buffer.byteLength(payload(HEAVY_POOLS)).toLocaleString('en')} bytes; the exporter's answer: ${rounds[0]?.exporter.bytes.toLocaleString('en')} bytes (${HEAVY_POOLS * 10} series)`,
     '',
-    '| round | load average before → after | baseline p50 / p99 (ms) | baseline probes/s | exporter p50 / p99 (ms) | exporter probes/s | p50 ratio | throughput ratio | exporter errors | /-/healthy p50 / max (ms) | 6-pool target p50 / max (ms) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| round | load average before → after | baseline p50 / p99 (ms) | baseline probes/s | exporter p50 / p99 (ms) | exporter probes/s | p50 ratio | throughput ratio | exporter errors | /-/healthy p50 / max (ms) | 6-pool target p50 / max (ms) | bystander errors (/-/healthy / 6-pool) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rounds.map(
       (r) =>
-        `| ${r.round} | ${load(r.loadStart)} → ${load(r.loadEnd)} | ${f(r.baseline.p50Ms)} / ${f(r.baseline.p99Ms)} | ${r.baseline.perSecond.toFixed(1)} | ${f(r.exporter.p50Ms)} / ${f(r.exporter.p99Ms)} | ${r.exporter.perSecond.toFixed(1)} | ${(r.exporter.p50Ms / r.baseline.p50Ms).toFixed(2)} | ${(r.baseline.perSecond / r.exporter.perSecond).toFixed(2)} | ${r.exporter.errors} of ${r.exporter.probes} | ${f(r.healthy.p50Ms)} / ${f(r.healthy.maxMs)} | ${f(r.light.p50Ms)} / ${f(r.light.maxMs)} |`,
+        `| ${r.round} | ${load(r.loadStart)} → ${load(r.loadEnd)} | ${f(r.baseline.p50Ms)} / ${f(r.baseline.p99Ms)} | ${r.baseline.perSecond.toFixed(1)} | ${f(r.exporter.p50Ms)} / ${f(r.exporter.p99Ms)} | ${r.exporter.perSecond.toFixed(1)} | ${r2(r.exporter.p50Ms / r.baseline.p50Ms)} | ${r2(r.baseline.perSecond / r.exporter.perSecond)} | ${r.exporter.errors} of ${r.exporter.errors + r.exporter.succeeded} | ${f(r.healthy.p50Ms)} / ${f(r.healthy.maxMs)} | ${f(r.light.p50Ms)} / ${f(r.light.maxMs)} | ${r.healthy.errors} / ${r.light.errors} |`,
     ),
-    `| mean | | | ${mean((r) => r.baseline.perSecond).toFixed(1)} | | ${mean((r) => r.exporter.perSecond).toFixed(1)} | ${mean((r) => r.exporter.p50Ms / r.baseline.p50Ms).toFixed(2)} | ${mean((r) => r.baseline.perSecond / r.exporter.perSecond).toFixed(2)} | | | |`,
+    `| mean | | | ${mean((r) => r.baseline.perSecond).toFixed(1)} | | ${mean((r) => r.exporter.perSecond).toFixed(1)} | ${r2(mean((r) => r.exporter.p50Ms / r.baseline.p50Ms))} | ${r2(mean((r) => r.baseline.perSecond / r.exporter.perSecond))} | ${rounds.reduce((sum, r) => sum + r.exporter.errors, 0)} | | | |`,
     '',
-    'Ratios are exporter / baseline for p50 and baseline / exporter for throughput (1 = as fast as a bare fetch + parse). Baseline errors: ' +
+    'Latencies, rates and ratios count successful probes only (exporter and 6-pool target: `probe_success 1`; /-/healthy and baseline: 200 with their answer); the errors are counted apart. ' +
+      'Ratios are exporter / baseline for p50 and baseline / exporter for throughput (1 = as fast as a bare fetch + parse). Baseline errors: ' +
       `${rounds.reduce((sum, r) => sum + r.baseline.errors, 0)}.`,
     END,
   ].join('\n');
