@@ -110,7 +110,7 @@ interface ServiceSpec {
   /** Answers 2xx while the process serves, even when it is not ready (the demo with an injected fault); default healthUrl. */
   liveUrl?: string;
   readyTimeoutMs?: number;
-  /** Ports it listens on besides healthUrl's (Thanos' gRPC, remote-write, Cap'n Proto), fixed: not movable through .env. */
+  /** Every port it listens on (a Thanos process: HTTP, gRPC, remote write, Cap'n Proto), fixed: not movable through .env. */
   fixedPorts?: number[];
 }
 
