@@ -21,7 +21,7 @@ import { hostScaleOutEndpoints, type StackEndpoints } from './endpoints.ts';
 import { prometheusReloadedSince } from './prometheus-reload.ts';
 import { thanosAddresses } from '../../monitoring/generators/thanos.ts';
 import { thanos } from '../../monitoring/config/thanos.ts';
-import { thanosProcessSpecs } from '../../tools/thanos-ring.ts';
+import { thanosProcessSpecs, waitForQueryEndpoints } from '../../tools/thanos-ring.ts';
 import { repoRoot, type StackSettings } from './settings.ts';
 import { endStackRun, stackRunId } from './stack-files.ts';
 
@@ -426,6 +426,13 @@ export async function nativeUp(opts: NativeUpOptions): Promise<NativeUpResult> {
       endStackRun(settings);
     }
     throw err;
+  }
+  if (opts.scaleOut) {
+    // Query is ready before it has connected the receivers; until it has, Grafana and Thanos Rule
+    // see no data. Up means usable: wait for it (the processes stay up and recorded on failure).
+    const waited = Date.now();
+    await waitForQueryEndpoints(hostScaleOutEndpoints.queryUrl, thanosAddresses().receivers.map((r) => r.grpc));
+    log(`thanos-query has connected all ${thanos.receivers} receivers (waited ${((Date.now() - waited) / 1000).toFixed(1)} s)`);
   }
   if (retiring.length > 0) {
     // Prometheus reloads asynchronously after SIGHUP; when its new config drops the remote write,

@@ -18,6 +18,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import YAML from 'yaml';
+import { thanos } from '../../monitoring/config/thanos.ts';
+import { thanosAddresses } from '../../monitoring/generators/thanos.ts';
 import { k6Custom, k6Remote } from '../../contract/metrics.ts';
 import type { RunSummary } from '../../k6/lib/summary-format.ts';
 import type { StackState } from '../../scripts/stack/native.ts';
@@ -68,6 +70,15 @@ if (isolated) {
       state = JSON.parse(readFileSync(join(stateDir, 'stack.json'), 'utf8')) as StackState;
       assert.ok(state.scaleOut, 'the state records the scale-out endpoints');
       query = prometheusClient(state.scaleOut.queryUrl);
+      // Up means usable: stack:up has waited until Query connected every receiver (Query is ready before that).
+      const connected = /thanos-query has connected all (\d+) receivers \(waited (\S+) s\)/.exec(up.output);
+      assert.equal(connected?.[1], String(thanos.receivers), up.output);
+      timings.push(`stack:up waited ${connected?.[2]} s for Query to connect the receivers`);
+      const stores = (await (await fetch(`${state.scaleOut.queryUrl}/api/v1/stores`)).json()) as { data: { receive?: { name: string; lastError: string | null }[] } };
+      assert.deepEqual(
+        (stores.data.receive ?? []).filter((s) => s.lastError === null).map((s) => s.name).sort(),
+        thanosAddresses().receivers.map((r) => r.grpc).sort(),
+      );
 
       // The load test with no URL given: it must find the ring and Query in the stack state.
       const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/loadtest.ts', 'e2e', '--profile', 'smoke', '--instances', '3', '--harness', '--testid', testid], {
