@@ -58,7 +58,7 @@ const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' / ');
 const startLoad = load();
 const startedAt = new Date().toISOString();
 const workload = buildWorkload({ series, writers, pushes });
-console.log(`encoded ${writers} × ${pushes + 1} pushes of ${series / writers} samples in ${(workload.encodeMs / 1000).toFixed(1)} s (mean ${Math.round(workload.meanBodyBytes)} bytes each)`);
+console.log(`encoded ${writers} × ${pushes + 1} pushes of ${series / writers} samples (${workload.floatSeriesPerWriter} float, ${workload.histogramSeriesPerWriter} histogram) in ${(workload.encodeMs / 1000).toFixed(1)} s (mean ${Math.round(workload.meanBodyBytes)} bytes each)`);
 const report = await runIngestBenchmark({ workload, rounds, log: console.log });
 
 const prometheusVersion = pinnedTool('prometheus').version;
@@ -82,25 +82,31 @@ const text = [
   '',
   '## Method',
   '',
-  `- Workload (bench/lib/ingest-workload.ts), like k6's remote-write output: ${series.toLocaleString('en-US')} series in all, k6-style names and tags`,
-  '  (`k6_http_reqs_total`, `k6_http_req_duration_p99`, … with `testid`, `instance`, `scenario`, `method`, `status`, `name`,',
-  `  \`expected_response\`), split over ${writers} writers (k6 instances, one \`instance\` tag each, ${series / writers} series each).`,
-  `  Each push carries one sample of every series of its writer, as k6 flushes all series at once; timestamps advance ${workload.options.intervalMs / 1000} s per push.`,
-  `  Float samples only (k6's trends as native histograms are not part of this workload).`,
+  `- Workload (bench/lib/ingest-workload.ts), what k6's remote-write output sends with trends as native histograms (the stack's`,
+  `  setting): ${series.toLocaleString('en-US')} series in all, split over ${writers} writers (k6 instances, one \`instance\` tag each, ${series / writers} series each:`,
+  `  ${workload.floatSeriesPerWriter} float, ${workload.histogramSeriesPerWriter} native histogram). Per request tag set (\`scenario\`, \`name\` (the steps of k6/lib/contract.ts), \`method\`, \`status\`,`,
+  '  `expected_response`, ...) k6 writes `k6_http_reqs_total` and `k6_http_req_failed_rate` as floats and its seven',
+  '  `k6_http_req_*_seconds` trends plus the step\'s custom latency trend (contract/metrics.ts) as native histograms',
+  '  (exponential schema 3, k6\'s bucket factor 1.1, integer counts): 2 floats and 8 histograms per tag set.',
+  `  Each push carries one sample of every series of its writer, as k6 flushes all series at once; timestamps advance ${workload.options.intervalMs / 1000} s per push;`,
+  '  every histogram gets 1–4 new observations per push (cumulative, as k6\'s), the counter grows by as many.',
+  `  The floats-only workload before it: bench/results/ingest-bench-floats-only.md.`,
   `- Every body is protobuf + snappy encoded before the clock starts (${(report.workload.encodeMs / 1000).toFixed(1)} s for ${writers * (pushes + 1)} bodies,`,
   `  ${Math.round(report.workload.meanBodyBytes).toLocaleString('en-US')} bytes each on average): the client only POSTs them (Node's fetch, kept-alive connections).`,
   `- Per writer: one untimed warm-up push (creates the series), then ${pushes} pushes back to back, one in flight per writer,`,
   `  ${writers} writers at once: ${report.workload.samplesPerRound.toLocaleString('en-US')} timed samples per store and round, as fast as the store accepts them.`,
-  '- Accepted samples/s = samples of timed 2xx pushes / timed phase. A non-2xx answer or an error is counted and shown;',
+  '- Accepted samples/s = samples (float and histogram alike) of timed 2xx pushes / timed phase. A non-2xx answer or an error is counted and shown;',
   '  its samples never count and its latency is not in p50/p99.',
   `- Stores, each fresh (new data directories) per round: Prometheus ${prometheusVersion} with the stack's flags`,
   '  (`--web.enable-remote-write-receiver`, native histograms; monitoring/config/stack.ts), no scrape jobs, on port 0;',
   `  the Thanos ring of tools/thanos-ring.ts (router → Receive ×${thanos.receivers}, replication ${thanos.replicationFactor}, Query), written through its router.`,
   '  Both run in the benchmark\'s own network namespace (the ring\'s ports are fixed).',
   '- After each run the store is asked what it holds for the run\'s `testid`: series count, sample count',
-  '  (`count_over_time`, summed per metric name) and the sum of every sample value. Prometheus through its API; the ring',
+  '  (`count_over_time`, summed per metric name: floats and histograms), the sum of every float value, and for the',
+  '  histograms `histogram_count` and `histogram_sum` of `sum_over_time` (the sums over every stored histogram sample;',
+  '  observations are multiples of 2^-10 s, so they are exact). Prometheus through its API; the ring',
   '  through a second Thanos Query over the same receivers with `--deduplication.func=chain` (replicas merged 1:1: a',
-  '  sample counts when any receiver holds it), partial responses refused. All three must equal what the client counted',
+  '  sample counts when any receiver holds it), partial responses refused. All five must equal what the client counted',
   '  as accepted; a run that does not is marked failed and its rate is not used. For the ring, what the stack\'s own Query',
   '  shows and the replica copies (no deduplication) are recorded beside it.',
   `- ${rounds} rounds, the order alternating (odd rounds Prometheus first). Ratio = ring / Prometheus accepted samples/s`,

@@ -66,12 +66,14 @@ export async function pushAll(url: string, writers: Writer[], opts: { timeoutMs?
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const failures: Record<string, number> = {};
   let firstFailure: string | undefined;
-  const expected: Expected = { series: 0, samples: 0, valueSum: 0 };
+  const expected: Expected = { series: 0, samples: 0, valueSum: 0, histogramCount: 0, histogramSum: 0 };
   const seriesOf = new Map<Writer, number>();
   const account = (writer: Writer, push: Push, r: PushResult): void => {
     if (r.ok) {
       expected.samples += push.samples;
       expected.valueSum += push.valueSum;
+      expected.histogramCount += push.histogramCount;
+      expected.histogramSum += push.histogramSum;
       // Every push of a writer carries all of its series.
       seriesOf.set(writer, push.samples);
       return;

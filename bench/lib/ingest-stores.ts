@@ -128,9 +128,15 @@ export async function startStore(kind: StoreKind): Promise<Store> {
 
 /** What the client counted as accepted (2xx pushes only). */
 export interface Expected {
+  /** Float and histogram series. */
   series: number;
+  /** Float and histogram samples. */
   samples: number;
+  /** Sum of every float sample's value. */
   valueSum: number;
+  /** Sum over every histogram sample of its observation count, and of its sum. */
+  histogramCount: number;
+  histogramSum: number;
 }
 
 export interface Verification {
@@ -143,8 +149,8 @@ export interface Verification {
 }
 
 /**
- * Ask the store for the series count, the sample count and the sum of every sample value under
- * `testid` in [from, to], and compare with what the client counted as accepted. Query discovers
+ * Ask the store for storeTotals under `testid` in [from, to], and compare with what the client
+ * counted as accepted. Query discovers
  * the receivers in the background, so the answer is polled until it matches or `waitMs` passes;
  * a mismatch that persists fails.
  */
@@ -155,34 +161,42 @@ export function outOfOrderSamples(metrics: string): number {
 
 export interface TotalsQuery {
   testid: string;
-  metricNames: readonly string[];
+  metricNames: { floats: readonly string[]; histograms: readonly string[] };
   fromMs: number;
   toMs: number;
 }
 
-/** Series, samples and the sum of every sample value under `testid` in [fromMs, toMs], as one query API sees them. */
+/**
+ * Series, samples, the sum of every float value and the summed counts and sums of every histogram
+ * sample under `testid` in [fromMs, toMs], as one query API sees them. `count_over_time` counts
+ * float and histogram samples alike; `sum_over_time` of native histograms adds them bucket by
+ * bucket, so histogram_count / histogram_sum of that sum are the sums over every stored sample.
+ */
 export async function storeTotals(query: QueryNumber, q: TotalsQuery): Promise<Expected> {
   const range = `${Math.ceil((q.toMs - q.fromMs) / 1000) + 60}s`;
   const at = q.toMs / 1000 + 1;
+  const all = [...q.metricNames.floats, ...q.metricNames.histograms];
   // One term per metric name: `*_over_time` drops the name, and k6's metrics share their tag sets.
-  const total = (aggregate: string, fn: string): string =>
-    q.metricNames.map((m) => `(${aggregate}(${fn}(${m}{testid="${q.testid}"}[${range}])) or vector(0))`).join(' + ');
+  const total = (names: readonly string[], term: (selector: string) => string): string =>
+    names.map((m) => `(${term(`${m}{testid="${q.testid}"}[${range}]`)} or vector(0))`).join(' + ');
   return {
-    series: await query(total('count', 'last_over_time'), at),
-    samples: await query(total('sum', 'count_over_time'), at),
-    valueSum: await query(total('sum', 'sum_over_time'), at),
+    series: await query(total(all, (s) => `count(last_over_time(${s}))`), at),
+    samples: await query(total(all, (s) => `sum(count_over_time(${s}))`), at),
+    valueSum: await query(total(q.metricNames.floats, (s) => `sum(sum_over_time(${s}))`), at),
+    histogramCount: await query(total(q.metricNames.histograms, (s) => `histogram_count(sum(sum_over_time(${s})))`), at),
+    histogramSum: await query(total(q.metricNames.histograms, (s) => `histogram_sum(sum(sum_over_time(${s})))`), at),
   };
 }
 
 /**
- * Ask the store for the series count, the sample count and the sum of every sample value under
- * `testid` in [from, to], and compare with what the client counted as accepted. Query discovers
+ * Ask the store for storeTotals under `testid` in [from, to], and compare with what the client
+ * counted as accepted. Query discovers
  * the receivers in the background, so the answer is polled until it matches or `waitMs` passes;
  * a mismatch that persists fails.
  */
 export async function verifyStore(store: Store, opts: TotalsQuery & { expected: Expected; waitMs?: number }): Promise<Verification> {
   const deadline = Date.now() + (opts.waitMs ?? 30_000);
-  let found: Expected = { series: Number.NaN, samples: Number.NaN, valueSum: Number.NaN };
+  let found: Expected = { series: Number.NaN, samples: Number.NaN, valueSum: Number.NaN, histogramCount: Number.NaN, histogramSum: Number.NaN };
   let problem = '';
   for (;;) {
     try {

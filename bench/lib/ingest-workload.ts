@@ -1,14 +1,23 @@
 /**
- * The ingest benchmark's workload: what k6's remote-write output sends, pre-encoded so that the
- * client's CPU is not what is measured. Each writer stands for one k6 instance (its own
- * `instance` tag, its own series); each push carries one sample of every series of its writer,
- * as k6 flushes all its series at once every push interval. Timestamps advance one interval per
- * push, so every push appends (the first one creates the series).
+ * The ingest benchmark's workload: what k6's remote-write output sends with
+ * K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM=true (the stack's setting; tools/k6-harness/remote-output.ts
+ * mirrors it), pre-encoded so that the client's CPU is not what is measured. Each writer stands
+ * for one k6 instance (its own `instance` tag, its own series); each push carries one sample of
+ * every series of its writer, as k6 flushes all its series at once every push interval.
+ * Timestamps advance one interval per push, so every push appends (the first creates the series).
+ *
+ * Per request tag set (scenario, name, method, status, ...) k6 writes its HTTP metrics: the
+ * counter `k6_http_reqs_total` and the rate `k6_http_req_failed_rate` as floats, and the seven
+ * `k6_http_req_*` time trends as `_seconds` native histograms (schema 3, k6's bucket factor 1.1),
+ * plus the step's custom latency trend of contract/metrics.ts. Histograms are cumulative: every
+ * push adds observations, so each series' counts grow, as k6's do.
  */
-import { encodeWriteRequest, type FloatSample } from '../../tools/remote-write.ts';
+import { k6Custom, k6Remote } from '../../contract/metrics.ts';
+import { steps } from '../../k6/lib/contract.ts';
+import { encodeWriteRequest, NativeHistogram, type FloatSample, type HistogramSample, type Labels } from '../../tools/remote-write.ts';
 
 export interface WorkloadOptions {
-  /** Series in all, split evenly over the writers. */
+  /** Series in all (floats and histograms), split evenly over the writers. */
   series: number;
   /** Concurrent writers (k6 instances), each with one push in flight at a time. */
   writers: number;
@@ -20,12 +29,22 @@ export interface WorkloadOptions {
   testid?: string;
 }
 
-export interface Push {
+/** What one push carries, and what a store that accepted it must hold more of. */
+export interface PushContent {
+  /** Samples of either kind: one per series. */
+  samples: number;
+  floatSamples: number;
+  histogramSamples: number;
+  /** Sum of the float samples' values: the store's sum_over_time must equal the accepted pushes' sum. */
+  valueSum: number;
+  /** Sum of the histogram samples' observation counts, and of their sums (exact: values are multiples of 2^-10 s). */
+  histogramCount: number;
+  histogramSum: number;
+}
+
+export interface Push extends PushContent {
   /** A copy typed Uint8Array<ArrayBuffer>, which fetch takes as a body. */
   body: Uint8Array<ArrayBuffer>;
-  samples: number;
-  /** Sum of the values in this push: the store's sum_over_time must equal the accepted pushes' sum. */
-  valueSum: number;
 }
 
 export interface Writer {
@@ -38,6 +57,9 @@ export interface Writer {
 export interface Workload {
   options: Required<WorkloadOptions>;
   writers: Writer[];
+  /** Series per writer of each kind. */
+  floatSeriesPerWriter: number;
+  histogramSeriesPerWriter: number;
   /** Timestamps of the first and last samples (ms): the verification queries this window. */
   firstTimestampMs: number;
   lastTimestampMs: number;
@@ -46,45 +68,95 @@ export interface Workload {
   meanBodyBytes: number;
 }
 
-const METRICS = [
-  { name: 'k6_http_reqs_total', counter: true },
-  { name: 'k6_http_req_duration_p99', counter: false },
-  { name: 'k6_http_req_duration_p95', counter: false },
-  { name: 'k6_http_req_failed_rate', counter: false },
-  { name: 'k6_grpc_req_duration_p99', counter: false },
-  { name: 'k6_data_sent_total', counter: true },
-] as const;
-/** The metric names of every workload: the verification sums per name (PromQL drops names in `*_over_time`). */
-export const workloadMetricNames: readonly string[] = METRICS.map((m) => m.name);
-const METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
+type Kind = 'reqs' | 'failed' | 'duration' | 'blocked' | 'connecting' | 'tls' | 'sending' | 'waiting' | 'receiving' | 'custom';
+/** The series k6 writes per request tag set, in the order the workload cycles through them. */
+const PER_TAG_SET: readonly { kind: Kind; name: string; histogram: boolean }[] = [
+  { kind: 'reqs', name: k6Remote.counter('http_reqs'), histogram: false },
+  { kind: 'failed', name: k6Remote.rate('http_req_failed'), histogram: false },
+  { kind: 'duration', name: k6Remote.trendSeconds('http_req_duration'), histogram: true },
+  { kind: 'blocked', name: k6Remote.trendSeconds('http_req_blocked'), histogram: true },
+  { kind: 'connecting', name: k6Remote.trendSeconds('http_req_connecting'), histogram: true },
+  { kind: 'tls', name: k6Remote.trendSeconds('http_req_tls_handshaking'), histogram: true },
+  { kind: 'sending', name: k6Remote.trendSeconds('http_req_sending'), histogram: true },
+  { kind: 'waiting', name: k6Remote.trendSeconds('http_req_waiting'), histogram: true },
+  { kind: 'receiving', name: k6Remote.trendSeconds('http_req_receiving'), histogram: true },
+  { kind: 'custom', name: '', histogram: true },
+];
+/** The custom latency trend a step's successful calls go to (k6/lib/metrics.ts): login, orders and payments their own, the rest the gateway's. */
+const CUSTOM_TRENDS = [k6Custom.apiGatewayLatency, k6Custom.loginDuration, k6Custom.orderServiceLatency, k6Custom.paymentServiceLatency].map(k6Remote.trendSeconds);
+const customTrendOf = (stepName: string): string =>
+  CUSTOM_TRENDS[stepName === steps.login.name ? 1 : stepName === steps.createOrder.name ? 2 : stepName === steps.pay.name ? 3 : 0] ?? '';
+const STEPS: readonly { name: string; method: string }[] = Object.values(steps);
 const STATUSES = ['200', '201', '400', '404', '500'] as const;
 const SCENARIOS = ['browse', 'checkout', 'login'] as const;
 
-/** The tags of a writer's series i: distinct per i, in the shapes k6 tags its HTTP metrics. */
-function seriesLabels(testid: string, instance: string, i: number): Record<string, string> {
-  const metric = METRICS[i % METRICS.length];
-  let rest = Math.floor(i / METRICS.length);
-  const method = METHODS[rest % METHODS.length];
-  rest = Math.floor(rest / METHODS.length);
-  const status = STATUSES[rest % STATUSES.length];
+/** Metric names of every workload, by kind: the verification sums per name (PromQL drops names in `*_over_time`). */
+export const workloadMetricNames = {
+  floats: PER_TAG_SET.filter((m) => !m.histogram).map((m) => m.name),
+  histograms: [...PER_TAG_SET.filter((m) => m.histogram && m.kind !== 'custom').map((m) => m.name), ...CUSTOM_TRENDS],
+} as const;
+
+interface SeriesSpec {
+  labels: Labels;
+  kind: Kind;
+}
+
+/** Series i of a writer: metric i mod 10 of request tag set i div 10, tagged as k6 tags HTTP metrics. */
+function seriesSpec(testid: string, instance: string, i: number): SeriesSpec {
+  const metric = PER_TAG_SET[i % PER_TAG_SET.length] ?? PER_TAG_SET[0];
+  let rest = Math.floor(i / PER_TAG_SET.length);
+  const step = STEPS[rest % STEPS.length];
+  rest = Math.floor(rest / STEPS.length);
+  const status = STATUSES[rest % STATUSES.length] ?? '200';
   rest = Math.floor(rest / STATUSES.length);
-  const scenario = SCENARIOS[rest % SCENARIOS.length];
+  const scenario = SCENARIOS[rest % SCENARIOS.length] ?? '';
   rest = Math.floor(rest / SCENARIOS.length);
+  // Beyond the contract's steps × statuses × scenarios, more routes of a larger API.
+  const name = rest === 0 ? (step?.name ?? '') : `${step?.name ?? ''}/v${rest}`;
+  const metricName = metric?.kind === 'custom' ? customTrendOf(step?.name ?? '') : (metric?.name ?? '');
   return {
-    __name__: metric?.name ?? 'k6_unknown',
-    testid,
-    instance,
-    scenario: scenario ?? '',
-    method: method ?? '',
-    status: status ?? '',
-    name: `http://127.0.0.1:8080/api/v1/endpoint-${rest}`,
-    expected_response: status?.startsWith('2') ? 'true' : 'false',
+    kind: metric?.kind ?? 'reqs',
+    labels: {
+      __name__: metricName,
+      testid,
+      instance,
+      scenario,
+      group: '',
+      name,
+      url: name,
+      method: step?.method ?? 'GET',
+      status,
+      proto: 'HTTP/1.1',
+      expected_response: status.startsWith('2') ? 'true' : 'false',
+    },
   };
 }
 
-/** Whole values, so sums stay exact: counters grow per push, the others move within a range. */
-function value(i: number, push: number): number {
-  return i % METRICS.length === 0 || i % METRICS.length === 5 ? (push + 1) * (1 + (i % 7)) : 100 + ((i * 31 + push * 17) % 900);
+/** A small deterministic generator: the same workload every run. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** One observation in seconds, a multiple of 2^-10 s so that sums stay exact; shaped like the timing it stands for. */
+function observation(kind: Kind, rnd: () => number): number {
+  const lognormal = (medianMs: number, spread: number): number => Math.max(1, Math.round(medianMs * Math.exp(spread * (rnd() + rnd() + rnd() - 1.5)))) / 1024;
+  switch (kind) {
+    case 'blocked':
+    case 'connecting':
+      // Kept-alive connections: almost always 0 (the zero bucket), now and then a new one.
+      return rnd() < 0.97 ? 0 : lognormal(2, 0.5);
+    case 'tls':
+      return 0;
+    case 'sending':
+    case 'receiving':
+      return Math.round(rnd() * 2) / 1024;
+    default:
+      return lognormal(25, 1.2);
+  }
 }
 
 export function buildWorkload(opts: WorkloadOptions): Workload {
@@ -99,21 +171,50 @@ export function buildWorkload(opts: WorkloadOptions): Workload {
   const firstTimestampMs = Math.floor(Date.now() / intervalMs) * intervalMs - pushes * intervalMs;
   const started = performance.now();
   let bytes = 0;
+  const specs = (instance: string): SeriesSpec[] => Array.from({ length: perWriter }, (_, i) => seriesSpec(testid, instance, i));
   const out: Writer[] = Array.from({ length: writers }, (_, w) => {
     const instance = `k6-${w + 1}`;
-    const labels = Array.from({ length: perWriter }, (_, i) => seriesLabels(testid, instance, i));
+    const rnd = lcg(w + 1);
+    const state = specs(instance).map((spec) => ({ spec, requests: 0, failed: 0, histogram: PER_TAG_SET.find((m) => m.kind === spec.kind)?.histogram ? new NativeHistogram(3) : null }));
     const encode = (push: number): Push => {
       const timestampMs = firstTimestampMs + push * intervalMs;
-      const floats: FloatSample[] = labels.map((l, i) => ({ labels: l, value: value(i, push), timestampMs }));
-      const body = new Uint8Array(encodeWriteRequest({ floats }));
+      const floats: FloatSample[] = [];
+      const histograms: HistogramSample[] = [];
+      const content: PushContent = { samples: 0, floatSamples: 0, histogramSamples: 0, valueSum: 0, histogramCount: 0, histogramSum: 0 };
+      for (const s of state) {
+        // Requests of this tag set in this interval: the counter and its trends see the same count.
+        const requests = 1 + Math.floor(rnd() * 4);
+        s.requests += requests;
+        if (s.spec.labels.expected_response === 'false') s.failed += requests;
+        if (s.histogram) {
+          for (let r = 0; r < requests; r++) s.histogram.observe(observation(s.spec.kind, rnd));
+          // toMessage runs at encoding time, so the snapshot is this push's cumulative state.
+          histograms.push({ labels: s.spec.labels, histogram: s.histogram, timestampMs });
+          content.histogramCount += s.histogram.count;
+          content.histogramSum += s.histogram.sum;
+        } else {
+          const value = s.spec.kind === 'reqs' ? s.requests : s.failed / s.requests;
+          floats.push({ labels: s.spec.labels, value, timestampMs });
+          content.valueSum += value;
+        }
+      }
+      content.floatSamples = floats.length;
+      content.histogramSamples = histograms.length;
+      content.samples = floats.length + histograms.length;
+      const body = new Uint8Array(encodeWriteRequest({ floats, histograms }));
       bytes += body.length;
-      return { body, samples: floats.length, valueSum: floats.reduce((s, f) => s + f.value, 0) };
+      return { body, ...content };
     };
-    return { instance, warmup: encode(0), pushes: Array.from({ length: pushes }, (_, p) => encode(p + 1)) };
+    // Pushes in time order: each encodes the histograms' state after its interval.
+    const warmup = encode(0);
+    return { instance, warmup, pushes: Array.from({ length: pushes }, (_, p) => encode(p + 1)) };
   });
+  const first = out[0]?.warmup;
   return {
     options,
     writers: out,
+    floatSeriesPerWriter: first?.floatSamples ?? 0,
+    histogramSeriesPerWriter: first?.histogramSamples ?? 0,
     firstTimestampMs,
     lastTimestampMs: firstTimestampMs + pushes * intervalMs,
     encodeMs: performance.now() - started,

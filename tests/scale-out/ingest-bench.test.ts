@@ -2,19 +2,49 @@
  * bench:ingest's code path at a tiny size (its speed is bench/results/ingest-bench.md, not
  * asserted here): one round on each store gives a report of the expected shape whose runs the
  * stores verified, and the verification fails when the client's count lies (a refused push
- * counted as accepted). The ring binds fixed ports, so this runs in its own network namespace.
+ * counted as accepted, or one histogram observation more than the store holds). The workload is
+ * k6's: floats and cumulative native histograms. The ring binds fixed ports, so this runs in its
+ * own network namespace.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pushAll, renderIngestReport, runIngestBenchmark } from '../../bench/lib/ingest-run.ts';
 import { outOfOrderSamples, startStore, verifyStore, type StoreKind } from '../../bench/lib/ingest-stores.ts';
 import { buildWorkload, workloadMetricNames, type Push } from '../../bench/lib/ingest-workload.ts';
+import { k6Custom, k6Remote } from '../../contract/metrics.ts';
 import { ownNetworkNamespace } from '../support/network-namespace.ts';
 
 const tiny = { series: 300, writers: 2, pushes: 20 } as const;
 
 if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 300_000, expectedPass: 4 })) {
   describe('bench:ingest at a tiny size', { timeout: 240_000 }, () => {
+    it("is k6's remote-write output: counters and rates as floats, trends as cumulative native histograms", () => {
+      const workload = buildWorkload(tiny);
+      const perWriter = tiny.series / tiny.writers;
+      // Per request tag set: 2 floats (http_reqs, http_req_failed), 8 histograms (7 http_req_* trends, the step's custom trend).
+      assert.equal(workload.floatSeriesPerWriter, perWriter / 5);
+      assert.equal(workload.histogramSeriesPerWriter, (perWriter * 4) / 5);
+      assert.deepEqual(workloadMetricNames.floats, [k6Remote.counter('http_reqs'), k6Remote.rate('http_req_failed')]);
+      for (const name of [k6Remote.trendSeconds('http_req_duration'), k6Remote.trendSeconds('http_req_waiting'), k6Remote.trendSeconds(k6Custom.orderServiceLatency)]) {
+        assert.ok(workloadMetricNames.histograms.includes(name), name);
+      }
+      for (const writer of workload.writers) {
+        const pushes = [writer.warmup, ...writer.pushes];
+        for (const push of pushes) {
+          assert.equal(push.floatSamples, workload.floatSeriesPerWriter);
+          assert.equal(push.histogramSamples, workload.histogramSeriesPerWriter);
+          assert.equal(push.samples, perWriter);
+        }
+        // Cumulative: every histogram series gains observations each push, so the summed counts grow by at least one per series.
+        for (let p = 1; p < pushes.length; p++) {
+          const [before, after] = [pushes[p - 1], pushes[p]];
+          assert.ok(before && after && after.histogramCount - before.histogramCount >= workload.histogramSeriesPerWriter, `push ${p}`);
+          assert.ok(after.histogramSum >= before.histogramSum);
+        }
+      }
+      assert.equal(workload.lastTimestampMs - workload.firstTimestampMs, tiny.pushes * workload.options.intervalMs);
+    });
+
     it('runs a round on each store and reports rates the stores verified', async () => {
       const workload = buildWorkload(tiny);
       const report = await runIngestBenchmark({ workload, rounds: 1 });
@@ -31,7 +61,14 @@ if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 300_000, expectedPass
         assert.equal(stats.acceptedSamples, tiny.series * tiny.pushes, 'timed samples: the warm-up pushes are not in the rate');
         assert.ok(stats.samplesPerSecond > 0 && stats.p50Ms > 0 && stats.p99Ms >= stats.p50Ms);
         // The store holds the warm-up pushes too.
-        assert.deepEqual(run.verification?.found, { series: tiny.series, samples: tiny.series * (tiny.pushes + 1), valueSum: run.stats?.expected.valueSum });
+        assert.deepEqual(run.verification?.found, {
+          series: tiny.series,
+          samples: tiny.series * (tiny.pushes + 1),
+          valueSum: stats.expected.valueSum,
+          histogramCount: stats.expected.histogramCount,
+          histogramSum: stats.expected.histogramSum,
+        });
+        assert.ok(stats.expected.histogramCount > 0 && stats.expected.histogramSum > 0, 'the stores hold histograms');
         assert.ok(Number.isFinite(run.loadBefore) && Number.isFinite(run.loadAfter));
       }
       const [prometheusRun, ringRun] = report.runs;
@@ -71,12 +108,21 @@ if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 300_000, expectedPass
     });
 
     for (const kind of ['prometheus', 'thanos-ring'] as StoreKind[]) {
-      it(`${kind}: a refused push is counted as failed, and counting it as accepted fails the verification`, async () => {
+      it(`${kind}: a refused push is counted as failed, and counting it (or one histogram observation) as accepted fails the verification`, async () => {
         const workload = buildWorkload({ ...tiny, pushes: 5, testid: `lie-${kind}` });
         const writer = workload.writers[0];
         assert.ok(writer);
         // Not snappy: the store refuses the whole push (HTTP 400) and stores none of it.
-        const refused: Push = { body: new Uint8Array(Buffer.from('not a snappy protobuf write request')), samples: tiny.series / tiny.writers, valueSum: 1 };
+        const samples = tiny.series / tiny.writers;
+        const refused: Push = {
+          body: new Uint8Array(Buffer.from('not a snappy protobuf write request')),
+          samples,
+          floatSamples: 0,
+          histogramSamples: samples,
+          valueSum: 0,
+          histogramCount: samples,
+          histogramSum: 1,
+        };
         writer.pushes.splice(2, 0, refused);
         const store = await startStore(kind);
         try {
@@ -92,6 +138,13 @@ if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 300_000, expectedPass
           assert.equal(caught.ok, false, 'the store holds fewer samples than the lie claims');
           assert.match(caught.problem ?? '', /samples: store \d+, accepted \d+/);
           assert.equal(caught.found.samples, stats.expected.samples);
+          // Histogram lies: as many samples as stored, but one observation more, or 2^-10 s more in a sum.
+          const oneObservation = await verifyStore(store, { ...check, expected: { ...stats.expected, histogramCount: stats.expected.histogramCount + 1 }, waitMs: 2_000 });
+          assert.equal(oneObservation.ok, false, 'the store holds one histogram observation fewer than the lie claims');
+          assert.equal(oneObservation.problem, `histogramCount: store ${stats.expected.histogramCount}, accepted ${stats.expected.histogramCount + 1}`);
+          const sumLie = await verifyStore(store, { ...check, expected: { ...stats.expected, histogramSum: stats.expected.histogramSum + 2 ** -10 }, waitMs: 2_000 });
+          assert.equal(sumLie.ok, false, "the stored histograms' sums differ from the lie's");
+          assert.match(sumLie.problem ?? '', /^histogramSum: store [\d.]+, accepted [\d.]+$/);
         } finally {
           await store.stop();
         }
