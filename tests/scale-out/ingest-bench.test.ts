@@ -16,7 +16,7 @@ import { ownNetworkNamespace } from '../support/network-namespace.ts';
 
 const tiny = { series: 300, writers: 2, pushes: 20 } as const;
 
-if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 300_000, expectedPass: 4 })) {
+if (ownNetworkNamespace(import.meta.filename, { timeoutMs: 300_000, expectedPass: 5 })) {
   describe('bench:ingest at a tiny size', { timeout: 240_000 }, () => {
     it("is k6's remote-write output: counters and rates as floats, trends as cumulative native histograms", () => {
       const workload = buildWorkload(tiny);
