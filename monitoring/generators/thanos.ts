@@ -95,7 +95,7 @@ export function receiverArgs(r: ReceiverAddresses, tsdbPath: string, bind: BindO
     '--tsdb.retention=15d',
     // The router answers once 1 of the 2 copies is written (quorum 1); the other copy may reach its
     // receiver after the series' next push and would be refused as out of order (measured:
-    // bench/results/ingest-bench.md). A window for late samples keeps both copies.
+    // bench/results/ingest-bench-penalty-no-ooo-window.md). A window for late samples keeps both copies.
     `--tsdb.out-of-order.time-window=${thanos.outOfOrderWindow}`,
   ];
 }
@@ -108,7 +108,7 @@ export function queryArgs(a: ThanosAddresses, bind: BindOf = asIs): string[] {
     `--query.replica-label=${thanos.replicaLabel}`,
     // Chain: every sample any replica holds, once. The default (penalty) was made for two
     // Prometheus scraping at different times, and dropped accepted samples of interleaved
-    // receiver replicas (bench/results/ingest-bench.md).
+    // receiver replicas (bench/results/ingest-bench-penalty-no-ooo-window.md).
     '--deduplication.func=chain',
     ...a.receivers.map((r) => `--endpoint=${r.grpc}`),
   ];
