@@ -148,12 +148,6 @@ export interface Verification {
   problem?: string;
 }
 
-/**
- * Ask the store for storeTotals under `testid` in [from, to], and compare with what the client
- * counted as accepted. Query discovers
- * the receivers in the background, so the answer is polled until it matches or `waitMs` passes;
- * a mismatch that persists fails.
- */
 /** Samples a receiver's TSDBs refused as out of order: `prometheus_tsdb_out_of_order_samples_total` in its /metrics, every tenant and type. */
 export function outOfOrderSamples(metrics: string): number {
   return [...metrics.matchAll(/^prometheus_tsdb_out_of_order_samples_total(?:\{[^}]*\})? (\S+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
@@ -190,8 +184,7 @@ export async function storeTotals(query: QueryNumber, q: TotalsQuery): Promise<E
 
 /**
  * Ask the store for storeTotals under `testid` in [from, to], and compare with what the client
- * counted as accepted. Query discovers
- * the receivers in the background, so the answer is polled until it matches or `waitMs` passes;
+ * counted as accepted. Query discovers the receivers in the background, so the answer is polled until it matches or `waitMs` passes;
  * a mismatch that persists fails.
  */
 export async function verifyStore(store: Store, opts: TotalsQuery & { expected: Expected; waitMs?: number }): Promise<Verification> {
