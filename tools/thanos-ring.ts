@@ -110,9 +110,7 @@ export async function waitForQueryEndpoints(queryBase: string, endpoints: readon
   let missing: string[] = [...endpoints];
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(`${queryBase}/api/v1/stores`, { signal: AbortSignal.timeout(5_000) });
-      const body = (await res.json()) as { data?: Record<string, { name: string; lastError: string | null }[]> };
-      const healthy = new Set(Object.values(body.data ?? {}).flat().filter((s) => s.lastError === null).map((s) => s.name));
+      const healthy = new Set(await healthyQueryEndpoints(queryBase));
       missing = endpoints.filter((e) => !healthy.has(e));
       if (missing.length === 0) return;
     } catch {
@@ -121,4 +119,11 @@ export async function waitForQueryEndpoints(queryBase: string, endpoints: readon
     await sleep(250);
   }
   throw new Error(`Thanos Query at ${queryBase} did not connect ${missing.join(', ')} within ${timeoutMs / 1000} s`);
+}
+
+/** The stores (gRPC addresses) the Thanos Query at `queryBase` lists without an error, of every kind. */
+export async function healthyQueryEndpoints(queryBase: string): Promise<string[]> {
+  const res = await fetch(`${queryBase}/api/v1/stores`, { signal: AbortSignal.timeout(5_000) });
+  const body = (await res.json()) as { data?: Record<string, { name: string; lastError: string | null }[]> };
+  return Object.values(body.data ?? {}).flat().filter((s) => s.lastError === null).map((s) => s.name);
 }

@@ -26,6 +26,7 @@ import type { StackState } from '../../scripts/stack/native.ts';
 import type { ReceivedNotification } from '../../notification-sink/main.ts';
 import { repoRoot } from '../../scripts/stack/settings.ts';
 import { isAlive } from '../../tools/process.ts';
+import { healthyQueryEndpoints } from '../../tools/thanos-ring.ts';
 import type { BuiltDashboard } from '../../monitoring/dashboards/common.ts';
 import { dashboardExpressions, substituteVariables } from '../core/support.ts';
 import { ownNetworkNamespace } from '../support/network-namespace.ts';
@@ -74,11 +75,7 @@ if (isolated) {
       const connected = /thanos-query has connected all (\d+) receivers \(waited (\S+) s\)/.exec(up.output);
       assert.equal(connected?.[1], String(thanos.receivers), up.output);
       timings.push(`stack:up waited ${connected?.[2]} s for Query to connect the receivers`);
-      const stores = (await (await fetch(`${state.scaleOut.queryUrl}/api/v1/stores`)).json()) as { data: { receive?: { name: string; lastError: string | null }[] } };
-      assert.deepEqual(
-        (stores.data.receive ?? []).filter((s) => s.lastError === null).map((s) => s.name).sort(),
-        thanosAddresses().receivers.map((r) => r.grpc).sort(),
-      );
+      assert.deepEqual((await healthyQueryEndpoints(state.scaleOut.queryUrl)).sort(), thanosAddresses().receivers.map((r) => r.grpc).sort());
 
       // The load test with no URL given: it must find the ring and Query in the stack state.
       const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/loadtest.ts', 'e2e', '--profile', 'smoke', '--instances', '3', '--harness', '--testid', testid], {
