@@ -18,12 +18,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { poolMetric } from '../contract/metrics.ts';
 import { listeningLine, startListeningProcess, type RunningProcess } from '../tools/process.ts';
 import { startReportingPort } from './lib/reported-port.ts';
-import { formatMs, scrape, ScrapeTally, type AnswerCheck, type ScrapeStats } from './lib/scrape.ts';
+import { formatMs, scrapeUnderLoad, type AnswerCheck, type ScrapeStats } from './lib/scrape.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULT_FILE = new URL('./results/exporter-bench.md', import.meta.url);
@@ -130,27 +129,8 @@ const CHECK = {
   json_exporter: { kind: 'has-sample', metric: 'grpc_pool_manager_status' },
 } as const satisfies Record<string, AnswerCheck>;
 
-async function load(url: string, check: AnswerCheck, concurrency: number, opts: { maxMs: number; maxProbes: number; minProbes?: number; warmup: number }): Promise<ScrapeStats> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const scrapeOpts = { agent, check, scrapeTimeoutSeconds: 10, requestTimeoutMs: 30_000 };
-  for (let i = 0; i < opts.warmup; i += concurrency) {
-    await Promise.all(Array.from({ length: concurrency }, () => scrape(url, scrapeOpts)));
-  }
-  const tally = new ScrapeTally();
-  let issued = 0;
-  const started = performance.now();
-  const deadline = started + opts.maxMs;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (issued < opts.maxProbes && (performance.now() < deadline || issued < (opts.minProbes ?? 0))) {
-        issued++;
-        tally.add(await scrape(url, scrapeOpts));
-      }
-    }),
-  );
-  const elapsedS = (performance.now() - started) / 1000;
-  agent.destroy();
-  return tally.summary(elapsedS);
+function load(url: string, check: AnswerCheck, concurrency: number, opts: { maxMs: number; maxProbes: number; minProbes?: number; warmup: number }): Promise<ScrapeStats> {
+  return scrapeUnderLoad(url, { check, scrapeTimeoutSeconds: 10, requestTimeoutMs: 30_000 }, { concurrency, ...opts });
 }
 
 // ---- run ----

@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { poolMetric } from '../contract/metrics.ts';
 import type { RunningProcess } from '../tools/process.ts';
 import { startReportingPort } from './lib/reported-port.ts';
-import { formatMs, scrape, ScrapeTally, type AnswerCheck, type ScrapeOptions, type ScrapeStats } from './lib/scrape.ts';
+import { formatMs, scrape, scrapeUnderLoad, ScrapeTally, type AnswerCheck, type ScrapeOptions, type ScrapeStats } from './lib/scrape.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULT_FILE = new URL('./results/exporter-bench.md', import.meta.url);
@@ -119,23 +119,8 @@ const BASELINE_CHECK: AnswerCheck = { kind: 'has-sample', metric: 'pools' };
 const scrapeOptions = (agent: http.Agent, check: AnswerCheck): ScrapeOptions => ({ agent, check, scrapeTimeoutSeconds: SCRAPE_TIMEOUT_S, requestTimeoutMs: 60_000 });
 
 /** `concurrency` clients in a loop for `ms`, bounded by MAX_PROBES. */
-async function load(url: string, check: AnswerCheck, concurrency: number, ms: number): Promise<ScrapeStats> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const opts = scrapeOptions(agent, check);
-  const tally = new ScrapeTally();
-  let issued = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (issued < MAX_PROBES && performance.now() - started < ms) {
-        issued++;
-        tally.add(await scrape(url, opts));
-      }
-    }),
-  );
-  const elapsedS = (performance.now() - started) / 1000;
-  agent.destroy();
-  return tally.summary(elapsedS);
+function load(url: string, check: AnswerCheck, concurrency: number, ms: number): Promise<ScrapeStats> {
+  return scrapeUnderLoad(url, { check, scrapeTimeoutSeconds: SCRAPE_TIMEOUT_S, requestTimeoutMs: 60_000 }, { concurrency, maxMs: ms, maxProbes: MAX_PROBES });
 }
 
 /** One request after another until `until` resolves: a bystander's view. */

@@ -9,6 +9,7 @@ import { thanos } from '../../monitoring/config/thanos.ts';
 import { performance } from 'node:perf_hooks';
 import { workloadMetricNames, type Push, type Workload, type Writer } from './ingest-workload.ts';
 import { startStore, storeLabel, storeTotals, verifyStore, type Expected, type Store, type StoreKind, type Verification } from './ingest-stores.ts';
+import { quantile } from './quantile.ts';
 
 const HEADERS = {
   'Content-Encoding': 'snappy',
@@ -55,8 +56,6 @@ export interface PushStats {
   /** Everything the store must hold: warm-up and timed 2xx pushes. */
   expected: Expected;
 }
-
-const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 /**
  * Every writer's warm-up push first (all writers at once, untimed: series creation), then each

@@ -12,6 +12,7 @@
  */
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { quantile } from './quantile.ts';
 
 /** What makes an answer a success, besides HTTP 200. */
 export type AnswerCheck =
@@ -149,6 +150,40 @@ export class SampleFinder {
   }
 }
 
+export interface LoadOptions {
+  /** Clients, each scraping again as soon as its answer is in (one kept-alive agent for all). */
+  concurrency: number;
+  /** New scrapes start until this much time has passed ... */
+  maxMs: number;
+  /** ... or this many were started, whichever comes first ... */
+  maxProbes: number;
+  /** ... but past maxMs, still until this many were started. */
+  minProbes?: number;
+  /** Untimed scrapes first, `concurrency` at a time (connections opened, code warm). */
+  warmup?: number;
+}
+
+/** Scrape `url` under a closed-loop load and return the statistics of the timed part. */
+export async function scrapeUnderLoad(url: string, scrapeOptions: Omit<ScrapeOptions, 'agent'>, load: LoadOptions): Promise<ScrapeStats> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: load.concurrency });
+  const opts = { ...scrapeOptions, agent };
+  const clients = (client: () => Promise<void>) => Promise.all(Array.from({ length: load.concurrency }, client));
+  for (let i = 0; i < (load.warmup ?? 0); i += load.concurrency) await clients(async () => void (await scrape(url, opts)));
+  const tally = new ScrapeTally();
+  let issued = 0;
+  const started = performance.now();
+  const deadline = started + load.maxMs;
+  await clients(async () => {
+    while (issued < load.maxProbes && (performance.now() < deadline || issued < (load.minProbes ?? 0))) {
+      issued++;
+      tally.add(await scrape(url, opts));
+    }
+  });
+  const elapsedS = (performance.now() - started) / 1000;
+  agent.destroy();
+  return tally.summary(elapsedS);
+}
+
 /** Latency statistics over successful scrapes; failed ones are only counted. */
 export interface ScrapeStats {
   /** Successful scrapes: the percentiles, max and rate are over these only. */
@@ -184,12 +219,11 @@ export class ScrapeTally {
   /** Percentiles are NaN when nothing succeeded (the tables print them as "-"). */
   summary(elapsedSeconds: number): ScrapeStats {
     const sorted = [...this.latencies].sort((a, b) => a - b);
-    const quantile = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
     return {
       succeeded: sorted.length,
       errors: this.errors,
-      p50Ms: quantile(0.5),
-      p99Ms: quantile(0.99),
+      p50Ms: quantile(sorted, 0.5),
+      p99Ms: quantile(sorted, 0.99),
       maxMs: sorted[sorted.length - 1] ?? Number.NaN,
       perSecond: sorted.length / elapsedSeconds,
       bytes: this.bytes,
